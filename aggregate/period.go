@@ -1,0 +1,62 @@
+package aggregate
+
+import (
+	"fmt"
+	"time"
+)
+
+// Day returns midnight of t's calendar day in loc.
+func Day(t time.Time, loc *time.Location) time.Time {
+	t = t.In(loc)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+}
+
+// Range resolves a named period to its first and last day (inclusive) in
+// loc, relative to now. Names follow Plausible's date_range: "day" (today),
+// "7d" and "30d" (the last N days, today included), "month" and "year" (to
+// date), "6mo" and "12mo" (whole months, this one included) and "all" (from
+// since). tally adds "yesterday" and "last_month" for the dashboard.
+func Range(name string, now time.Time, loc *time.Location, since time.Time) (from, to time.Time, err error) {
+	today := Day(now, loc)
+	switch name {
+	case "day", "today":
+		return today, today, nil
+	case "yesterday":
+		y := today.AddDate(0, 0, -1)
+		return y, y, nil
+	case "7d":
+		return today.AddDate(0, 0, -6), today, nil
+	case "30d":
+		return today.AddDate(0, 0, -29), today, nil
+	case "month":
+		return today.AddDate(0, 0, 1-today.Day()), today, nil
+	case "last_month":
+		first := today.AddDate(0, 0, 1-today.Day())
+		return first.AddDate(0, -1, 0), first.AddDate(0, 0, -1), nil
+	case "6mo", "12mo":
+		n := 6
+		if name == "12mo" {
+			n = 12
+		}
+		first := today.AddDate(0, 0, 1-today.Day())
+		return first.AddDate(0, 1-n, 0), today, nil
+	case "year":
+		return time.Date(today.Year(), 1, 1, 0, 0, 0, 0, loc), today, nil
+	case "all":
+		from = Day(since, loc)
+		if from.After(today) {
+			from = today
+		}
+		return from, today, nil
+	}
+	return time.Time{}, time.Time{}, fmt.Errorf("unknown period %q", name)
+}
+
+// ParseDay parses "YYYY-MM-DD" as midnight in loc.
+func ParseDay(s string, loc *time.Location) (time.Time, error) {
+	t, err := time.ParseInLocation(time.DateOnly, s, loc)
+	if err != nil {
+		return t, fmt.Errorf("bad date %q: want YYYY-MM-DD", s)
+	}
+	return t, nil
+}

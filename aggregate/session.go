@@ -1,0 +1,35 @@
+package aggregate
+
+import "time"
+
+// VisitGap ends a visit: a hit more than this long after the visitor's
+// previous one starts a new visit.
+const VisitGap = 30 * time.Minute
+
+// session is one visit in progress. It lives only in memory, keyed by the
+// visitor key, and is never written anywhere.
+type session struct {
+	site      int64
+	last      time.Time // time of the latest hit
+	startHour time.Time // hour of the cell that holds visits, bounces, duration
+	startKey  Key       // that cell's key: the first hit's, with EntryPage set
+	pageviews int
+	lastPage  string    // path of the latest pageview, the exit page if it ends now
+	lastHost  string    // hostname of that pageview
+	lastHour  time.Time // hour of that pageview
+}
+
+// exitKey is the key of the exit cell this visit adds to when it ends: the
+// visit's own dimensions, with the last page as page and exit page.
+func (s *session) exitKey() Key {
+	k := s.startKey
+	k[Hostname] = s.lastHost
+	k[Page] = s.lastPage
+	k[ExitPage] = s.lastPage
+	k[Event] = ""
+	return k
+}
+
+// isExit reports whether a cell key belongs to an exit cell. Exit cells count
+// only Exits (and the visitor in their sketch); every other cell has no exit page.
+func isExit(k *Key) bool { return k[ExitPage] != "" }

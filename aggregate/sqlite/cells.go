@@ -1,0 +1,141 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"tally/aggregate"
+)
+
+func (s *Store) WriteCells(ctx context.Context, cells []aggregate.Cell) error {
+	if len(cells) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("write cells: %w", err)
+	}
+	defer tx.Rollback()
+
+	live := map[int64]bool{}
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM sites`)
+	if err != nil {
+		return fmt.Errorf("write cells: list sites: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		live[id] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+
+	ins, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO cells
+		(site_id, hour, instance, key_id, pageviews, events, visits, bounces, duration, exits, sketch)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("write cells: %w", err)
+	}
+	defer ins.Close()
+
+	newKeys := map[keyRef]int64{}
+	for i := range cells {
+		c := &cells[i]
+		if !live[c.Site] {
+			continue
+		}
+		id, err := s.keyID(ctx, tx, c.Site, c.Key.Encode(), newKeys)
+		if err != nil {
+			return err
+		}
+		var sketch []byte
+		if c.Sketch != nil {
+			if sketch, err = c.Sketch.MarshalBinary(); err != nil {
+				return fmt.Errorf("write cells: %w", err)
+			}
+		}
+		if _, err := ins.ExecContext(ctx, c.Site, c.Hour.Unix(), c.Instance, id,
+			c.Pageviews, c.Events, c.Visits, c.Bounces, c.Duration, c.Exits, sketch); err != nil {
+			return fmt.Errorf("write cells: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("write cells: %w", err)
+	}
+	// Only now are the new ids durable; a rolled-back id must not be cached.
+	s.mu.Lock()
+	for k, id := range newKeys {
+		s.keys[k] = id
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+// keyID returns the id of an interned cell key, interning it if new.
+func (s *Store) keyID(ctx context.Context, tx *sql.Tx, site int64, key string, pending map[keyRef]int64) (int64, error) {
+	ref := keyRef{site, key}
+	s.mu.Lock()
+	id, ok := s.keys[ref]
+	s.mu.Unlock()
+	if ok {
+		return id, nil
+	}
+	if id, ok := pending[ref]; ok {
+		return id, nil
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO cell_keys (site_id, key) VALUES (?, ?)`, site, key); err != nil {
+		return 0, fmt.Errorf("intern cell key: %w", err)
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT id FROM cell_keys WHERE site_id = ? AND key = ?`, site, key).Scan(&id); err != nil {
+		return 0, fmt.Errorf("intern cell key: %w", err)
+	}
+	pending[ref] = id
+	return id, nil
+}
+
+func (s *Store) ReadCells(ctx context.Context, site int64, from, to time.Time, fn func(*aggregate.Cell) error) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT c.instance, c.hour, k.key,
+			c.pageviews, c.events, c.visits, c.bounces, c.duration, c.exits, c.sketch
+		FROM cells c JOIN cell_keys k ON k.id = c.key_id
+		WHERE c.site_id = ? AND c.hour >= ? AND c.hour < ?`, site, from.Unix(), to.Unix())
+	if err != nil {
+		return fmt.Errorf("read cells: %w", err)
+	}
+	defer rows.Close()
+	var c aggregate.Cell
+	c.Site = site
+	for rows.Next() {
+		var hour int64
+		var key string
+		var sketch []byte
+		if err := rows.Scan(&c.Instance, &hour, &key, &c.Pageviews, &c.Events, &c.Visits,
+			&c.Bounces, &c.Duration, &c.Exits, &sketch); err != nil {
+			return fmt.Errorf("read cells: %w", err)
+		}
+		c.Hour = time.Unix(hour, 0).UTC()
+		if c.Key, err = aggregate.DecodeKey(key); err != nil {
+			return err
+		}
+		if c.Sketch, err = aggregate.UnmarshalSketch(sketch); err != nil {
+			return err
+		}
+		if err := fn(&c); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func (s *Store) DropBefore(ctx context.Context, t time.Time) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM cells WHERE hour < ?`, t.Unix()); err != nil {
+		return fmt.Errorf("drop cells before %s: %w", t.Format(time.RFC3339), err)
+	}
+	return nil
+}

@@ -1,0 +1,276 @@
+// Package sqlite is tally's embedded store: one SQLite file (pure Go, no cgo)
+// under the data directory, in WAL mode so `tally serve` and an admin command
+// can use it at once. It stores aggregates only.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"tally/aggregate"
+	"tally/migrations"
+)
+
+var _ aggregate.Store = (*Store)(nil)
+
+// FileName is the database file inside the data directory.
+const FileName = "tally.db"
+
+// Store is the embedded store.
+type Store struct {
+	db *sql.DB
+
+	mu   sync.Mutex
+	keys map[keyRef]int64 // interned cell keys, by site and encoded key
+}
+
+type keyRef struct {
+	site int64
+	key  string
+}
+
+// Open opens (creating if needed) the store in dir and applies migrations.
+func Open(ctx context.Context, dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	q := url.Values{}
+	for _, p := range []string{
+		"journal_mode(WAL)",
+		"busy_timeout(10000)", // an admin command and serve may write at once
+		"synchronous(NORMAL)",
+		"foreign_keys(ON)",
+		"secure_delete(ON)", // a deleted salt is overwritten, not left in free pages
+	} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + filepath.Join(dir, FileName) + "?" + q.Encode()
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", dir, err)
+	}
+	db.SetMaxOpenConns(4)
+	s := &Store{db: db, keys: map[keyRef]int64{}}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	list, err := migrations.For("sqlite")
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	for _, m := range list {
+		if err := s.apply(ctx, m); err != nil {
+			return fmt.Errorf("migration %s: %w", m.Name, err)
+		}
+	}
+	return nil
+}
+
+// apply runs one migration in its own transaction unless it is recorded
+// already; the immediate transaction serialises two processes starting at once.
+func (s *Store) apply(ctx context.Context, m migrations.Migration) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.Version).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	for _, st := range m.Statements() {
+		if _, err := tx.ExecContext(ctx, st); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+		m.Version, m.Name, time.Now().Unix()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+func (s *Store) Close() error { return s.db.Close() }
+
+func (s *Store) AddSite(ctx context.Context, site aggregate.Site) (aggregate.Site, error) {
+	if site.Created.IsZero() {
+		site.Created = time.Now()
+	}
+	res, err := s.db.ExecContext(ctx, `INSERT INTO sites (domain, timezone, count_dnt, created_at) VALUES (?, ?, ?, ?)`,
+		site.Domain, site.Timezone, site.CountDNT, site.Created.Unix())
+	if err != nil {
+		if strings.Contains(err.Error(), "UNIQUE") {
+			return site, fmt.Errorf("site %s: %w", site.Domain, aggregate.ErrExists)
+		}
+		return site, fmt.Errorf("add site %s: %w", site.Domain, err)
+	}
+	site.ID, err = res.LastInsertId()
+	site.Created = time.Unix(site.Created.Unix(), 0).UTC()
+	return site, err
+}
+
+const siteColumns = `id, domain, timezone, count_dnt, created_at`
+
+func scanSite(row interface{ Scan(...any) error }) (aggregate.Site, error) {
+	var site aggregate.Site
+	var created int64
+	err := row.Scan(&site.ID, &site.Domain, &site.Timezone, &site.CountDNT, &created)
+	site.Created = time.Unix(created, 0).UTC()
+	return site, err
+}
+
+func (s *Store) Site(ctx context.Context, domain string) (aggregate.Site, error) {
+	return s.oneSite(ctx, `SELECT `+siteColumns+` FROM sites WHERE domain = ?`, domain)
+}
+
+func (s *Store) SiteByID(ctx context.Context, id int64) (aggregate.Site, error) {
+	return s.oneSite(ctx, `SELECT `+siteColumns+` FROM sites WHERE id = ?`, id)
+}
+
+func (s *Store) oneSite(ctx context.Context, query string, arg any) (aggregate.Site, error) {
+	site, err := scanSite(s.db.QueryRowContext(ctx, query, arg))
+	if errors.Is(err, sql.ErrNoRows) {
+		return site, fmt.Errorf("site %v: %w", arg, aggregate.ErrNotFound)
+	}
+	return site, err
+}
+
+func (s *Store) Sites(ctx context.Context) ([]aggregate.Site, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+siteColumns+` FROM sites ORDER BY domain`)
+	if err != nil {
+		return nil, fmt.Errorf("list sites: %w", err)
+	}
+	defer rows.Close()
+	var out []aggregate.Site
+	for rows.Next() {
+		site, err := scanSite(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, site)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) UpdateSite(ctx context.Context, site aggregate.Site) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE sites SET timezone = ?, count_dnt = ? WHERE id = ?`,
+		site.Timezone, site.CountDNT, site.ID)
+	if err != nil {
+		return fmt.Errorf("update site %s: %w", site.Domain, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("site %d: %w", site.ID, aggregate.ErrNotFound)
+	}
+	return nil
+}
+
+func (s *Store) DeleteSite(ctx context.Context, id int64) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, q := range []string{
+		`DELETE FROM cells WHERE site_id = ?`,
+		`DELETE FROM cell_keys WHERE site_id = ?`,
+		`DELETE FROM sites WHERE id = ?`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, id); err != nil {
+			return fmt.Errorf("delete site %d: %w", id, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("delete site %d: %w", id, err)
+	}
+	s.mu.Lock()
+	for k := range s.keys {
+		if k.site == id {
+			delete(s.keys, k)
+		}
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *Store) AddAPIKey(ctx context.Context, k aggregate.APIKey) (aggregate.APIKey, error) {
+	if k.Created.IsZero() {
+		k.Created = time.Now()
+	}
+	res, err := s.db.ExecContext(ctx, `INSERT INTO api_keys (name, hash, created_at) VALUES (?, ?, ?)`,
+		k.Name, k.Hash, k.Created.Unix())
+	if err != nil {
+		return k, fmt.Errorf("add API key: %w", err)
+	}
+	k.ID, err = res.LastInsertId()
+	return k, err
+}
+
+func (s *Store) APIKey(ctx context.Context, hash []byte) (aggregate.APIKey, error) {
+	var k aggregate.APIKey
+	var created int64
+	err := s.db.QueryRowContext(ctx, `SELECT id, name, hash, created_at FROM api_keys WHERE hash = ?`, hash).
+		Scan(&k.ID, &k.Name, &k.Hash, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return k, fmt.Errorf("API key: %w", aggregate.ErrNotFound)
+	}
+	k.Created = time.Unix(created, 0).UTC()
+	return k, err
+}
+
+func (s *Store) Salt(ctx context.Context, day string, fresh []byte) ([]byte, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	// Destroy every other day's salt first: yesterday's keys must never be
+	// recomputable, whatever happens next.
+	res, err := tx.ExecContext(ctx, `DELETE FROM salts WHERE day <> ?`, day)
+	if err != nil {
+		return nil, fmt.Errorf("destroy old salts: %w", err)
+	}
+	destroyed, _ := res.RowsAffected()
+	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO salts (day, salt) VALUES (?, ?)`, day, fresh); err != nil {
+		return nil, fmt.Errorf("store salt for %s: %w", day, err)
+	}
+	var salt []byte
+	if err := tx.QueryRowContext(ctx, `SELECT salt FROM salts WHERE day = ?`, day).Scan(&salt); err != nil {
+		return nil, fmt.Errorf("load salt for %s: %w", day, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("store salt for %s: %w", day, err)
+	}
+	if destroyed > 0 {
+		// Move the WAL into the main file and truncate it, so the old salt's
+		// page images do not linger in the log.
+		if _, err := s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+			return nil, fmt.Errorf("checkpoint after salt rotation: %w", err)
+		}
+	}
+	return salt, nil
+}

@@ -1,0 +1,78 @@
+package aggregate
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors every Store returns for the same situations, so callers can test
+// them with errors.Is whichever store is configured.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrExists   = errors.New("already exists")
+)
+
+// Site is one tracked website.
+type Site struct {
+	ID       int64
+	Domain   string // lower-case host, e.g. "example.com"
+	Timezone string // IANA name; days, weeks and months are reckoned in it
+	// CountDNT makes Do-Not-Track and Global-Privacy-Control hits count as an
+	// anonymous pageview (no visitor key, no visit, no geo) instead of being
+	// dropped. Off by default; the privacy notice states which applies.
+	CountDNT bool
+	Created  time.Time
+}
+
+// Location returns the site's time zone, UTC when the name is unknown.
+func (s Site) Location() *time.Location {
+	loc, err := time.LoadLocation(s.Timezone)
+	if err != nil || s.Timezone == "" {
+		return time.UTC
+	}
+	return loc
+}
+
+// APIKey grants access to the Stats API. Only a hash of the key is stored.
+type APIKey struct {
+	ID      int64
+	Name    string
+	Hash    []byte // SHA-256 of the key
+	Created time.Time
+}
+
+// Store keeps everything tally persists: sites, API keys, the current day's
+// salt and the hour cells. Both implementations (the embedded SQLite store and
+// ClickHouse) pass the same conformance suite in aggregate/storetest.
+//
+// Nothing given to a Store may hold an IP address, a user-agent string, a
+// URL query string or a visitor key; sketches hold only hashed registers.
+type Store interface {
+	AddSite(ctx context.Context, s Site) (Site, error)       // ErrExists if the domain is taken
+	Site(ctx context.Context, domain string) (Site, error)   // ErrNotFound if absent
+	SiteByID(ctx context.Context, id int64) (Site, error)    // ErrNotFound if absent
+	Sites(ctx context.Context) ([]Site, error)               // ordered by domain
+	UpdateSite(ctx context.Context, s Site) error            // timezone and policy, by ID
+	DeleteSite(ctx context.Context, id int64) error          // the site and every aggregate of it
+	AddAPIKey(ctx context.Context, k APIKey) (APIKey, error) //
+	APIKey(ctx context.Context, hash []byte) (APIKey, error) // ErrNotFound if absent
+
+	// Salt returns the salt of the UTC day ("2006-01-02"), storing fresh if the
+	// day has none yet, and destroys the salt of every other day. Concurrent
+	// callers (several instances) all get the same salt for a day.
+	Salt(ctx context.Context, day string, fresh []byte) ([]byte, error)
+
+	// WriteCells stores cells, replacing any earlier row with the same
+	// (Instance, Site, Hour, Key). Cells of a site that no longer exists are
+	// discarded, so a checkpoint racing a deletion cannot resurrect it.
+	WriteCells(ctx context.Context, cells []Cell) error
+	// ReadCells calls fn for every stored cell of the site with from <= Hour < to.
+	// fn must not keep the cell after it returns.
+	ReadCells(ctx context.Context, site int64, from, to time.Time, fn func(*Cell) error) error
+	// DropBefore deletes every cell older than t (retention).
+	DropBefore(ctx context.Context, t time.Time) error
+
+	Ping(ctx context.Context) error
+	Close() error
+}

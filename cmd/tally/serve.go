@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"tally/aggregate"
+	"tally/collector"
+	"tally/collector/geo"
+	"tally/dashboard"
+)
+
+// server holds everything `tally serve` wires together.
+type server struct {
+	cfg       Config
+	log       *slog.Logger
+	store     aggregate.Store
+	agg       *aggregate.Aggregator
+	collector *collector.Collector
+	engine    *aggregate.Engine
+	stats     *dashboard.StatsAPI
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", stderr)
+	cfgFn := flags(fs, true)
+	if _, err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	cfg, err := cfgFn()
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var geoDB *geo.DB
+	if cfg.GeoIP != "" {
+		if geoDB, err = geo.Open(cfg.GeoIP); err != nil {
+			return err
+		}
+		defer geoDB.Close()
+	}
+
+	now := time.Now
+	aggCfg := aggregate.DefaultConfig
+	aggCfg.Checkpoint = cfg.Checkpoint
+	agg := aggregate.New(aggCfg, st, now, log)
+	salts := aggregate.NewSalts(st)
+	if _, err := salts.For(ctx, now()); err != nil {
+		agg.Close(context.Background())
+		return fmt.Errorf("load today's salt: %w", err)
+	}
+	engine := aggregate.NewEngine(st, agg)
+	s := &server{
+		cfg:       cfg,
+		log:       log,
+		store:     st,
+		agg:       agg,
+		collector: collector.New(collector.Config{TrustedProxies: cfg.TrustedProxies}, st, agg, salts, geoDB, now, log),
+		engine:    engine,
+		stats:     dashboard.NewStatsAPI(st, engine, now),
+	}
+
+	app := fiber.New(fiber.Config{
+		AppName:               "tally",
+		DisableStartupMessage: true,
+		BodyLimit:             1 << 20,
+		ReadTimeout:           10 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		ErrorHandler:          s.errorHandler,
+	})
+	routes(app, s)
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		agg.Close(context.Background())
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	store := "embedded store in " + cfg.Data
+	if cfg.ClickHouse != "" {
+		store = "ClickHouse"
+	}
+	log.Info("tally is serving", "addr", ln.Addr().String(), "store", store, "instance", agg.Instance())
+
+	go s.retentionLoop(ctx)
+	served := make(chan error, 1)
+	go func() { served <- app.Listener(ln) }()
+
+	select {
+	case err = <-served:
+	case <-ctx.Done():
+		log.Info("shutting down: finishing requests, then the final checkpoint")
+		err = app.ShutdownWithTimeout(10 * time.Second)
+	}
+	cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if cerr := agg.Close(cctx); cerr != nil {
+		log.Error("final checkpoint failed; counts since the last checkpoint are lost", "err", cerr)
+		err = errors.Join(err, cerr)
+	}
+	return err
+}
+
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// errorHandler turns every handler error into its status and a one-line
+// message: JSON for the API, plain text elsewhere. Unexpected errors are
+// logged and shown as a generic 500.
+func (s *server) errorHandler(c *fiber.Ctx, err error) error {
+	code := fiber.StatusInternalServerError
+	msg := "internal error"
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		code, msg = fe.Code, fe.Message
+	} else {
+		s.log.Error("request failed", "method", c.Method(), "route", c.Route().Path, "err", err)
+	}
+	if len(c.Path()) >= 5 && c.Path()[:5] == "/api/" {
+		return c.Status(code).JSON(fiber.Map{"error": msg})
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
+	return c.Status(code).SendString(msg)
+}
+
+// health answers 200 once the store answers, 503 with the reason otherwise.
+func (s *server) health(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "degraded", "reason": "store unreachable"})
+	}
+	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+// retentionLoop drops aggregates past the retention period, hourly.
+func (s *server) retentionLoop(ctx context.Context) {
+	if s.cfg.Retention == (Retention{}) {
+		return
+	}
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		cutoff := s.cfg.Retention.Cutoff(time.Now())
+		if err := s.store.DropBefore(ctx, cutoff); err != nil {
+			s.log.Warn("retention: drop old aggregates failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

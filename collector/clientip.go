@@ -1,0 +1,76 @@
+package collector
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"net/netip"
+	"strings"
+)
+
+// ClientIP returns the visitor's address: the socket peer, unless the peer
+// is a trusted proxy, in which case X-Forwarded-For is read from the right,
+// skipping trusted proxies, and X-Real-IP is the fallback. Headers from
+// anyone else are ignored, so a visitor cannot choose their own address.
+func ClientIP(peer netip.Addr, xff, xRealIP string, trusted []netip.Prefix) netip.Addr {
+	peer = peer.Unmap()
+	if !isTrusted(peer, trusted) {
+		return peer
+	}
+	hops := strings.Split(xff, ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		ip, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		ip = ip.Unmap()
+		if !isTrusted(ip, trusted) {
+			return ip
+		}
+	}
+	if ip, err := netip.ParseAddr(strings.TrimSpace(xRealIP)); err == nil {
+		return ip.Unmap()
+	}
+	return peer
+}
+
+func isTrusted(ip netip.Addr, trusted []netip.Prefix) bool {
+	for _, p := range trusted {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// Truncate keeps the network part of an address: /24 of IPv4, /48 of IPv6.
+// It is applied before hashing, so even the hash input never holds a full
+// address.
+func Truncate(ip netip.Addr) netip.Prefix {
+	bits := 48
+	if ip.Is4() {
+		bits = 24
+	}
+	p, _ := ip.Prefix(bits)
+	return p
+}
+
+// VisitorKey is the keyed hash of (daily salt, site, truncated IP, user
+// agent). With the salt destroyed at the end of the day, a key cannot be
+// recomputed from the same inputs afterwards. Zero is reserved for
+// anonymous hits, so it is never returned.
+func VisitorKey(salt []byte, site int64, ip netip.Prefix, userAgent string) uint64 {
+	m := hmac.New(sha256.New, salt)
+	var buf [8 + 16 + 1]byte
+	binary.BigEndian.PutUint64(buf[:8], uint64(site))
+	a := ip.Addr().As16()
+	copy(buf[8:24], a[:])
+	buf[24] = byte(ip.Bits())
+	m.Write(buf[:])
+	m.Write([]byte(userAgent))
+	k := binary.BigEndian.Uint64(m.Sum(nil))
+	if k == 0 {
+		k = 1
+	}
+	return k
+}

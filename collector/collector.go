@@ -1,0 +1,268 @@
+// Package collector receives tracker events over HTTP and runs the privacy
+// pipeline of DESIGN.md on them. It must never let an IP address or a
+// user-agent string past the pipeline: what it hands to the aggregator is an
+// aggregate.Hit of coarse dimension values and a daily visitor key.
+package collector
+
+import (
+	"context"
+	"log/slog"
+	"net/netip"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"tally/aggregate"
+	"tally/collector/geo"
+	"tally/collector/referrer"
+	"tally/collector/useragent"
+)
+
+// Config holds the collector's settings.
+type Config struct {
+	// TrustedProxies may set X-Forwarded-For / X-Real-IP; nobody else can.
+	TrustedProxies []netip.Prefix
+}
+
+// Collector turns events into hits.
+type Collector struct {
+	cfg   Config
+	sites *siteCache
+	agg   *aggregate.Aggregator
+	salts *aggregate.Salts
+	geo   *geo.DB
+	now   func() time.Time
+	log   *slog.Logger
+
+	counts Counts
+
+	dntSites     atomic.Bool  // some site counts DNT/GPC hits anonymously
+	dntCheckedAt atomic.Int64 // Unix nanoseconds of the last look
+}
+
+// Counts are running totals of what happened to events, by outcome.
+type Counts struct {
+	Received, Accepted                                 atomic.Uint64
+	DNT, GPC, Bot, Invalid, UnknownSite, Overload, Err atomic.Uint64
+}
+
+// New returns a collector. geoDB may be nil (countries unknown).
+func New(cfg Config, store aggregate.Store, agg *aggregate.Aggregator, salts *aggregate.Salts, geoDB *geo.DB, now func() time.Time, log *slog.Logger) *Collector {
+	return &Collector{
+		cfg:   cfg,
+		sites: newSiteCache(store, now),
+		agg:   agg,
+		salts: salts,
+		geo:   geoDB,
+		now:   now,
+		log:   log,
+	}
+}
+
+// Counts returns the running totals.
+func (c *Collector) Counts() *Counts { return &c.counts }
+
+// Request is what the pipeline reads of an HTTP request.
+type Request struct {
+	Body           []byte
+	Peer           netip.Addr
+	XForwardedFor  string
+	XRealIP        string
+	UserAgent      string
+	AcceptLanguage string
+	DNT, GPC       bool
+}
+
+// Outcome says what became of an event.
+type Outcome int
+
+const (
+	Counted Outcome = iota
+	DroppedConsent
+	DroppedBot
+	DroppedOverload
+)
+
+// Event is the POST /api/event handler. Counted and dropped-for-privacy
+// events get the same 202, so the answer reveals nothing.
+func (c *Collector) Event(ctx *fiber.Ctx) error {
+	req := Request{
+		Body:           ctx.Body(),
+		Peer:           peerAddr(ctx),
+		XForwardedFor:  ctx.Get(fiber.HeaderXForwardedFor),
+		XRealIP:        ctx.Get("X-Real-IP"),
+		UserAgent:      ctx.Get(fiber.HeaderUserAgent),
+		AcceptLanguage: ctx.Get(fiber.HeaderAcceptLanguage),
+		DNT:            ctx.Get("DNT") == "1",
+		GPC:            ctx.Get("Sec-GPC") == "1",
+	}
+	out, err := c.Process(ctx.UserContext(), &req)
+	if err != nil {
+		return err
+	}
+	if out == DroppedOverload {
+		ctx.Set(fiber.HeaderRetryAfter, "5")
+		return fiber.NewError(fiber.StatusServiceUnavailable, "overloaded, try later")
+	}
+	ctx.Status(fiber.StatusAccepted)
+	return ctx.SendString("ok")
+}
+
+func peerAddr(ctx *fiber.Ctx) netip.Addr {
+	ip, _ := netip.AddrFromSlice(ctx.Context().RemoteIP())
+	return ip.Unmap()
+}
+
+// Process runs the privacy pipeline on one request. Its errors are
+// *fiber.Error with the status and one-line reason to send.
+func (c *Collector) Process(ctx context.Context, r *Request) (Outcome, error) {
+	c.counts.Received.Add(1)
+	now := c.now()
+
+	// 1. Consent signals. Unless some site counts such hits anonymously, the
+	// event is dropped before its body is even parsed.
+	consent := r.DNT || r.GPC
+	if consent && !c.anySiteCountsDNT(ctx, now) {
+		c.countConsent(r)
+		return DroppedConsent, nil
+	}
+
+	// 2. Validation.
+	ev, err := ParseEvent(r.Body)
+	if err != nil {
+		c.counts.Invalid.Add(1)
+		return 0, fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	page, err := ParsePage(ev.URL, ev.HashMode)
+	if err != nil {
+		c.counts.Invalid.Add(1)
+		return 0, fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	var sites []aggregate.Site
+	for _, d := range ev.Domains {
+		site, ok, err := c.sites.lookup(ctx, d)
+		if err != nil {
+			c.counts.Err.Add(1)
+			c.log.Error("site lookup failed", "err", err)
+			return 0, fiber.NewError(fiber.StatusServiceUnavailable, "store unavailable, try later")
+		}
+		if !ok {
+			c.counts.UnknownSite.Add(1)
+			return 0, fiber.NewError(fiber.StatusNotFound, "unknown site "+d)
+		}
+		if !referrer.SameSite(page.Host, site.Domain) {
+			c.counts.Invalid.Add(1)
+			return 0, fiber.NewError(fiber.StatusBadRequest, "url host "+page.Host+" does not belong to site "+site.Domain)
+		}
+		sites = append(sites, site)
+	}
+
+	var key aggregate.Key
+	key[aggregate.Hostname] = page.Host
+	key[aggregate.Page] = page.Path
+	key[aggregate.Event] = Clean(ev.Name)
+
+	if consent {
+		// Only sites that chose anonymous counting get a hit: a pageview
+		// in the totals, with no visitor, no visit, no geo, no browser.
+		for _, s := range sites {
+			if s.CountDNT {
+				c.agg.Add(aggregate.Hit{Site: s.ID, Time: now, Key: key})
+			}
+		}
+		c.countConsent(r)
+		return DroppedConsent, nil
+	}
+
+	// 3. Bots.
+	ua := useragent.Parse(r.UserAgent, ev.ScreenWidth)
+	if ua.Bot {
+		c.counts.Bot.Add(1)
+		return DroppedBot, nil
+	}
+
+	// 4–6. Client IP, geo on the full address, then truncate and hash.
+	ip := ClientIP(r.Peer, r.XForwardedFor, r.XRealIP, c.cfg.TrustedProxies)
+	loc := c.geo.Lookup(ip)
+	prefix := Truncate(ip)
+	salt, err := c.salts.For(ctx, now)
+	if err != nil {
+		c.counts.Err.Add(1)
+		c.log.Error("daily salt unavailable; event dropped", "err", err)
+		return 0, fiber.NewError(fiber.StatusServiceUnavailable, "store unavailable, try later")
+	}
+
+	// 7. User agent classes (the header itself goes no further).
+	key[aggregate.Browser] = ua.Browser
+	key[aggregate.BrowserVersion] = ua.BrowserVersion
+	key[aggregate.OS] = ua.OS
+	key[aggregate.OSVersion] = ua.OSVersion
+	key[aggregate.Device] = ua.Device
+	key[aggregate.Country] = loc.Country
+	key[aggregate.Region] = loc.Region
+
+	// 8–9. Referrer → source; campaign parameters override.
+	ref := referrer.Parse(ev.Referrer, page.Host)
+	key[aggregate.Source] = Clean(ref.Source)
+	key[aggregate.Referrer] = Clean(ref.URL)
+	if page.Ref != "" {
+		key[aggregate.Source] = page.Ref
+	}
+	key[aggregate.UTMSource] = page.UTM.Source
+	key[aggregate.UTMMedium] = page.UTM.Medium
+	key[aggregate.UTMCampaign] = page.UTM.Campaign
+	key[aggregate.UTMContent] = page.UTM.Content
+	key[aggregate.UTMTerm] = page.UTM.Term
+
+	// 10. Language.
+	key[aggregate.Language] = Language(ev.Language, r.AcceptLanguage)
+
+	// 11. Sessions happen in the aggregator.
+	for _, s := range sites {
+		hit := aggregate.Hit{Site: s.ID, Time: now, Key: key, Visitor: VisitorKey(salt, s.ID, prefix, r.UserAgent)}
+		if !c.agg.Add(hit) {
+			c.counts.Overload.Add(1)
+			return DroppedOverload, nil
+		}
+	}
+	c.counts.Accepted.Add(1)
+	return Counted, nil
+}
+
+func (c *Collector) countConsent(r *Request) {
+	if r.DNT {
+		c.counts.DNT.Add(1)
+	} else {
+		c.counts.GPC.Add(1)
+	}
+}
+
+// anySiteCountsDNT reports whether a consent-signalled event could count at
+// all; almost always false, so such events cost nothing. The answer is
+// refreshed from the store at most every ten seconds.
+func (c *Collector) anySiteCountsDNT(ctx context.Context, now time.Time) bool {
+	last := c.dntCheckedAt.Load()
+	if now.UnixNano()-last < int64(10*time.Second) || !c.dntCheckedAt.CompareAndSwap(last, now.UnixNano()) {
+		return c.dntSites.Load()
+	}
+	sites, err := c.sites.store.Sites(ctx)
+	if err != nil {
+		return c.dntSites.Load()
+	}
+	any := false
+	for _, s := range sites {
+		any = any || s.CountDNT
+	}
+	c.dntSites.Store(any)
+	return any
+}
+
+// Domain normalisation shared with admin commands.
+func NormalizeDomain(d string) string {
+	d = strings.ToLower(strings.TrimSpace(d))
+	d = strings.TrimPrefix(strings.TrimPrefix(d, "https://"), "http://")
+	d, _, _ = strings.Cut(d, "/")
+	return strings.TrimSuffix(d, ".")
+}

@@ -1,0 +1,120 @@
+package collector
+
+import (
+	"errors"
+	"net/url"
+	"strings"
+	"unicode"
+
+	"tally/collector/referrer"
+)
+
+const maxValue = 1024 // longest dimension value kept
+
+// Page is what tally keeps of the page URL: host and path, plus the
+// campaign parameters. Every other query parameter is dropped.
+type Page struct {
+	Host, Path string
+	UTM        UTM
+	Ref        string // ref=, source= or utm_source=: names the source
+}
+
+// UTM holds the campaign parameters of a landing URL.
+type UTM struct{ Source, Medium, Campaign, Content, Term string }
+
+// ParsePage normalises a page URL: lower-case host without a trailing dot,
+// path without trailing slash (but "/" stays), no query except campaign
+// parameters, and no fragment unless the site routes by hash.
+func ParsePage(raw string, hashMode bool) (Page, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return Page{}, errors.New("url is not a valid URL")
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return Page{}, errors.New("url must be http or https")
+	}
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	if host == "" {
+		return Page{}, errors.New("url has no host")
+	}
+	path := u.Path
+	if path == "" {
+		path = "/"
+	}
+	if len(path) > 1 {
+		path = strings.TrimRight(path, "/")
+		if path == "" {
+			path = "/"
+		}
+	}
+	if hashMode && u.Fragment != "" {
+		path += "#" + u.Fragment
+	}
+	q := u.Query()
+	p := Page{
+		Host: Clean(host),
+		Path: Clean(path),
+		UTM: UTM{
+			Source:   Clean(q.Get("utm_source")),
+			Medium:   Clean(q.Get("utm_medium")),
+			Campaign: Clean(q.Get("utm_campaign")),
+			Content:  Clean(q.Get("utm_content")),
+			Term:     Clean(q.Get("utm_term")),
+		},
+	}
+	for _, k := range []string{"utm_source", "ref", "source"} {
+		if v := Clean(q.Get(k)); v != "" {
+			p.Ref = referrer.Source(v)
+			break
+		}
+	}
+	return p, nil
+}
+
+// Clean makes a visitor-supplied string safe to keep as a dimension value:
+// no control characters (the cell key separator is one), valid UTF-8 and at
+// most maxValue bytes.
+func Clean(s string) string {
+	s = strings.TrimSpace(s)
+	if strings.IndexFunc(s, unicode.IsControl) >= 0 {
+		s = strings.Map(func(r rune) rune {
+			if unicode.IsControl(r) {
+				return -1
+			}
+			return r
+		}, s)
+	}
+	s = strings.ToValidUTF8(s, "")
+	if len(s) > maxValue {
+		s = s[:maxValue]
+		for len(s) > 0 && !isRuneStart(s[len(s)-1]) {
+			s = s[:len(s)-1]
+		}
+		s = strings.ToValidUTF8(s, "")
+	}
+	return s
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// Language returns the primary language subtag ("en" of "en-GB"), from the
+// tracker's navigator.language if sent, else the first Accept-Language entry.
+func Language(fromTracker, acceptLanguage string) string {
+	v := fromTracker
+	if v == "" {
+		v, _, _ = strings.Cut(acceptLanguage, ",")
+		v, _, _ = strings.Cut(v, ";")
+	}
+	v, _, _ = strings.Cut(strings.TrimSpace(v), "-")
+	v, _, _ = strings.Cut(v, "_")
+	v = strings.ToLower(v)
+	if len(v) < 2 || len(v) > 3 {
+		return ""
+	}
+	for _, r := range v {
+		if r < 'a' || r > 'z' {
+			return ""
+		}
+	}
+	return v
+}

@@ -1,0 +1,65 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"tally/aggregate"
+)
+
+// siteCache answers domain → site without a store round-trip per hit.
+// Entries (including "no such site") live for ttl, so a site added or
+// deleted by an admin command is seen within seconds.
+type siteCache struct {
+	store aggregate.Store
+	now   func() time.Time
+	ttl   time.Duration
+
+	mu      sync.Mutex
+	entries map[string]siteEntry
+}
+
+type siteEntry struct {
+	site    aggregate.Site
+	ok      bool
+	expires time.Time
+}
+
+// maxSiteEntries bounds the cache against floods of made-up domains.
+const maxSiteEntries = 10_000
+
+func newSiteCache(store aggregate.Store, now func() time.Time) *siteCache {
+	return &siteCache{store: store, now: now, ttl: 10 * time.Second, entries: map[string]siteEntry{}}
+}
+
+// lookup returns the site of a domain, ok false if there is none.
+func (c *siteCache) lookup(ctx context.Context, domain string) (aggregate.Site, bool, error) {
+	now := c.now()
+	c.mu.Lock()
+	e, hit := c.entries[domain]
+	c.mu.Unlock()
+	if hit && now.Before(e.expires) {
+		return e.site, e.ok, nil
+	}
+	site, err := c.store.Site(ctx, domain)
+	switch {
+	case errors.Is(err, aggregate.ErrNotFound):
+		e = siteEntry{expires: now.Add(c.ttl)}
+	case err != nil:
+		if hit {
+			return e.site, e.ok, nil // a stale answer beats none while the store is away
+		}
+		return site, false, err
+	default:
+		e = siteEntry{site: site, ok: true, expires: now.Add(c.ttl)}
+	}
+	c.mu.Lock()
+	if len(c.entries) >= maxSiteEntries {
+		clear(c.entries)
+	}
+	c.entries[domain] = e
+	c.mu.Unlock()
+	return e.site, e.ok, nil
+}

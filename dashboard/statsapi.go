@@ -1,0 +1,291 @@
+// Package dashboard serves what site owners read: the JSON Stats API (in
+// Plausible's v2 shape), and the server-rendered dashboard. Every number it
+// shows comes from aggregate.Engine.
+package dashboard
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"tally/aggregate"
+)
+
+// StatsAPI answers POST /api/v2/query.
+type StatsAPI struct {
+	store  aggregate.Store
+	engine *aggregate.Engine
+	now    func() time.Time
+}
+
+// NewStatsAPI returns the Stats API handler set.
+func NewStatsAPI(store aggregate.Store, engine *aggregate.Engine, now func() time.Time) *StatsAPI {
+	return &StatsAPI{store: store, engine: engine, now: now}
+}
+
+// HashAPIKey is how API keys are stored: only their SHA-256.
+func HashAPIKey(key string) []byte {
+	h := sha256.Sum256([]byte(key))
+	return h[:]
+}
+
+// apiRequest is Plausible's Stats API v2 query body.
+type apiRequest struct {
+	SiteID     string            `json:"site_id"`
+	Metrics    []string          `json:"metrics"`
+	DateRange  json.RawMessage   `json:"date_range"`
+	Dimensions []string          `json:"dimensions"`
+	Filters    []json.RawMessage `json:"filters"`
+	OrderBy    [][2]string       `json:"order_by"`
+	Pagination *struct {
+		Limit  *int `json:"limit"`
+		Offset int  `json:"offset"`
+	} `json:"pagination"`
+	Include map[string]any `json:"include"`
+}
+
+type apiRow struct {
+	Metrics    []aggregate.Number `json:"metrics"`
+	Dimensions []string           `json:"dimensions"`
+}
+
+type apiResponse struct {
+	Results []apiRow       `json:"results"`
+	Meta    map[string]any `json:"meta"`
+	Query   map[string]any `json:"query"`
+}
+
+// badRequest is a 400 whose message names the offending field.
+func badRequest(format string, args ...any) error {
+	return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf(format, args...))
+}
+
+// Query is the POST /api/v2/query handler.
+func (a *StatsAPI) Query(c *fiber.Ctx) error {
+	if err := a.authorize(c); err != nil {
+		return err
+	}
+	var req apiRequest
+	dec := json.NewDecoder(bytes.NewReader(c.Body()))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		var ue *json.UnmarshalTypeError
+		switch {
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			return badRequest("unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+		case errors.As(err, &ue):
+			return badRequest("field %q has the wrong type", ue.Field)
+		}
+		return badRequest("malformed JSON body")
+	}
+	q, echo, err := a.parse(c.UserContext(), &req)
+	if err != nil {
+		return err
+	}
+	res, err := a.engine.Run(c.UserContext(), q)
+	if err != nil {
+		return err
+	}
+	out := apiResponse{Results: make([]apiRow, 0, len(res.Rows)), Meta: map[string]any{}, Query: echo}
+	for _, r := range res.Rows {
+		out.Results = append(out.Results, apiRow{Metrics: r.Metrics, Dimensions: r.Dimensions})
+	}
+	if req.Include["total_rows"] == true {
+		out.Meta["total_rows"] = res.TotalRows
+	}
+	return c.JSON(out)
+}
+
+func (a *StatsAPI) authorize(c *fiber.Ctx) error {
+	auth := c.Get(fiber.HeaderAuthorization)
+	key, ok := strings.CutPrefix(auth, "Bearer ")
+	if !ok || strings.TrimSpace(key) == "" {
+		return fiber.NewError(fiber.StatusUnauthorized, "missing API key: send Authorization: Bearer KEY")
+	}
+	_, err := a.store.APIKey(c.UserContext(), HashAPIKey(strings.TrimSpace(key)))
+	if errors.Is(err, aggregate.ErrNotFound) {
+		return fiber.NewError(fiber.StatusUnauthorized, "invalid API key")
+	}
+	return err
+}
+
+// parse validates a request into a query and the echo of it that the
+// response carries (with the date range resolved).
+func (a *StatsAPI) parse(ctx context.Context, req *apiRequest) (aggregate.Query, map[string]any, error) {
+	var q aggregate.Query
+	if req.SiteID == "" {
+		return q, nil, badRequest("site_id is required")
+	}
+	site, err := a.store.Site(ctx, strings.ToLower(req.SiteID))
+	if errors.Is(err, aggregate.ErrNotFound) {
+		return q, nil, fiber.NewError(fiber.StatusNotFound, "site_id: unknown site "+req.SiteID)
+	} else if err != nil {
+		return q, nil, err
+	}
+	q.Site = site
+	loc := site.Location()
+
+	if len(req.Metrics) == 0 {
+		return q, nil, badRequest("metrics: at least one metric is required")
+	}
+	for _, m := range req.Metrics {
+		if !aggregate.Metric(m).Valid() {
+			return q, nil, badRequest("metrics: unknown metric %q", m)
+		}
+		q.Metrics = append(q.Metrics, aggregate.Metric(m))
+	}
+
+	if q.From, q.To, err = parseDateRange(req.DateRange, a.now(), loc, site.Created); err != nil {
+		return q, nil, badRequest("date_range: %v", err)
+	}
+
+	for _, name := range req.Dimensions {
+		d, err := aggregate.ParseDimension(name, q.From, q.To)
+		if err != nil {
+			return q, nil, badRequest("dimensions: %v", err)
+		}
+		q.Dimensions = append(q.Dimensions, d)
+	}
+	for i, raw := range req.Filters {
+		fs, err := parseFilter(raw)
+		if err != nil {
+			return q, nil, badRequest("filters[%d]: %v", i, err)
+		}
+		q.Filters = append(q.Filters, fs...)
+	}
+	for i, o := range req.OrderBy {
+		known := aggregate.Metric(o[0]).Valid()
+		for _, d := range req.Dimensions {
+			known = known || d == o[0]
+		}
+		if !known || (o[1] != "asc" && o[1] != "desc") {
+			return q, nil, badRequest("order_by[%d]: want [metric or dimension of the query, \"asc\"|\"desc\"]", i)
+		}
+		q.OrderBy = append(q.OrderBy, aggregate.Order{By: o[0], Desc: o[1] == "desc"})
+	}
+	q.Limit = 10000
+	if p := req.Pagination; p != nil {
+		if p.Limit != nil {
+			if *p.Limit < 1 || *p.Limit > 10000 {
+				return q, nil, badRequest("pagination.limit: must be 1–10000")
+			}
+			q.Limit = *p.Limit
+		}
+		if p.Offset < 0 {
+			return q, nil, badRequest("pagination.offset: must not be negative")
+		}
+		q.Offset = p.Offset
+	}
+
+	end := q.To.AddDate(0, 0, 1).Add(-time.Second)
+	echo := map[string]any{
+		"site_id":    site.Domain,
+		"metrics":    req.Metrics,
+		"date_range": []string{q.From.Format(time.RFC3339), end.Format(time.RFC3339)},
+		"dimensions": nonNil(req.Dimensions),
+		"filters":    nonNilRaw(req.Filters),
+		"order_by":   orderEcho(req.OrderBy),
+		"pagination": map[string]int{"limit": q.Limit, "offset": q.Offset},
+	}
+	return q, echo, nil
+}
+
+func orderEcho(o [][2]string) [][2]string {
+	if o == nil {
+		return [][2]string{}
+	}
+	return o
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func nonNilRaw(s []json.RawMessage) []json.RawMessage {
+	if s == nil {
+		return []json.RawMessage{}
+	}
+	return s
+}
+
+// parseDateRange reads a period name or a ["YYYY-MM-DD","YYYY-MM-DD"] pair.
+func parseDateRange(raw json.RawMessage, now time.Time, loc *time.Location, since time.Time) (from, to time.Time, err error) {
+	if len(raw) == 0 {
+		return from, to, errors.New("required")
+	}
+	var name string
+	if json.Unmarshal(raw, &name) == nil {
+		return aggregate.Range(name, now, loc, since)
+	}
+	var pair []string
+	if err := json.Unmarshal(raw, &pair); err != nil || len(pair) != 2 {
+		return from, to, errors.New(`want a period name or ["YYYY-MM-DD","YYYY-MM-DD"]`)
+	}
+	if from, err = aggregate.ParseDay(pair[0], loc); err != nil {
+		return from, to, err
+	}
+	if to, err = aggregate.ParseDay(pair[1], loc); err != nil {
+		return from, to, err
+	}
+	if to.Before(from) {
+		return from, to, errors.New("ends before it starts")
+	}
+	return from, to, nil
+}
+
+// parseFilter reads ["op", "dimension", ["value", …]] or ["and", [filter, …]].
+func parseFilter(raw json.RawMessage) ([]aggregate.Filter, error) {
+	var parts []json.RawMessage
+	if err := json.Unmarshal(raw, &parts); err != nil || len(parts) < 2 {
+		return nil, errors.New(`want ["operator", "dimension", ["value", …]]`)
+	}
+	var op string
+	if err := json.Unmarshal(parts[0], &op); err != nil {
+		return nil, errors.New("operator must be a string")
+	}
+	if op == "and" {
+		var subs []json.RawMessage
+		if err := json.Unmarshal(parts[1], &subs); err != nil || len(parts) != 2 {
+			return nil, errors.New(`want ["and", [filter, …]]`)
+		}
+		var out []aggregate.Filter
+		for _, s := range subs {
+			fs, err := parseFilter(s)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, fs...)
+		}
+		return out, nil
+	}
+	if len(parts) != 3 {
+		return nil, errors.New(`want ["operator", "dimension", ["value", …]]`)
+	}
+	var dimName string
+	var values []string
+	if err := json.Unmarshal(parts[1], &dimName); err != nil {
+		return nil, errors.New("dimension must be a string")
+	}
+	if err := json.Unmarshal(parts[2], &values); err != nil {
+		return nil, errors.New("values must be a list of strings")
+	}
+	dim, ok := aggregate.ParseDim(dimName)
+	if !ok {
+		return nil, fmt.Errorf("unknown dimension %q", dimName)
+	}
+	f, err := aggregate.NewFilter(op, dim, values)
+	if err != nil {
+		return nil, err
+	}
+	return []aggregate.Filter{f}, nil
+}
