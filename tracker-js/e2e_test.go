@@ -1,0 +1,597 @@
+package trackerjs
+
+// End to end: a real Chromium loads a page that carries the script tag, the
+// script talks to a real tally server built from ./cmd/tally, and the Stats
+// API must then show exactly the counts the visit should make — and nothing
+// when the visitor asked not to be counted.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/cdproto/storage"
+	"github.com/chromedp/chromedp"
+)
+
+const (
+	chromiumPath = "/usr/bin/chromium"
+	// A desktop Chrome: tally rightly drops HeadlessChrome as a bot.
+	desktopUA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/139.0.0.0 Safari/537.36"
+	siteID    = "test.example"
+)
+
+func TestBrowser(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("TALLY_REQUIRE_BROWSER") != "" {
+			t.Fatalf("TALLY_REQUIRE_BROWSER is set but %s is missing: apt-get install -y chromium", chromiumPath)
+		}
+		t.Skipf("SKIPPING the browser tests of the tracker: %s is missing (apt-get install -y chromium); "+
+			"set TALLY_REQUIRE_BROWSER=1 to make this a failure", chromiumPath)
+	}
+	srv := startTally(t)
+	site := startSite(t, srv.port)
+
+	t.Run("a page load counts once", func(t *testing.T) {
+		before := srv.counts(t)
+		b := openBrowser(t, browserOptions{})
+		b.visit(t, site.url("/"))
+		srv.waitCounts(t, before.add(1, 1))
+		sent := b.sentEvents(t, 1)
+		want := map[string]any{"n": "pageview", "u": site.url("/"), "d": siteID, "r": nil}
+		for k, v := range want {
+			if sent[0][k] != v {
+				t.Errorf("the pageview sent %s = %v, want %v (payload %v)", k, sent[0][k], v, sent[0])
+			}
+		}
+		if w, ok := sent[0]["w"].(float64); !ok || w <= 0 {
+			t.Errorf("the pageview sent w = %v, want the window width", sent[0]["w"])
+		}
+		b.checkClean(t, 0)
+	})
+
+	t.Run("SPA navigation counts each new URL once", func(t *testing.T) {
+		before := srv.counts(t)
+		b := openBrowser(t, browserOptions{})
+		b.visit(t, site.url("/spa"))
+		b.eval(t, `history.pushState({}, '', '/spa/one');
+			history.pushState({}, '', '/spa/two');
+			history.pushState({}, '', '/spa/two');
+			history.replaceState({}, '', '/spa/two'); true`)
+		srv.waitCounts(t, before.add(3, 3))
+		b.sentEvents(t, 3)
+		pages := srv.breakdown(t, "pageviews", "event:page")
+		for _, p := range []string{"/spa", "/spa/one", "/spa/two"} {
+			if pages[p] != 1 {
+				t.Errorf("page %s has %v pageviews, want 1 (all pages: %v)", p, pages[p], pages)
+			}
+		}
+		b.checkClean(t, 0)
+	})
+
+	t.Run("a custom event with props counts", func(t *testing.T) {
+		before := srv.counts(t)
+		b := openBrowser(t, browserOptions{})
+		b.visit(t, site.url("/custom"))
+		// The callback hears the answer's status, which the page can read
+		// only when the server allows it with Access-Control-Allow-Origin.
+		status := b.eval(t, `new Promise((resolve) => tally('Signup', {
+			props: {plan: 'pro'},
+			callback: (r) => resolve(r && r.status ? r.status : 'no status: ' + (r && r.error))
+		}))`)
+		if status != float64(202) {
+			t.Errorf("the event's callback got %v, want status 202", status)
+		}
+		srv.waitCounts(t, before.add(1, 2))
+		sent := b.sentEvents(t, 2)
+		if props, _ := sent[1]["p"].(map[string]any); sent[1]["n"] != "Signup" || props["plan"] != "pro" {
+			t.Errorf("the custom event sent %v, want n Signup with p {plan: pro}", sent[1])
+		}
+		if names := srv.breakdown(t, "events", "event:name"); names["Signup"] != 1 {
+			t.Errorf("event:name Signup has %v events, want 1 (all names: %v)", names["Signup"], names)
+		}
+		b.checkClean(t, 0)
+	})
+
+	t.Run("a browser with Do Not Track on is not counted", func(t *testing.T) {
+		before := srv.counts(t)
+		// Chromium sends DNT: 1 but leaves navigator.doNotTrack null, so
+		// the script sends and the server must drop the hit.
+		b := openBrowser(t, browserOptions{doNotTrack: true})
+		b.visit(t, site.url("/dnt-profile"))
+		if got := site.dnt("/dnt-profile"); got != "1" {
+			t.Fatalf("the page request had DNT %q, want 1: the profile preference did not take", got)
+		}
+		sent := b.sentEvents(t, 1)
+		if sent[0]["n"] != "pageview" {
+			t.Errorf("sent %v, want the pageview the server is to drop", sent[0])
+		}
+		if got := b.statuses(t, 1); got[0] != 202 {
+			t.Errorf("the dropped hit was answered %v, want the same 202 as a counted one", got[0])
+		}
+		srv.holdCounts(t, before)
+		b.checkClean(t, 0)
+	})
+
+	t.Run("navigator.doNotTrack stops the script", func(t *testing.T) {
+		before := srv.counts(t)
+		b := openBrowser(t, browserOptions{
+			init: `Object.defineProperty(Navigator.prototype, 'doNotTrack', {get: () => '1', configurable: true})`,
+		})
+		b.visit(t, site.url("/dnt-script"))
+		if got := b.eval(t, `new Promise((resolve) => tally('Signup', {callback: () => resolve('called')}))`); got != "called" {
+			t.Errorf("the callback of a skipped event gave %v, want it called", got)
+		}
+		srv.holdCounts(t, before)
+		b.sentEvents(t, 0)
+		b.checkClean(t, 0)
+	})
+
+	t.Run("the opt-out flag stops the script", func(t *testing.T) {
+		before := srv.counts(t)
+		b := openBrowser(t, browserOptions{
+			init: `try { localStorage.tally_ignore = 'true' } catch (e) {}`,
+		})
+		b.visit(t, site.url("/opt-out"))
+		b.eval(t, `tally('Signup'); history.pushState({}, '', '/opt-out/next'); true`)
+		srv.holdCounts(t, before)
+		b.sentEvents(t, 0)
+		b.checkClean(t, 1) // the flag itself
+	})
+
+	t.Run("automation stops the script without data-allow-automation", func(t *testing.T) {
+		before := srv.counts(t)
+		b := openBrowser(t, browserOptions{})
+		b.visit(t, site.url("/no-automation"))
+		srv.holdCounts(t, before)
+		b.sentEvents(t, 0)
+		b.checkClean(t, 0)
+	})
+}
+
+// tally is a tally server started from a binary built for the test.
+type tally struct {
+	base, key string
+	port      int
+}
+
+func startTally(t *testing.T) *tally {
+	t.Helper()
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "tally")
+	data := filepath.Join(tmp, "data")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/tally")
+	build.Dir = ".."
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/tally: %v\n%s", err, out)
+	}
+	run := func(args ...string) string {
+		out, err := exec.Command(bin, args...).Output()
+		if err != nil {
+			stderr := ""
+			if ee, ok := err.(*exec.ExitError); ok {
+				stderr = string(ee.Stderr)
+			}
+			t.Fatalf("tally %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr)
+		}
+		return string(out)
+	}
+	run("site", "add", siteID, "--data", data)
+	lines := strings.Split(strings.TrimSpace(run("apikey", "create", "--data", data)), "\n")
+	key := strings.TrimSpace(lines[len(lines)-1])
+
+	port := freePort(t)
+	var logs bytes.Buffer
+	serve := exec.Command(bin, "serve", "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--data", data)
+	serve.Stdout, serve.Stderr = &logs, &logs
+	if err := serve.Start(); err != nil {
+		t.Fatalf("start tally serve: %v", err)
+	}
+	done := make(chan struct{})
+	go func() {
+		serve.Wait()
+		close(done)
+	}()
+	t.Cleanup(func() {
+		serve.Process.Signal(os.Interrupt)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			serve.Process.Kill()
+			<-done
+		}
+		if t.Failed() {
+			t.Logf("tally serve output:\n%s", logs.String())
+		}
+	})
+
+	s := &tally{base: fmt.Sprintf("http://127.0.0.1:%d", port), key: key, port: port}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		res, err := http.Get(s.base + "/api/health")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return s
+			}
+		}
+		select {
+		case <-done:
+			t.Fatalf("tally serve exited before it was healthy:\n%s", logs.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("tally serve not healthy after 15s (last error %v):\n%s", err, logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+type totals struct{ pageviews, events float64 }
+
+func (c totals) add(pageviews, events float64) totals {
+	return totals{c.pageviews + pageviews, c.events + events}
+}
+
+type queryResult struct {
+	Metrics    []float64 `json:"metrics"`
+	Dimensions []any     `json:"dimensions"`
+}
+
+// query asks the Stats API for today's numbers of the test site.
+func (s *tally) query(t *testing.T, metrics []string, dimensions []string) []queryResult {
+	t.Helper()
+	q := map[string]any{"site_id": siteID, "metrics": metrics, "date_range": "day"}
+	if dimensions != nil {
+		q["dimensions"] = dimensions
+	}
+	body, _ := json.Marshal(q)
+	req, _ := http.NewRequest("POST", s.base+"/api/v2/query", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+s.key)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("POST /api/v2/query: %v", err)
+	}
+	defer res.Body.Close()
+	var answer struct {
+		Results []queryResult `json:"results"`
+	}
+	raw := new(bytes.Buffer)
+	raw.ReadFrom(res.Body)
+	if res.StatusCode != 200 {
+		t.Fatalf("POST /api/v2/query %s: %d %s", body, res.StatusCode, raw)
+	}
+	if err := json.Unmarshal(raw.Bytes(), &answer); err != nil {
+		t.Fatalf("POST /api/v2/query %s: %v in %s", body, err, raw)
+	}
+	for _, r := range answer.Results {
+		if len(r.Metrics) != len(metrics) {
+			t.Fatalf("POST /api/v2/query %s: a result has %d metrics, want %d: %s", body, len(r.Metrics), len(metrics), raw)
+		}
+	}
+	return answer.Results
+}
+
+func (s *tally) counts(t *testing.T) totals {
+	t.Helper()
+	results := s.query(t, []string{"pageviews", "events"}, nil)
+	switch len(results) {
+	case 0:
+		return totals{}
+	case 1:
+		return totals{results[0].Metrics[0], results[0].Metrics[1]}
+	}
+	t.Fatalf("totals query gave %d results, want 1", len(results))
+	return totals{}
+}
+
+// breakdown maps each value of one dimension to one metric.
+func (s *tally) breakdown(t *testing.T, metric, dimension string) map[string]float64 {
+	t.Helper()
+	out := map[string]float64{}
+	for _, r := range s.query(t, []string{metric}, []string{dimension}) {
+		if len(r.Dimensions) != 1 {
+			t.Fatalf("breakdown by %s: result %v has %d dimensions", dimension, r, len(r.Dimensions))
+		}
+		out[fmt.Sprint(r.Dimensions[0])] = r.Metrics[0]
+	}
+	return out
+}
+
+// waitCounts waits up to 5 s for the totals to reach want, then checks that
+// they stay there, so a duplicate arriving late fails too.
+func (s *tally) waitCounts(t *testing.T, want totals) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	got := s.counts(t)
+	for got != want && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+		got = s.counts(t)
+	}
+	if got != want {
+		t.Fatalf("pageviews, events = %v, %v; want %v, %v", got.pageviews, got.events, want.pageviews, want.events)
+	}
+	s.holdCounts(t, want)
+}
+
+// holdCounts checks that the totals stay at want for a while.
+func (s *tally) holdCounts(t *testing.T, want totals) {
+	t.Helper()
+	for range 6 {
+		time.Sleep(250 * time.Millisecond)
+		if got := s.counts(t); got != want {
+			t.Fatalf("pageviews, events = %v, %v; want them to stay %v, %v",
+				got.pageviews, got.events, want.pageviews, want.events)
+		}
+	}
+}
+
+// site serves the test pages as http://test.example:PORT/any/path.
+type site struct {
+	port int
+	mu   sync.Mutex
+	dnts map[string]string // path → the DNT header of its last request
+}
+
+func startSite(t *testing.T, tallyPort int) *site {
+	t.Helper()
+	s := &site{dnts: map[string]string{}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.dnts[r.URL.Path] = r.Header.Get("DNT")
+		s.mu.Unlock()
+		automation := " data-allow-automation"
+		if r.URL.Path == "/no-automation" {
+			automation = ""
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html>
+<html><head><meta charset="utf-8"><title>tally test page</title><link rel="icon" href="data:,">
+<script defer data-domain="%s"%s src="http://%s:%d/js/script.js"></script>
+</head><body><h1>A page</h1></body></html>`, siteID, automation, siteID, tallyPort)
+	}))
+	t.Cleanup(srv.Close)
+	s.port = srv.Listener.Addr().(*net.TCPAddr).Port
+	return s
+}
+
+func (s *site) url(path string) string {
+	return fmt.Sprintf("http://%s:%d%s", siteID, s.port, path)
+}
+
+func (s *site) dnt(path string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dnts[path]
+}
+
+type browserOptions struct {
+	doNotTrack bool   // the profile's "Send a Do Not Track request" setting
+	init       string // a script run in every new document before the page's own
+}
+
+// browser is one Chromium with a fresh profile, and what its tab showed.
+type browser struct {
+	ctx      context.Context
+	mu       sync.Mutex
+	problems []string  // console errors, exceptions, browser log errors
+	payloads [][]byte  // bodies of the requests to /api/event
+	answers  []float64 // statuses of the answers from /api/event
+}
+
+func openBrowser(t *testing.T, opts browserOptions) *browser {
+	t.Helper()
+	profile := t.TempDir()
+	if opts.doNotTrack {
+		if err := os.MkdirAll(filepath.Join(profile, "Default"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		prefs := []byte(`{"enable_do_not_track": true}`)
+		if err := os.WriteFile(filepath.Join(profile, "Default", "Preferences"), prefs, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flags := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-proxy-server", true),
+		chromedp.Flag("host-resolver-rules", "MAP "+siteID+" 127.0.0.1"),
+		chromedp.UserDataDir(profile),
+		chromedp.UserAgent(desktopUA),
+	)
+	parent, cancelTimeout := context.WithTimeout(context.Background(), 60*time.Second)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(parent, flags...)
+	b := &browser{}
+	ctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithListener(b.listen))
+	t.Cleanup(func() {
+		cancel()
+		cancelAlloc()
+		cancelTimeout()
+	})
+	b.ctx = ctx
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start %s: %v", chromiumPath, err)
+	}
+	if opts.init != "" {
+		if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument,
+			page.AddScriptToEvaluateOnNewDocumentParams{Source: opts.init}); err != nil {
+			t.Fatalf("add the init script: %v", err)
+		}
+	}
+	return b
+}
+
+// listen runs in the tab's event loop: it only records.
+func (b *browser) listen(ev any) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch ev := ev.(type) {
+	case *runtime.EventConsoleAPICalled:
+		if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert {
+			var args []string
+			for _, a := range ev.Args {
+				args = append(args, string(a.Value)+a.Description)
+			}
+			b.problems = append(b.problems, "console."+string(ev.Type)+": "+strings.Join(args, " "))
+		}
+	case *runtime.EventExceptionThrown:
+		d := ev.ExceptionDetails
+		text := d.Text
+		if d.Exception != nil {
+			text += " " + d.Exception.Description
+		}
+		b.problems = append(b.problems, "exception: "+text)
+	case *log.EventEntryAdded:
+		if ev.Entry.Level == log.EntryLevelError {
+			b.problems = append(b.problems, "log: "+ev.Entry.Text+" "+ev.Entry.URL)
+		}
+	case *network.EventRequestWillBeSent:
+		if strings.HasSuffix(ev.Request.URL, "/api/event") {
+			var body []byte
+			for _, e := range ev.Request.PostDataEntries {
+				body = append(body, e.Bytes...)
+			}
+			b.payloads = append(b.payloads, body)
+		}
+	case *network.EventResponseReceived:
+		if strings.HasSuffix(ev.Response.URL, "/api/event") {
+			b.answers = append(b.answers, float64(ev.Response.Status))
+		}
+	}
+}
+
+// visit opens url and waits until the script has run.
+func (b *browser) visit(t *testing.T, url string) {
+	t.Helper()
+	if err := chromedp.Do(b.ctx, chromedp.Navigate(url)); err != nil {
+		t.Fatalf("navigate to %s: %v", url, err)
+	}
+	if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](`typeof window.tally === 'function'`,
+		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("the script did not load on %s: %v (problems: %v)", url, err, b.problems)
+	}
+}
+
+// eval runs an expression in the page, awaiting a promise it returns.
+func (b *browser) eval(t *testing.T, js string) any {
+	t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[any](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", js, err)
+	}
+	return v
+}
+
+// sentEvents waits briefly for n requests to /api/event and returns their
+// bodies; a request more than n, even a late one, fails.
+func (b *browser) sentEvents(t *testing.T, n int) []map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for n > 0 && time.Now().Before(deadline) {
+		b.mu.Lock()
+		got := len(b.payloads)
+		b.mu.Unlock()
+		if got >= n {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.payloads) != n {
+		t.Fatalf("the browser sent %d requests to /api/event, want %d: %q", len(b.payloads), n, b.payloads)
+	}
+	out := make([]map[string]any, n)
+	for i, body := range b.payloads {
+		if err := json.Unmarshal(body, &out[i]); err != nil {
+			t.Fatalf("request %d to /api/event has body %q: %v", i, body, err)
+		}
+	}
+	return out
+}
+
+// statuses waits briefly for n answers from /api/event.
+func (b *browser) statuses(t *testing.T, n int) []float64 {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		b.mu.Lock()
+		got := len(b.answers)
+		b.mu.Unlock()
+		if got >= n {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.answers) != n {
+		t.Fatalf("the browser got %d answers from /api/event, want %d", len(b.answers), n)
+	}
+	return append([]float64(nil), b.answers...)
+}
+
+// checkClean asserts what a visit must leave behind: no cookie anywhere, no
+// storage but the given number of items (the opt-out flag), and a console
+// without errors.
+func (b *browser) checkClean(t *testing.T, localItems int) {
+	t.Helper()
+	if got := b.eval(t, `document.cookie`); got != "" {
+		t.Errorf("document.cookie = %q, want empty", got)
+	}
+	if got := b.eval(t, `localStorage.length`); got != float64(localItems) {
+		t.Errorf("localStorage.length = %v, want %d", got, localItems)
+	}
+	if got := b.eval(t, `sessionStorage.length`); got != float64(0) {
+		t.Errorf("sessionStorage.length = %v, want 0", got)
+	}
+	if res, err := chromedp.Call(b.ctx, network.GetCookies, network.GetCookiesParams{}); err != nil {
+		t.Errorf("Network.getCookies: %v", err)
+	} else if len(res.Cookies) != 0 {
+		t.Errorf("the page has %d cookies, want none: %v", len(res.Cookies), res.Cookies[0])
+	}
+	if res, err := chromedp.CallBrowser(b.ctx, storage.GetCookies, storage.GetCookiesParams{}); err != nil {
+		t.Errorf("Storage.getCookies: %v", err)
+	} else if len(res.Cookies) != 0 {
+		t.Errorf("the browser has %d cookies, want none: %v", len(res.Cookies), res.Cookies[0])
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, p := range b.problems {
+		t.Errorf("the page's console shows an error: %s", p)
+	}
+}
