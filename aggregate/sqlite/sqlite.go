@@ -121,8 +121,8 @@ func (s *Store) AddSite(ctx context.Context, site aggregate.Site) (aggregate.Sit
 	if site.Created.IsZero() {
 		site.Created = time.Now()
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO sites (domain, timezone, count_dnt, created_at) VALUES (?, ?, ?, ?)`,
-		site.Domain, site.Timezone, site.CountDNT, site.Created.Unix())
+	res, err := s.db.ExecContext(ctx, `INSERT INTO sites (domain, timezone, count_dnt, owner, created_at) VALUES (?, ?, ?, ?, ?)`,
+		site.Domain, site.Timezone, site.CountDNT, site.Owner, site.Created.Unix())
 	if err != nil {
 		if strings.Contains(err.Error(), "UNIQUE") {
 			return site, fmt.Errorf("site %s: %w", site.Domain, aggregate.ErrExists)
@@ -134,12 +134,12 @@ func (s *Store) AddSite(ctx context.Context, site aggregate.Site) (aggregate.Sit
 	return site, err
 }
 
-const siteColumns = `id, domain, timezone, count_dnt, created_at`
+const siteColumns = `id, domain, timezone, count_dnt, owner, created_at`
 
 func scanSite(row interface{ Scan(...any) error }) (aggregate.Site, error) {
 	var site aggregate.Site
 	var created int64
-	err := row.Scan(&site.ID, &site.Domain, &site.Timezone, &site.CountDNT, &created)
+	err := row.Scan(&site.ID, &site.Domain, &site.Timezone, &site.CountDNT, &site.Owner, &created)
 	site.Created = time.Unix(created, 0).UTC()
 	return site, err
 }
@@ -178,8 +178,8 @@ func (s *Store) Sites(ctx context.Context) ([]aggregate.Site, error) {
 }
 
 func (s *Store) UpdateSite(ctx context.Context, site aggregate.Site) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE sites SET timezone = ?, count_dnt = ? WHERE id = ?`,
-		site.Timezone, site.CountDNT, site.ID)
+	res, err := s.db.ExecContext(ctx, `UPDATE sites SET timezone = ?, count_dnt = ?, owner = ? WHERE id = ?`,
+		site.Timezone, site.CountDNT, site.Owner, site.ID)
 	if err != nil {
 		return fmt.Errorf("update site %s: %w", site.Domain, err)
 	}
@@ -198,6 +198,7 @@ func (s *Store) DeleteSite(ctx context.Context, id int64) error {
 	for _, q := range []string{
 		`DELETE FROM cells WHERE site_id = ?`,
 		`DELETE FROM cell_keys WHERE site_id = ?`,
+		`DELETE FROM shares WHERE site_id = ?`,
 		`DELETE FROM sites WHERE id = ?`,
 	} {
 		if _, err := tx.ExecContext(ctx, q, id); err != nil {
