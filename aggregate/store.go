@@ -103,7 +103,7 @@ type Store interface {
 	// DropBefore deletes every cell older than t (retention).
 	DropBefore(ctx context.Context, t time.Time) error
 
-	AddUser(ctx context.Context, u User) (User, error)       // ErrExists if the email is taken
+	AddUser(ctx context.Context, u User) (User, error)           // ErrExists if the email is taken
 	UserByEmail(ctx context.Context, email string) (User, error) // ErrNotFound if absent
 	UserByID(ctx context.Context, id int64) (User, error)        // ErrNotFound if absent
 	CountUsers(ctx context.Context) (int, error)
@@ -111,7 +111,7 @@ type Store interface {
 	Login(ctx context.Context, tokenHash []byte) (Login, error) // ErrNotFound if absent or expired
 	DeleteLogin(ctx context.Context, tokenHash []byte) error
 
-	SetShare(ctx context.Context, sh Share) error                 // creates or replaces the site's share
+	SetShare(ctx context.Context, sh Share) error                // creates or replaces the site's share
 	ShareBySlug(ctx context.Context, slug string) (Share, error) // ErrNotFound if absent
 	ShareBySite(ctx context.Context, site int64) (Share, error)  // ErrNotFound if absent
 	DeleteShare(ctx context.Context, site int64) error

@@ -145,6 +145,6 @@ var brands = []struct {
 var apps = map[string]string{
 	"com.google.android.gm":                   "Gmail",
 	"com.google.android.googlequicksearchbox": "Google",
-	"com.slack":                               "Slack",
-	"org.telegram.messenger":                  "Telegram",
+	"com.slack":              "Slack",
+	"org.telegram.messenger": "Telegram",
 }
