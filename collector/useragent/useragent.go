@@ -127,9 +127,15 @@ func osName(os string) string {
 
 // major keeps the first component of a version: "120.0.6099.71" → "120".
 // Minor versions split visitors into groups small enough to matter.
+// A "version" that is not a number (Linux's "x86_64") is no version.
 func major(v string) string {
-	if i := strings.IndexByte(v, '.'); i >= 0 {
+	if i := strings.IndexAny(v, "._"); i >= 0 {
 		v = v[:i]
+	}
+	for _, r := range v {
+		if r < '0' || r > '9' {
+			return ""
+		}
 	}
 	if len(v) > 8 {
 		v = v[:8]
