@@ -38,6 +38,7 @@ func (a *Aggregator) Checkpoint(ctx context.Context) error {
 func (a *Aggregator) checkpoint(ctx context.Context, endAll bool) error {
 	start := time.Now()
 	a.mu.Lock()
+	a.drainLocked() // hits answered before the checkpoint are in it
 	now := a.now()
 	for v, s := range a.sessions {
 		if endAll || now.Sub(s.last) >= VisitGap {

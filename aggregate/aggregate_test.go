@@ -1,0 +1,382 @@
+package aggregate_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"tally/aggregate"
+	"tally/aggregate/sqlite"
+)
+
+// clock is the fake clock the aggregator reads.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+type fixture struct {
+	t     *testing.T
+	ctx   context.Context
+	store *sqlite.Store
+	clock *clock
+	agg   *aggregate.Aggregator
+	site  aggregate.Site
+}
+
+func newFixture(t *testing.T, start time.Time, tz string) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	site, err := st.AddSite(ctx, aggregate.Site{Domain: "example.com", Timezone: tz, Created: start})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{t: t, ctx: ctx, store: st, clock: &clock{t: start}, site: site}
+	f.agg = aggregate.New(aggregate.Config{Checkpoint: time.Hour}, st, f.clock.Now, quiet)
+	t.Cleanup(func() { f.agg.Close(ctx) })
+	return f
+}
+
+// hit sends one hit at the clock's current time.
+func (f *fixture) hit(visitor uint64, event, page string, dims map[aggregate.Dim]string) {
+	var k aggregate.Key
+	k[aggregate.Hostname] = "example.com"
+	k[aggregate.Page] = page
+	k[aggregate.Event] = event
+	for d, v := range dims {
+		k[d] = v
+	}
+	if !f.agg.Add(aggregate.Hit{Site: f.site.ID, Time: f.clock.Now(), Visitor: visitor, Key: k}) {
+		f.t.Fatal("hit refused")
+	}
+}
+
+func (f *fixture) at(s string) {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.clock.Set(t)
+}
+
+func (f *fixture) checkpoint() {
+	if err := f.agg.Checkpoint(f.ctx); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// query runs a query over [from, to] (site-local days) and returns rows as
+// dimension-joined keys → metrics.
+func (f *fixture) query(from, to string, metrics []aggregate.Metric, dims []string, filters ...aggregate.Filter) []aggregate.Row {
+	f.t.Helper()
+	loc := f.site.Location()
+	q := aggregate.Query{Site: f.site, Metrics: metrics, Filters: filters}
+	var err error
+	if q.From, err = aggregate.ParseDay(from, loc); err != nil {
+		f.t.Fatal(err)
+	}
+	if q.To, err = aggregate.ParseDay(to, loc); err != nil {
+		f.t.Fatal(err)
+	}
+	for _, d := range dims {
+		dd, err := aggregate.ParseDimension(d, q.From, q.To)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		q.Dimensions = append(q.Dimensions, dd)
+	}
+	res, err := aggregate.NewEngine(f.store, f.agg).Run(f.ctx, q)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return res.Rows
+}
+
+var all = []aggregate.Metric{aggregate.Visitors, aggregate.Visits, aggregate.Pageviews, aggregate.BounceRate, aggregate.VisitDuration, aggregate.ViewsPerVisit, aggregate.Events}
+
+func expect(t *testing.T, what string, got []aggregate.Number, want ...float64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: got %v, want %v", what, got, want)
+	}
+	for i := range want {
+		if float64(got[i]) != want[i] {
+			t.Fatalf("%s: got %v, want %v", what, got, want)
+		}
+	}
+}
+
+func TestVisitSemantics(t *testing.T) {
+	f := newFixture(t, time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC), "UTC")
+	// A: three pages over 20 minutes. B: one page (a bounce).
+	f.at("2026-11-20T10:00:00Z")
+	f.hit(1, "pageview", "/a", map[aggregate.Dim]string{aggregate.Source: "Google"})
+	f.hit(2, "pageview", "/a", nil)
+	f.at("2026-11-20T10:05:00Z")
+	f.hit(1, "pageview", "/b", map[aggregate.Dim]string{aggregate.Source: "Bing"}) // not a new visit: source stays Google
+	f.at("2026-11-20T10:20:00Z")
+	f.hit(1, "Signup", "/b", nil)
+	f.hit(1, "pageview", "/c", nil)
+
+	rows := f.query("2026-11-20", "2026-11-20", all, nil)
+	// visitors 2, visits 2, pageviews 4, bounce 1/2, duration (1200+0)/2, views/visit 4/2, events 5
+	expect(t, "totals", rows[0].Metrics, 2, 2, 4, 50, 600, 2, 5)
+
+	bySource := f.query("2026-11-20", "2026-11-20", []aggregate.Metric{aggregate.Visitors, aggregate.Visits, aggregate.Pageviews}, []string{"visit:source"})
+	if len(bySource) != 2 || bySource[0].Dimensions[0] != "Google" && bySource[1].Dimensions[0] != "Google" {
+		t.Fatalf("sources: %+v", bySource)
+	}
+	for _, r := range bySource {
+		switch r.Dimensions[0] {
+		case "Google":
+			expect(t, "Google", r.Metrics, 1, 1, 3) // every hit of the visit carries its first source
+		case aggregate.NoneSource:
+			expect(t, "direct", r.Metrics, 1, 1, 1)
+		default:
+			t.Fatalf("unexpected source %q", r.Dimensions[0])
+		}
+	}
+
+	entry := f.query("2026-11-20", "2026-11-20", []aggregate.Metric{aggregate.Visits}, []string{"visit:entry_page"})
+	expect(t, "entry /a", entry[0].Metrics, 2)
+
+	// Exit pages are counted when visits end: nothing yet, then /c and /a.
+	if rows := f.query("2026-11-20", "2026-11-20", []aggregate.Metric{aggregate.Visits}, []string{"visit:exit_page"}); len(rows) != 0 {
+		t.Fatalf("exits before visits ended: %+v", rows)
+	}
+	f.at("2026-11-20T10:51:00Z")
+	f.checkpoint()
+	exits := f.query("2026-11-20", "2026-11-20", []aggregate.Metric{aggregate.Visitors, aggregate.Visits}, []string{"visit:exit_page"})
+	if len(exits) != 2 || exits[0].Dimensions[0] != "/a" || exits[1].Dimensions[0] != "/c" {
+		t.Fatalf("exit pages: %+v", exits)
+	}
+	expect(t, "exit /c", exits[1].Metrics, 1, 1)
+
+	// The exits changed no other number.
+	expect(t, "totals after exits", f.query("2026-11-20", "2026-11-20", all, nil)[0].Metrics, 2, 2, 4, 50, 600, 2, 5)
+}
+
+func TestVisitGap(t *testing.T) {
+	f := newFixture(t, time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC), "UTC")
+	f.at("2026-11-20T10:00:00Z")
+	f.hit(1, "pageview", "/a", nil)
+	f.at("2026-11-20T10:29:59Z")
+	f.hit(1, "pageview", "/b", nil) // same visit
+	f.at("2026-11-20T11:00:00Z")
+	f.hit(1, "pageview", "/c", nil) // 30 minutes and a second later: a new visit
+	rows := f.query("2026-11-20", "2026-11-20", []aggregate.Metric{aggregate.Visitors, aggregate.Visits, aggregate.Pageviews, aggregate.BounceRate, aggregate.VisitDuration}, nil)
+	expect(t, "totals", rows[0].Metrics, 1, 2, 3, 50, 900) // (1799 + 0) / 2 rounds to 900
+}
+
+func TestVisitAcrossHourBoundary(t *testing.T) {
+	f := newFixture(t, time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC), "UTC")
+	f.at("2026-11-20T10:50:00Z")
+	f.hit(1, "pageview", "/a", nil)
+	f.at("2026-11-20T11:10:00Z")
+	f.hit(1, "pageview", "/b", nil)
+	f.checkpoint()
+	rows := f.query("2026-11-20", "2026-11-20", []aggregate.Metric{aggregate.Visits, aggregate.Pageviews, aggregate.BounceRate, aggregate.VisitDuration}, []string{"time:hour"})
+	if len(rows) != 2 {
+		t.Fatalf("hours: %+v", rows)
+	}
+	// The visit, its (cancelled) bounce and its duration stay with its first hour.
+	expect(t, "10:00", rows[0].Metrics, 1, 1, 0, 1200)
+	expect(t, "11:00", rows[1].Metrics, 0, 1, 0, 0)
+}
+
+func TestRestartKeepsCounts(t *testing.T) {
+	f := newFixture(t, time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC), "UTC")
+	for v := uint64(1); v <= 5; v++ {
+		f.hit(v*7919, "pageview", "/", nil)
+	}
+	before := f.query("2026-11-20", "2026-11-20", all, nil)[0].Metrics
+	if err := f.agg.Close(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	// A new process on the same store, same hour: it writes rows of its own.
+	f.agg = aggregate.New(aggregate.Config{Checkpoint: time.Hour}, f.store, f.clock.Now, quiet)
+	f.hit(99991, "pageview", "/", nil)
+	f.checkpoint()
+	after := f.query("2026-11-20", "2026-11-20", all, nil)[0].Metrics
+	expect(t, "before restart", before, 5, 5, 5, 100, 0, 1, 5)
+	expect(t, "after restart", after, 6, 6, 6, 100, 0, 1, 6)
+	// Stored cells alone (no aggregator) give the same answer.
+	q := aggregate.Query{Site: f.site, Metrics: all, From: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)}
+	res, err := aggregate.NewEngine(f.store, nil).Run(f.ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "store only", res.Rows[0].Metrics, 6, 6, 6, 100, 0, 1, 6)
+}
+
+func TestMultiDayVisitorsAreSumOfDays(t *testing.T) {
+	f := newFixture(t, time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC), "UTC")
+	// The same three people on two days: keys differ per day (the salt
+	// rotates), so the two-day figure is 3 + 3.
+	f.hit(1, "pageview", "/", nil)
+	f.hit(2, "pageview", "/", nil)
+	f.hit(3, "pageview", "/", nil)
+	f.hit(3, "pageview", "/x", nil)
+	f.checkpoint()
+	f.at("2026-11-21T12:00:00Z")
+	f.hit(101, "pageview", "/", nil)
+	f.hit(102, "pageview", "/", nil)
+	f.hit(103, "pageview", "/", nil)
+	rows := f.query("2026-11-20", "2026-11-21", []aggregate.Metric{aggregate.Visitors, aggregate.Pageviews}, nil)
+	expect(t, "two days", rows[0].Metrics, 6, 7)
+	days := f.query("2026-11-20", "2026-11-21", []aggregate.Metric{aggregate.Visitors}, []string{"time:day"})
+	if len(days) != 2 || days[0].Dimensions[0] != "2026-11-20" {
+		t.Fatalf("days: %+v", days)
+	}
+	expect(t, "day 1", days[0].Metrics, 3)
+	expect(t, "day 2", days[1].Metrics, 3)
+}
+
+func TestSiteTimezoneDays(t *testing.T) {
+	// 23:30 UTC on the 20th is already the 21st in Berlin.
+	f := newFixture(t, time.Date(2026, 11, 20, 23, 30, 0, 0, time.UTC), "Europe/Berlin")
+	f.hit(1, "pageview", "/", nil)
+	if rows := f.query("2026-11-20", "2026-11-20", []aggregate.Metric{aggregate.Pageviews}, nil); rows[0].Metrics[0] != 0 {
+		t.Fatalf("hit counted on the 20th in Berlin: %+v", rows)
+	}
+	if rows := f.query("2026-11-21", "2026-11-21", []aggregate.Metric{aggregate.Pageviews}, nil); rows[0].Metrics[0] != 1 {
+		t.Fatalf("hit not counted on the 21st in Berlin: %+v", rows)
+	}
+	rows := f.query("2026-11-21", "2026-11-21", []aggregate.Metric{aggregate.Pageviews}, []string{"time:hour"})
+	if rows[0].Dimensions[0] != "2026-11-21 00:00:00" {
+		t.Fatalf("local hour label: %+v", rows)
+	}
+}
+
+func TestFiltersAndPagination(t *testing.T) {
+	f := newFixture(t, time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC), "UTC")
+	pages := []string{"/pricing", "/blog/one", "/blog/two", "/about"}
+	for v := uint64(1); v <= 8; v++ {
+		for i, p := range pages[:1+int(v)%4] {
+			_ = i
+			f.hit(v, "pageview", p, map[aggregate.Dim]string{aggregate.Country: []string{"DE", "FR"}[v%2]})
+		}
+	}
+	pv := []aggregate.Metric{aggregate.Pageviews}
+	mustFilter := func(op string, d aggregate.Dim, v ...string) aggregate.Filter {
+		fl, err := aggregate.NewFilter(op, d, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fl
+	}
+	total := f.query("2026-11-20", "2026-11-20", pv, nil)[0].Metrics[0]
+	cases := []struct {
+		name string
+		f    aggregate.Filter
+		want float64
+	}{
+		{"is", mustFilter("is", aggregate.Page, "/pricing"), 8},
+		{"is any of", mustFilter("is", aggregate.Page, "/pricing", "/about"), 10},
+		{"is_not", mustFilter("is_not", aggregate.Page, "/pricing"), float64(total) - 8},
+		{"contains, case-insensitive", mustFilter("contains", aggregate.Page, "BLOG"), 10},
+		{"contains_not", mustFilter("contains_not", aggregate.Page, "blog"), float64(total) - 10},
+		{"matches", mustFilter("matches", aggregate.Page, "^/blog/(one|two)$"), 10},
+		{"matches_not", mustFilter("matches_not", aggregate.Page, "^/blog/"), float64(total) - 10},
+		{"country", mustFilter("is", aggregate.Country, "DE"), 3 + 1 + 3 + 1},
+		{"(not set) matches empty", mustFilter("is", aggregate.Region, aggregate.NotSet), float64(total)},
+	}
+	for _, c := range cases {
+		got := f.query("2026-11-20", "2026-11-20", pv, nil, c.f)[0].Metrics[0]
+		if float64(got) != c.want {
+			t.Errorf("%s: pageviews %v, want %v", c.name, got, c.want)
+		}
+	}
+	if _, err := aggregate.NewFilter("matches", aggregate.Page, []string{"("}); err == nil {
+		t.Error("bad pattern accepted")
+	}
+
+	// Ordering and pagination.
+	loc := f.site.Location()
+	day, _ := aggregate.ParseDay("2026-11-20", loc)
+	d, _ := aggregate.ParseDimension("event:page", day, day)
+	q := aggregate.Query{Site: f.site, From: day, To: day, Metrics: pv, Dimensions: []aggregate.Dimension{d}, Limit: 2, Offset: 1}
+	res, err := aggregate.NewEngine(f.store, f.agg).Run(f.ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.TotalRows != 4 || len(res.Rows) != 2 || res.Rows[0].Dimensions[0] != "/blog/one" || res.Rows[1].Dimensions[0] != "/blog/two" {
+		t.Fatalf("page 2 of pages by pageviews: %+v", res)
+	}
+	q.OrderBy = []aggregate.Order{{By: "event:page", Desc: false}}
+	q.Limit, q.Offset = 0, 0
+	res, _ = aggregate.NewEngine(f.store, f.agg).Run(f.ctx, q)
+	if res.Rows[0].Dimensions[0] != "/about" || res.Rows[3].Dimensions[0] != "/pricing" {
+		t.Fatalf("ordered by page: %+v", res.Rows)
+	}
+}
+
+func TestSketchAccuracy(t *testing.T) {
+	s := aggregate.NewSketch()
+	r := rand.New(rand.NewPCG(1, 2))
+	const n = 100_000
+	for i := 0; i < n; i++ {
+		s.Insert(r.Uint64())
+	}
+	if e := s.Estimate(); math.Abs(float64(e-n))/n > 0.02 {
+		t.Fatalf("estimate %d of %d distinct keys: more than 2%% off", e, n)
+	}
+	// Small sets are exact (the sparse representation).
+	small := aggregate.NewSketch()
+	for i := 0; i < 1000; i++ {
+		small.Insert(r.Uint64())
+	}
+	b, _ := small.MarshalBinary()
+	back, err := aggregate.UnmarshalSketch(b)
+	if err != nil || back.Estimate() != 1000 {
+		t.Fatalf("1000 keys estimated %d after a round trip (err %v)", back.Estimate(), err)
+	}
+}
+
+func TestSaltRotation(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	salts := aggregate.NewSalts(st)
+	d1 := time.Date(2026, 11, 20, 23, 59, 59, 0, time.UTC)
+	s1, err := salts.For(ctx, d1)
+	if err != nil || len(s1) != aggregate.SaltSize {
+		t.Fatalf("salt: %x, %v", s1, err)
+	}
+	s1copy := append([]byte(nil), s1...)
+	again, _ := aggregate.NewSalts(st).For(ctx, d1) // another process, same day
+	if string(again) != string(s1copy) {
+		t.Fatal("a second instance got another salt for the same day")
+	}
+	s2, err := salts.For(ctx, d1.Add(time.Second)) // midnight UTC
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(s2) == string(s1copy) {
+		t.Fatal("salt did not rotate at midnight UTC")
+	}
+	// Yesterday's salt is gone from the store: asking for it makes a new one.
+	fresh := make([]byte, aggregate.SaltSize)
+	old, err := st.Salt(ctx, "2026-11-20", fresh)
+	if err != nil || string(old) == string(s1copy) {
+		t.Fatalf("yesterday's salt survived rotation")
+	}
+}
