@@ -2,6 +2,8 @@ package main
 
 import (
 	"github.com/gofiber/fiber/v2"
+
+	trackerjs "tally/tracker-js"
 )
 
 // routes registers every HTTP route tally serves, so the whole surface is
@@ -10,6 +12,7 @@ func routes(app *fiber.App, s *server) {
 	// Collector: open to every origin, no credentials.
 	app.Options("/api/event", cors)
 	app.Post("/api/event", cors, s.collector.Event)
+	app.Get("/js/:file", trackerjs.Serve) // script.js and Plausible's variant names
 
 	app.Get("/api/health", s.health)
 	app.Post("/api/v2/query", s.stats.Query)
