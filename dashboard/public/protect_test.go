@@ -1,0 +1,186 @@
+package public
+
+import (
+	"fmt"
+	"testing"
+
+	"tally/aggregate"
+)
+
+func shareWith(k, n int, eps float64) aggregate.Share {
+	return aggregate.Share{MinVisitors: k, Round: n, Epsilon: eps}
+}
+
+func TestHostileDatasetReport(t *testing.T) {
+	rep := hostile(t).report(DefaultPolicy)
+	js := mustJSON(t, rep)
+	assertNone(t, "the JSON report", js, lonerValues)
+
+	pages := rep.breakdown(t, "page")
+	if r, ok := pages.row("/pricing"); !ok || r.Visitors != 10 {
+		t.Errorf("/pricing: got %+v (shown %v), want 10 visitors (12 rounded to 5)", r, ok)
+	}
+	if r, ok := rep.breakdown(t, "source").row("Google"); !ok || r.Visitors != 10 {
+		t.Errorf("Google: got %+v (shown %v), want 10 visitors", r, ok)
+	}
+	// The loner is the only remainder of three tables: 13 − 12 would
+	// recover them, so totals, series and every remainder are withheld, and
+	// the rounding unit grows to at least K.
+	if !rep.Method.TotalsWithheld || rep.Totals != nil || rep.Series != nil {
+		t.Errorf("totals not withheld: withheld=%v totals=%v series=%d points", rep.Method.TotalsWithheld, rep.Totals, len(rep.Series))
+	}
+	for _, b := range rep.Breakdowns {
+		if b.Other != nil {
+			t.Errorf("%s shows a remainder %+v while totals are withheld", b.Dimension, *b.Other)
+		}
+		for _, r := range b.Rows {
+			if r.Visitors%rep.Method.Unit != 0 || r.Pageviews%rep.Method.Unit != 0 {
+				t.Errorf("%s %q: %+v not a multiple of %d", b.Dimension, r.Value, r.Counts, rep.Method.Unit)
+			}
+		}
+	}
+	if rep.Method.Unit != 10 {
+		t.Errorf("unit = %d, want 10 (the smallest multiple of 5 that is at least K=10)", rep.Method.Unit)
+	}
+}
+
+// TestMinimumGroupSize checks the boundaries around K: a page with K−1
+// visitors is hidden, K and K+1 are shown.
+func TestMinimumGroupSize(t *testing.T) {
+	const k = 10
+	for _, tc := range []struct {
+		n     int
+		shown bool
+	}{{k - 1, false}, {k, true}, {k + 1, true}} {
+		t.Run(fmt.Sprintf("%d visitors", tc.n), func(t *testing.T) {
+			d := newDataset(t)
+			// Enough other traffic that the remainder rule never decides.
+			d.add(40, visitor{pages: []string{"/"}, source: "Google", browser: "Chrome", device: "Desktop"})
+			d.add(15, visitor{pages: []string{"/docs"}, source: "Google", browser: "Firefox", device: "Desktop"})
+			d.add(tc.n, visitor{pages: []string{"/edge"}, source: "edge-source.example", browser: "Safari", device: "Mobile"})
+			rep := d.report(Policy{MinVisitors: k, Round: 1})
+			for _, c := range []struct{ table, value string }{
+				{"page", "/edge"}, {"source", "edge-source.example"}, {"browser", "Safari"}, {"device", "Mobile"},
+			} {
+				r, ok := rep.breakdown(t, c.table).row(c.value)
+				if ok != tc.shown {
+					t.Errorf("%s %q shown = %v, want %v", c.table, c.value, ok, tc.shown)
+				}
+				if ok && r.Visitors != int64(tc.n) {
+					t.Errorf("%s %q = %d visitors, want %d (rounding 1, no noise)", c.table, c.value, r.Visitors, tc.n)
+				}
+			}
+			if tc.shown {
+				return
+			}
+			// Hidden, the group sits in "(other)", which must hold ≥ K.
+			for _, table := range []string{"page", "source", "browser", "device"} {
+				b := rep.breakdown(t, table)
+				if b.Other != nil && b.Other.Visitors < k {
+					t.Errorf("%s: (other) has %d visitors, fewer than K", table, b.Other.Visitors)
+				}
+			}
+		})
+	}
+}
+
+// TestSubtraction: one small group hidden among shown ones could be
+// recovered as total − shown. The layer must fold further groups until the
+// remainder holds at least K visitors.
+func TestSubtraction(t *testing.T) {
+	const k = 10
+	d := newDataset(t)
+	d.add(30, visitor{pages: []string{"/"}, browser: "Chrome", device: "Desktop"})
+	d.add(12, visitor{pages: []string{"/"}, browser: "Firefox", device: "Desktop"})
+	d.add(1, visitor{pages: []string{"/"}, browser: "Opera", device: "Desktop"})
+	rep := d.report(Policy{MinVisitors: k, Round: 1})
+	if rep.Totals == nil || rep.Totals.Visitors != 43 {
+		t.Fatalf("totals = %v, want 43 visitors", rep.Totals)
+	}
+	b := rep.breakdown(t, "browser")
+	if _, ok := b.row("Chrome"); !ok {
+		t.Errorf("Chrome (30 visitors) is not shown: %+v", b.Rows)
+	}
+	if _, ok := b.row("Opera"); ok {
+		t.Errorf("Opera (1 visitor) is shown")
+	}
+	if _, ok := b.row("Firefox"); ok {
+		t.Errorf("Firefox is shown: then (other) = 43 − 30 − 12 = 1 recovers the Opera visitor")
+	}
+	var shown int64
+	for _, r := range b.Rows {
+		shown += r.Visitors
+	}
+	if rest := rep.Totals.Visitors - shown; rest != 0 && rest < k {
+		t.Errorf("total − shown browsers = %d: a group below K is recoverable", rest)
+	}
+	if b.Other == nil || b.Other.Visitors != 13 {
+		t.Errorf("(other) = %v, want 13 visitors (Firefox and Opera)", b.Other)
+	}
+	// Every day has 43 visitors: the series is whole.
+	for _, p := range rep.Series {
+		if p.Start == "2026-10-05" && (p.Visitors == nil || *p.Visitors != 43) {
+			t.Errorf("series on %s = %v, want 43", p.Start, p.Visitors)
+		}
+	}
+}
+
+// TestSeriesSuppression: a day with fewer than K visitors is suppressed,
+// and the suppressed days together hold at least K (or nothing).
+func TestSeriesSuppression(t *testing.T) {
+	const k = 10
+	d := newDataset(t)
+	d.add(20, visitor{pages: []string{"/"}, day: 0})
+	d.add(15, visitor{pages: []string{"/"}, day: 1})
+	d.add(3, visitor{pages: []string{"/"}, day: 2})
+	d.add(4, visitor{pages: []string{"/"}, day: 3})
+	d.add(12, visitor{pages: []string{"/"}, day: 4})
+	rep := d.report(Policy{MinVisitors: k, Round: 1})
+	if rep.Totals == nil {
+		t.Fatal("totals withheld")
+	}
+	got := map[string]*int64{}
+	for _, p := range rep.Series {
+		got[p.Start] = p.Visitors
+	}
+	if len(rep.Series) != 31 {
+		t.Errorf("series has %d points, want every day of October", len(rep.Series))
+	}
+	// 3 + 4 = 7 < K, so the smallest shown day (12) folds as well.
+	want := map[string]int64{"2026-10-05": 20, "2026-10-06": 15}
+	var shown int64
+	for day, v := range got {
+		if v == nil {
+			continue
+		}
+		shown += *v
+		if want[day] != *v {
+			t.Errorf("day %s shows %d visitors, want %v", day, *v, want[day])
+		}
+	}
+	if rest := rep.Totals.Visitors - shown; rest != 0 && rest < k {
+		t.Errorf("total − shown days = %d, recoverable below K", rest)
+	}
+}
+
+func TestFoldUnit(t *testing.T) {
+	gs := []group{{"a", Counts{50, 50}}, {"b", Counts{11, 11}}, {"c", Counts{9, 9}}, {"d?x=1", Counts{30, 30}}}
+	shown, rest, withheld, err := fold(gs, 10, 0, sumExcept(gs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A value with a query string is never shown, even if large: it joins the
+	// remainder, which then holds 39 ≥ K.
+	if len(shown) != 2 || shown[0].value != "a" || shown[1].value != "b" || rest.Visitors != 39 || withheld {
+		t.Errorf("fold = %v, rest %v, withheld %v", shown, rest, withheld)
+	}
+	if roundTo(12, 5) != 10 || roundTo(13, 5) != 15 || roundTo(0, 5) != 0 || roundTo(7, 1) != 7 {
+		t.Error("roundTo is wrong")
+	}
+	if u := (Policy{MinVisitors: 12, Round: 5}).coarseUnit(); u != 15 {
+		t.Errorf("coarse unit = %d, want 15", u)
+	}
+	if p := PolicyOf(shareWith(1, 0, -1)); p.MinVisitors != 2 || p.Round != 1 || p.Epsilon != 0 {
+		t.Errorf("PolicyOf did not raise weak parameters: %+v", p)
+	}
+}
