@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"tally/collector/geo/geotest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
@@ -218,7 +220,11 @@ func TestStandardScenario(t *testing.T) {
 	tally(t, "site", "add", "example.com", "--data", dir)
 	key := lastLine(tally(t, "apikey", "create", "--data", dir))
 	log := &syncBuffer{}
-	s := startServer(t, dir, log)
+	geoDB := geotest.Write(t, map[string]geotest.Place{
+		"203.0.0.0/16":  {Country: "DE", Region: "BY"},
+		"2001:db8::/32": {Country: "JP"},
+	})
+	s := startServer(t, dir, log, "--geoip", geoDB)
 
 	vs := scenarioVisitors()
 	for i, v := range vs {
@@ -279,11 +285,13 @@ func TestStandardScenario(t *testing.T) {
 			golden(t, "scenario_utm_under_page", res)
 			_, res = s.query(key, `{"site_id":"example.com","metrics":["visitors","visits"],"date_range":"day","dimensions":["visit:source","visit:referrer","visit:language"]}`)
 			golden(t, "scenario_sources", res)
+			_, res = s.query(key, `{"site_id":"example.com","metrics":["visitors","pageviews"],"date_range":"day","dimensions":["visit:country","visit:region"]}`)
+			golden(t, "scenario_countries", res)
 		})
 	}
 	check("live")
 	s.stop()
-	s = startServer(t, dir, log)
+	s = startServer(t, dir, log, "--geoip", geoDB)
 	check("after restart")
 	s.stop()
 
