@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"tally/dashboard"
 	trackerjs "tally/tracker-js"
 )
 
@@ -16,6 +17,25 @@ func routes(app *fiber.App, s *server) {
 
 	app.Get("/api/health", s.health)
 	app.Post("/api/v2/query", s.stats.Query)
+
+	// Dashboard: every page gets a CSRF token, every POST must return it.
+	d := s.dash
+	app.Get("/assets/:name", dashboard.ServeAsset) // content-hashed, cached forever
+	app.Get("/login", d.CSRF, d.LoginForm)
+	app.Post("/login", d.CSRF, d.Login)
+	app.Post("/logout", d.CSRF, d.Logout)
+	app.Get("/setup", d.CSRF, d.SetupForm)
+	app.Post("/setup", d.CSRF, d.Setup)
+	app.Get("/", d.CSRF, d.RequireUser, d.Sites)
+	app.Get("/sites/new", d.CSRF, d.RequireUser, d.NewSiteForm)
+	app.Post("/sites", d.CSRF, d.RequireUser, d.AddSite)
+	app.Get("/:domain", d.CSRF, d.RequireUser, d.SiteView)
+	app.Get("/:domain/export.csv", d.RequireUser, d.SiteCSV)
+	app.Get("/:domain/realtime", d.RequireUser, d.Realtime)
+	app.Get("/:domain/settings", d.CSRF, d.RequireUser, d.Settings)
+	app.Post("/:domain/settings", d.CSRF, d.RequireUser, d.SaveSettings)
+	app.Get("/:domain/delete", d.CSRF, d.RequireUser, d.DeleteForm)
+	app.Post("/:domain/delete", d.CSRF, d.RequireUser, d.DeleteSite)
 }
 
 // cors lets any page post events; the tracker sends text/plain, so

@@ -26,6 +26,7 @@ type server struct {
 	collector *collector.Collector
 	engine    *aggregate.Engine
 	stats     *dashboard.StatsAPI
+	dash      *dashboard.Dashboard
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -71,6 +72,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		collector: collector.New(collector.Config{TrustedProxies: cfg.TrustedProxies}, st, agg, salts, geoDB, now, log),
 		engine:    engine,
 		stats:     dashboard.NewStatsAPI(st, engine, now),
+		dash: dashboard.New(dashboard.Config{Store: st, Engine: engine, Realtime: agg.Realtime, Now: now, Log: log,
+			TrustedProxies: cfg.TrustedProxies}),
 	}
 
 	app := fiber.New(fiber.Config{
@@ -138,6 +141,9 @@ func (s *server) errorHandler(c *fiber.Ctx, err error) error {
 	}
 	if len(c.Path()) >= 5 && c.Path()[:5] == "/api/" {
 		return c.Status(code).JSON(fiber.Map{"error": msg})
+	}
+	if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodPost {
+		return dashboard.ErrorPage(c, code, msg) // people read these in a browser
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
 	return c.Status(code).SendString(msg)

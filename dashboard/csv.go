@@ -1,0 +1,121 @@
+package dashboard
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"tally/aggregate"
+)
+
+// csvMetrics are the columns of every CSV row.
+var csvMetrics = []aggregate.Metric{
+	aggregate.Visitors, aggregate.Visits, aggregate.Pageviews,
+	aggregate.ViewsPerVisit, aggregate.BounceRate, aggregate.VisitDuration,
+}
+
+// SendCSV answers with the CSV of one panel (panelID, e.g. "src", with the
+// tab the state has open) or, with panelID "", of the whole view: the
+// totals, the time series and every tab of every panel, all rows. Like
+// the page, it reads every number through r.
+func SendCSV(c *fiber.Ctx, r Runner, site aggregate.Site, s State, o Options, panelID string) error {
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	from, to, err := periodRange(s, o.Now, site)
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	var buf bytes.Buffer
+	name := site.Domain + "_" + from.Format(time.DateOnly) + "_" + to.Format(time.DateOnly)
+	if err := WriteCSV(c.UserContext(), &buf, r, site, s, from, to, o, panelID); err != nil {
+		return err
+	}
+	if panelID != "" {
+		name += "_" + panelID
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s.csv"`, strings.ReplaceAll(name, `"`, "")))
+	return c.Send(buf.Bytes())
+}
+
+// WriteCSV writes the rows SendCSV sends. Columns: section, dimension,
+// value, then the metrics by their API names.
+func WriteCSV(ctx context.Context, buf *bytes.Buffer, r Runner, site aggregate.Site, s State, from, to time.Time, o Options, panelID string) error {
+	w := csv.NewWriter(buf)
+	head := []string{"section", "dimension", "value"}
+	for _, m := range csvMetrics {
+		head = append(head, string(m))
+	}
+	_ = w.Write(head)
+	base := aggregate.Query{Site: site, From: from, To: to, Filters: s.queryFilters(), Metrics: csvMetrics}
+	write := func(section, dim string, d aggregate.Dimension) error {
+		q := base
+		if d.Name != "" {
+			q.Dimensions = []aggregate.Dimension{d}
+		}
+		res, err := r.Run(ctx, q)
+		if err != nil {
+			return fmt.Errorf("csv %s: %w", section, err)
+		}
+		for _, row := range res.Rows {
+			rec := []string{section, dim, ""}
+			if len(row.Dimensions) > 0 {
+				rec[2] = cell(row.Dimensions[0])
+			}
+			for _, m := range row.Metrics {
+				rec = append(rec, strconv.FormatFloat(float64(m), 'f', -1, 64))
+			}
+			_ = w.Write(rec)
+		}
+		return nil
+	}
+	if panelID == "" {
+		if err := write("Totals", "", aggregate.Dimension{}); err != nil {
+			return err
+		}
+		days := int(to.Sub(from).Hours()/24+0.5) + 1
+		iv := pickInterval(s.Interval, days, o.NoHourly)
+		if err := write("Time series", "time:"+iv, aggregate.Dimension{Name: "time:" + iv, Grain: grains[iv]}); err != nil {
+			return err
+		}
+	}
+	found := false
+	for _, p := range panels {
+		if panelID != "" && panelID != p.id {
+			continue
+		}
+		found = true
+		tabs := p.tabs
+		if panelID != "" {
+			t, _, _ := activeTab(p, s)
+			tabs = []tabDef{t}
+		}
+		for _, t := range tabs {
+			_, dim, label := activeTab(p, s.WithTab(p.id, t.id))
+			if err := write(label, dim.String(), aggregate.Dimension{Name: dim.String(), Dim: dim}); err != nil {
+				return err
+			}
+		}
+	}
+	if panelID != "" && !found {
+		return fiber.NewError(fiber.StatusNotFound, "no such panel: "+panelID)
+	}
+	w.Flush()
+	return w.Error()
+}
+
+// cell defuses values that a spreadsheet would run as a formula: visitors
+// choose page paths and UTM values, so "=HYPERLINK(…)" must stay text.
+func cell(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
+}

@@ -1,0 +1,79 @@
+package dashboard
+
+import "tally/aggregate"
+
+// panelDef is one breakdown box of the dashboard; its tabs pick the
+// dimension. The first tab is the default.
+type panelDef struct {
+	id, title string
+	tabs      []tabDef
+}
+
+type tabDef struct {
+	id, label string
+	dim       aggregate.Dim
+	// second is the metric shown beside visitors, with its column title.
+	second      aggregate.Metric
+	secondTitle string
+	// drill is the dimension shown instead once this one is filtered
+	// ("versions on click": Chrome → Chrome 139, 138 …).
+	drill      aggregate.Dim
+	drillLabel string
+}
+
+var panels = []panelDef{
+	{id: "src", title: "Top sources", tabs: []tabDef{
+		{id: "source", label: "Sources", dim: aggregate.Source},
+		{id: "referrer", label: "Referrers", dim: aggregate.Referrer},
+		{id: "utm_medium", label: "Medium", dim: aggregate.UTMMedium},
+		{id: "utm_source", label: "UTM source", dim: aggregate.UTMSource},
+		{id: "utm_campaign", label: "Campaign", dim: aggregate.UTMCampaign},
+	}},
+	{id: "pg", title: "Top pages", tabs: []tabDef{
+		{id: "page", label: "Pages", dim: aggregate.Page, second: aggregate.Pageviews, secondTitle: "Pageviews"},
+		{id: "entry_page", label: "Entry pages", dim: aggregate.EntryPage, second: aggregate.Visits, secondTitle: "Entrances"},
+		{id: "exit_page", label: "Exit pages", dim: aggregate.ExitPage, second: aggregate.Visits, secondTitle: "Exits"},
+	}},
+	{id: "loc", title: "Locations", tabs: []tabDef{
+		{id: "country", label: "Countries", dim: aggregate.Country},
+		{id: "region", label: "Regions", dim: aggregate.Region},
+	}},
+	{id: "dev", title: "Devices", tabs: []tabDef{
+		{id: "browser", label: "Browsers", dim: aggregate.Browser, drill: aggregate.BrowserVersion, drillLabel: "Browser versions"},
+		{id: "os", label: "Operating systems", dim: aggregate.OS, drill: aggregate.OSVersion, drillLabel: "OS versions"},
+		{id: "device", label: "Devices", dim: aggregate.Device},
+	}},
+	{id: "lang", title: "Languages", tabs: []tabDef{
+		{id: "language", label: "Languages", dim: aggregate.Language},
+	}},
+}
+
+// dimLabels name the dimensions in filter chips and CSV files.
+var dimLabels = map[aggregate.Dim]string{
+	aggregate.Hostname: "Hostname", aggregate.Page: "Page", aggregate.Event: "Event",
+	aggregate.Source: "Source", aggregate.Referrer: "Referrer",
+	aggregate.UTMSource: "UTM source", aggregate.UTMMedium: "UTM medium", aggregate.UTMCampaign: "UTM campaign",
+	aggregate.UTMContent: "UTM content", aggregate.UTMTerm: "UTM term",
+	aggregate.EntryPage: "Entry page", aggregate.ExitPage: "Exit page",
+	aggregate.Country: "Country", aggregate.Region: "Region",
+	aggregate.Browser: "Browser", aggregate.BrowserVersion: "Browser version",
+	aggregate.OS: "OS", aggregate.OSVersion: "OS version", aggregate.Device: "Device",
+	aggregate.Language: "Language",
+}
+
+// activeTab returns the tab a state opens in a panel and the dimension it
+// shows, drilled down when its own dimension is filtered.
+func activeTab(p panelDef, s State) (tabDef, aggregate.Dim, string) {
+	t := p.tabs[0]
+	for _, c := range p.tabs {
+		if s.Tabs[p.id] == c.id {
+			t = c
+		}
+	}
+	if t.drillLabel != "" {
+		if _, ok := s.Filter(t.dim); ok {
+			return t, t.drill, t.drillLabel
+		}
+	}
+	return t, t.dim, t.label
+}

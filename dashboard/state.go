@@ -1,0 +1,217 @@
+package dashboard
+
+import (
+	"net/url"
+	"sort"
+	"strings"
+
+	"tally/aggregate"
+)
+
+// State is everything a dashboard view depends on, read from and written to
+// the URL query, so that a view can be bookmarked and the back button works.
+// Links never carry anything else.
+//
+//	period=7d                        day yesterday 7d 30d month last_month 12mo custom
+//	from=2025-01-01&to=2025-01-31    custom period bounds
+//	f=source,Google                  a filter "is": short dimension name, comma, value (repeatable, combined with and)
+//	m=pageviews                      chart metric: visitors (default) or pageviews
+//	i=week                           chart interval: hour day week month; empty picks one for the period
+//	src=referrer pg=entry_page …     the open tab of each panel
+type State struct {
+	Period   string
+	From, To string
+	Filters  []StateFilter
+	Metric   string
+	Interval string
+	Tabs     map[string]string // panel id → tab id
+}
+
+// StateFilter is one "is" filter of the view.
+type StateFilter struct {
+	Dim   aggregate.Dim
+	Value string
+}
+
+// Periods lists the period picker's choices in order, with their labels.
+var Periods = []struct{ ID, Label string }{
+	{"day", "Today"}, {"yesterday", "Yesterday"}, {"7d", "Last 7 days"}, {"30d", "Last 30 days"},
+	{"month", "This month"}, {"last_month", "Last month"}, {"12mo", "Last 12 months"}, {"custom", "Custom"},
+}
+
+var intervals = []string{"hour", "day", "week", "month"}
+
+// shortNames are the filter keys used in URLs: the Stats API name without
+// its "visit:" or "event:" prefix ("name" for event:name).
+var shortNames = func() map[string]aggregate.Dim {
+	m := map[string]aggregate.Dim{}
+	for d := aggregate.Dim(0); int(d) < aggregate.NumDims; d++ {
+		m[shortName(d)] = d
+	}
+	return m
+}()
+
+func shortName(d aggregate.Dim) string {
+	s := d.String()
+	if i := strings.IndexByte(s, ':'); i >= 0 {
+		s = s[i+1:]
+	}
+	return s
+}
+
+// ParseState reads a view's state from a URL query. It is lenient: unknown
+// or malformed values fall back to the defaults, so an old bookmark still
+// opens; the custom dates are validated when the view is built.
+func ParseState(q url.Values) State {
+	s := State{Period: "30d", Metric: "visitors", Tabs: map[string]string{}}
+	for _, p := range Periods {
+		if q.Get("period") == p.ID {
+			s.Period = p.ID
+		}
+	}
+	if s.Period == "custom" {
+		s.From, s.To = q.Get("from"), q.Get("to")
+	}
+	if q.Get("m") == "pageviews" {
+		s.Metric = "pageviews"
+	}
+	for _, i := range intervals {
+		if q.Get("i") == i {
+			s.Interval = i
+		}
+	}
+	for _, f := range q["f"] {
+		name, value, ok := strings.Cut(f, ",")
+		d, known := shortNames[name]
+		if !ok || !known || value == "" {
+			continue
+		}
+		s = s.WithFilter(d, value)
+	}
+	// The filter picker is a plain GET form: fd is the dimension, fv the value.
+	if d, ok := shortNames[q.Get("fd")]; ok && q.Get("fv") != "" {
+		s = s.WithFilter(d, q.Get("fv"))
+	}
+	for _, p := range panels {
+		for _, t := range p.tabs {
+			if q.Get(p.id) == t.id {
+				s.Tabs[p.id] = t.id
+			}
+		}
+	}
+	return s
+}
+
+// Values encodes the state as a URL query, leaving out defaults.
+func (s State) Values() url.Values {
+	q := url.Values{}
+	if s.Period != "" && s.Period != "30d" {
+		q.Set("period", s.Period)
+	}
+	if s.Period == "custom" {
+		q.Set("from", s.From)
+		q.Set("to", s.To)
+	}
+	for _, f := range s.Filters {
+		q.Add("f", shortName(f.Dim)+","+f.Value)
+	}
+	if s.Metric == "pageviews" {
+		q.Set("m", s.Metric)
+	}
+	if s.Interval != "" {
+		q.Set("i", s.Interval)
+	}
+	ids := make([]string, 0, len(s.Tabs))
+	for id := range s.Tabs {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		q.Set(id, s.Tabs[id])
+	}
+	return q
+}
+
+// Link is base followed by the encoded state.
+func (s State) Link(base string) string {
+	if base == "" {
+		base = "/"
+	}
+	if q := s.Values().Encode(); q != "" {
+		return base + "?" + q
+	}
+	return base
+}
+
+// clone copies s so that a derived state never shares slices or maps.
+func (s State) clone() State {
+	s.Filters = append([]StateFilter(nil), s.Filters...)
+	tabs := make(map[string]string, len(s.Tabs))
+	for k, v := range s.Tabs {
+		tabs[k] = v
+	}
+	s.Tabs = tabs
+	return s
+}
+
+// WithFilter returns s with d = value; a filter already on d is replaced,
+// since "is" on two values of one dimension would match nothing.
+func (s State) WithFilter(d aggregate.Dim, value string) State {
+	s = s.WithoutFilter(d)
+	s.Filters = append(s.Filters, StateFilter{Dim: d, Value: value})
+	return s
+}
+
+// WithoutFilter returns s without its filter on d.
+func (s State) WithoutFilter(d aggregate.Dim) State {
+	s = s.clone()
+	out := s.Filters[:0]
+	for _, f := range s.Filters {
+		if f.Dim != d {
+			out = append(out, f)
+		}
+	}
+	s.Filters = out
+	return s
+}
+
+// Filter returns the value of the filter on d, if any.
+func (s State) Filter(d aggregate.Dim) (string, bool) {
+	for _, f := range s.Filters {
+		if f.Dim == d {
+			return f.Value, true
+		}
+	}
+	return "", false
+}
+
+// WithTab returns s with panel's open tab set to tab.
+func (s State) WithTab(panel, tab string) State {
+	s = s.clone()
+	s.Tabs[panel] = tab
+	return s
+}
+
+// WithPeriod returns s on another named period; the interval goes back to
+// automatic, since the old one may not suit the new range.
+func (s State) WithPeriod(p string) State {
+	s = s.clone()
+	s.Period, s.From, s.To, s.Interval = p, "", "", ""
+	return s
+}
+
+func (s State) withMetric(m string) State { s = s.clone(); s.Metric = m; return s }
+
+func (s State) withInterval(i string) State { s = s.clone(); s.Interval = i; return s }
+
+// queryFilters turns the state's filters into engine filters.
+func (s State) queryFilters() []aggregate.Filter {
+	out := make([]aggregate.Filter, 0, len(s.Filters))
+	for _, f := range s.Filters {
+		qf, err := aggregate.NewFilter(aggregate.OpIs, f.Dim, []string{f.Value})
+		if err == nil {
+			out = append(out, qf)
+		}
+	}
+	return out
+}

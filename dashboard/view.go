@@ -1,0 +1,311 @@
+package dashboard
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"sort"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"tally/aggregate"
+)
+
+// Runner answers engine queries. *aggregate.Engine is one; a public view
+// wraps it to fold small groups and round counts before the view sees them.
+// The view adds presentation only: every number it shows comes from Run.
+type Runner interface {
+	Run(ctx context.Context, q aggregate.Query) (aggregate.Result, error)
+}
+
+// Options say where a view is shown and what it may offer.
+type Options struct {
+	// BasePath is where the view lives; every link and form of the view
+	// points at it plus a query: "/example.com" or "/share/SLUG".
+	// CSV exports are at BasePath+"/export.csv".
+	BasePath string
+	// ReadOnly hides everything that needs a signed-in owner: the site
+	// switcher, settings, sign-out.
+	ReadOnly bool
+	// Realtime returns the visitors of the last five minutes; nil hides it.
+	Realtime func() int
+	// NoHourly keeps the chart at a day or coarser and hides the
+	// hour-of-day heat map (public views must not show hour resolution).
+	NoHourly bool
+	// PanelRows is how many rows each panel shows; 0 means 10.
+	PanelRows int
+	// Now is the time the periods are relative to.
+	Now time.Time
+}
+
+// View is one rendered dashboard: plain data, built by BuildView from
+// engine results, rendered by RenderView.
+type View struct {
+	Site     aggregate.Site
+	Opts     Options
+	State    State
+	Self     string // the view's own URL
+	CSV      string // the whole view as CSV
+	From, To time.Time
+	Prev     [2]time.Time
+	Range    string // "1 Jan – 30 Jan 2025"
+	Periods  []Link
+	Custom   bool
+	Hidden   []KV // the state besides the period, for the custom period form
+	Fields   []KV // the whole state, for the filter picker form
+	Filters  []Chip
+	Pickable []KV // dimension short name → label, for the filter picker
+	Live     bool // the live count is shown
+	Realtime int  // visitors in the last five minutes
+	KPIs     []KPI
+	Chart    Chart
+	Panels   []Panel
+	Heatmap  *Heatmap
+}
+
+// Link is one choice in a picker or tab bar.
+type Link struct {
+	Label, URL string
+	Active     bool
+}
+
+// KV is a name and a value.
+type KV struct{ Key, Value string }
+
+// Chip is an active filter with the link that removes it.
+type Chip struct {
+	Label, Value, Remove string
+}
+
+// KPI is one headline number with its change against the previous period.
+type KPI struct {
+	Metric       aggregate.Metric
+	Label        string
+	Value, Prev  string
+	Raw, PrevRaw float64
+	Change       string // "+12%", "−3%", "—"
+	Class        string // "good", "bad" or ""
+}
+
+// Panel is one breakdown box, showing its open tab.
+type Panel struct {
+	ID, Title string
+	Tabs      []Link
+	Dim       string // the dimension's column title
+	Columns   []string
+	Rows      []PanelRow
+	More      int // rows not shown
+	CSV       string
+}
+
+// PanelRow is one value of a breakdown; Filter adds it as a filter.
+type PanelRow struct {
+	Label  string
+	Values []string
+	Raw    []float64
+	Bar    float64 // share of the period's visitors, 0–100
+	Filter string
+}
+
+var kpiMetrics = []struct {
+	m         aggregate.Metric
+	label     string
+	lowerGood bool
+}{
+	{aggregate.Visitors, "Unique visitors", false},
+	{aggregate.Visits, "Visits", false},
+	{aggregate.Pageviews, "Pageviews", false},
+	{aggregate.ViewsPerVisit, "Views per visit", false},
+	{aggregate.BounceRate, "Bounce rate", true},
+	{aggregate.VisitDuration, "Visit duration", false},
+}
+
+// BuildView runs the queries of one dashboard view of site through r.
+// A malformed custom period is a 400.
+func BuildView(ctx context.Context, r Runner, site aggregate.Site, s State, o Options) (*View, error) {
+	if o.PanelRows <= 0 {
+		o.PanelRows = 10
+	}
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	v := &View{Site: site, Opts: o, State: s, Self: s.Link(o.BasePath), CSV: s.Link(o.BasePath + "/export.csv")}
+	var err error
+	if v.From, v.To, err = periodRange(s, o.Now, site); err != nil {
+		return nil, fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	days := int(v.To.Sub(v.From).Hours()/24+0.5) + 1
+	v.Prev[1] = v.To.AddDate(0, 0, -days)
+	v.Prev[0] = v.From.AddDate(0, 0, -days)
+	v.Range = rangeLabel(v.From, v.To)
+	v.Custom = s.Period == "custom"
+	for _, p := range Periods {
+		if p.ID == "custom" {
+			continue
+		}
+		v.Periods = append(v.Periods, Link{Label: p.Label, URL: s.WithPeriod(p.ID).Link(o.BasePath), Active: s.Period == p.ID})
+	}
+	v.Hidden = fields(s.WithPeriod("").Values())
+	v.Fields = fields(s.Values())
+	for _, f := range s.Filters {
+		v.Filters = append(v.Filters, Chip{Label: dimLabels[f.Dim], Value: f.Value, Remove: s.WithoutFilter(f.Dim).Link(o.BasePath)})
+	}
+	for d := aggregate.Dim(0); int(d) < aggregate.NumDims; d++ {
+		if d != aggregate.Hostname && d != aggregate.Event {
+			v.Pickable = append(v.Pickable, KV{shortName(d), dimLabels[d]})
+		}
+	}
+	if o.Realtime != nil {
+		v.Live, v.Realtime = true, o.Realtime()
+	}
+
+	base := aggregate.Query{Site: site, From: v.From, To: v.To, Filters: s.queryFilters()}
+	if err := v.buildKPIs(ctx, r, base); err != nil {
+		return nil, err
+	}
+	if err := v.buildChart(ctx, r, base, days); err != nil {
+		return nil, err
+	}
+	total := 0.0
+	if len(v.KPIs) > 0 {
+		total = v.KPIs[0].Raw
+	}
+	for _, p := range panels {
+		panel, err := v.buildPanel(ctx, r, base, p, o.PanelRows, total)
+		if err != nil {
+			return nil, err
+		}
+		v.Panels = append(v.Panels, panel)
+	}
+	if !o.NoHourly {
+		if v.Heatmap, err = buildHeatmap(ctx, r, base); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+// periodRange resolves the state's period to its first and last day.
+func periodRange(s State, now time.Time, site aggregate.Site) (from, to time.Time, err error) {
+	loc := site.Location()
+	if s.Period != "custom" {
+		return aggregate.Range(s.Period, now, loc, site.Created)
+	}
+	if from, err = aggregate.ParseDay(s.From, loc); err != nil {
+		return from, to, fmt.Errorf("custom period: %w", err)
+	}
+	if to, err = aggregate.ParseDay(s.To, loc); err != nil {
+		return from, to, fmt.Errorf("custom period: %w", err)
+	}
+	if to.Before(from) {
+		return from, to, fmt.Errorf("custom period ends before it starts")
+	}
+	if to.Sub(from) > 5*366*24*time.Hour {
+		return from, to, fmt.Errorf("custom period is longer than five years")
+	}
+	return from, to, nil
+}
+
+func (v *View) buildKPIs(ctx context.Context, r Runner, base aggregate.Query) error {
+	q := base
+	for _, k := range kpiMetrics {
+		q.Metrics = append(q.Metrics, k.m)
+	}
+	cur, err := r.Run(ctx, q)
+	if err != nil {
+		return fmt.Errorf("headline numbers: %w", err)
+	}
+	q.From, q.To = v.Prev[0], v.Prev[1]
+	prev, err := r.Run(ctx, q)
+	if err != nil {
+		return fmt.Errorf("previous period's numbers: %w", err)
+	}
+	for i, k := range kpiMetrics {
+		c, p := metricAt(cur, i), metricAt(prev, i)
+		kpi := KPI{Metric: k.m, Label: k.label, Raw: c, PrevRaw: p, Value: formatMetric(k.m, c), Prev: formatMetric(k.m, p)}
+		kpi.Change, kpi.Class = change(c, p, k.lowerGood)
+		v.KPIs = append(v.KPIs, kpi)
+	}
+	return nil
+}
+
+// metricAt is metric i of a query without dimensions (one row, or none).
+func metricAt(res aggregate.Result, i int) float64 {
+	if len(res.Rows) == 0 || i >= len(res.Rows[0].Metrics) {
+		return 0
+	}
+	return float64(res.Rows[0].Metrics[i])
+}
+
+func (v *View) buildPanel(ctx context.Context, r Runner, base aggregate.Query, p panelDef, limit int, total float64) (Panel, error) {
+	tab, dim, label := activeTab(p, v.State)
+	out := Panel{ID: p.id, Title: p.title, Dim: label, Columns: []string{"Visitors"},
+		CSV: v.State.WithTab(p.id, tab.id).Link(v.Opts.BasePath+"/export.csv") + sep(v.State) + "panel=" + p.id}
+	if len(p.tabs) > 1 {
+		for _, t := range p.tabs {
+			out.Tabs = append(out.Tabs, Link{Label: t.label, URL: v.State.WithTab(p.id, t.id).Link(v.Opts.BasePath), Active: t.id == tab.id})
+		}
+	}
+	q := base
+	q.Metrics = []aggregate.Metric{aggregate.Visitors}
+	if tab.second != "" {
+		q.Metrics = append(q.Metrics, tab.second)
+		out.Columns = append(out.Columns, tab.secondTitle)
+	}
+	q.Dimensions = []aggregate.Dimension{{Name: dim.String(), Dim: dim}}
+	q.Limit = limit
+	res, err := r.Run(ctx, q)
+	if err != nil {
+		return out, fmt.Errorf("%s: %w", label, err)
+	}
+	out.More = res.TotalRows - len(res.Rows)
+	for _, row := range res.Rows {
+		pr := PanelRow{Label: row.Dimensions[0], Filter: v.State.WithFilter(dim, row.Dimensions[0]).Link(v.Opts.BasePath)}
+		for i, m := range row.Metrics {
+			pr.Raw = append(pr.Raw, float64(m))
+			pr.Values = append(pr.Values, formatMetric(q.Metrics[i], float64(m)))
+		}
+		if total > 0 {
+			pr.Bar = min(100, 100*float64(row.Metrics[0])/total)
+		}
+		out.Rows = append(out.Rows, pr)
+	}
+	return out, nil
+}
+
+// sep is what joins one more parameter to s.Link(…).
+func sep(s State) string {
+	if len(s.Values()) == 0 {
+		return "?"
+	}
+	return "&"
+}
+
+func rangeLabel(from, to time.Time) string {
+	if from.Equal(to) {
+		return from.Format("Mon 2 Jan 2006")
+	}
+	if from.Year() == to.Year() {
+		return from.Format("2 Jan") + " – " + to.Format("2 Jan 2006")
+	}
+	return from.Format("2 Jan 2006") + " – " + to.Format("2 Jan 2006")
+}
+
+// fields lists a query's values as hidden form fields, in a stable order.
+func fields(q url.Values) []KV {
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		if k != "period" || q.Get(k) != "" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var out []KV
+	for _, k := range keys {
+		for _, v := range q[k] {
+			out = append(out, KV{k, v})
+		}
+	}
+	return out
+}
