@@ -1,0 +1,211 @@
+package public
+
+import (
+	"embed"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"strconv"
+	"strings"
+)
+
+//go:embed templates/*.tmpl
+var templateFS embed.FS
+
+var templates = template.Must(template.ParseFS(templateFS, "templates/*.tmpl"))
+
+// Formats a report can be rendered in.
+var Formats = []string{"html", "json", "csv"}
+
+// MethodText states, in one paragraph, how every number of r was protected.
+// It is the footer of every format.
+func MethodText(r *Report) string {
+	m := r.Method
+	var b strings.Builder
+	fmt.Fprintf(&b, "Period %s (%s to %s, %s by %s). ", r.Period.Name, r.Period.From, r.Period.To, r.Period.Grain, r.Period.Grain)
+	fmt.Fprintf(&b, "Only groups of at least %d visitors are shown; smaller groups are combined into %q, and further groups are combined when needed so that %q itself holds at least %d visitors. ",
+		m.MinVisitors, Other, Other, m.MinVisitors)
+	if m.TotalsWithheld {
+		fmt.Fprintf(&b, "For this period the totals, the trend and %q are withheld, because a group of fewer than %d visitors could otherwise be worked out by subtraction. ", Other, m.MinVisitors)
+	}
+	fmt.Fprintf(&b, "%s with fewer than %d visitors are not shown. ", strings.ToUpper(r.Period.Grain[:1])+r.Period.Grain[1:]+"s", m.MinVisitors)
+	if m.Epsilon > 0 {
+		fmt.Fprintf(&b, "Each count has random noise added (two-sided geometric mechanism, ε = %s per count), is then kept at zero or above, and ", strconv.FormatFloat(m.Epsilon, 'f', -1, 64))
+	} else {
+		b.WriteString("No random noise is added; each count ")
+	}
+	fmt.Fprintf(&b, "is rounded to the nearest multiple of %d. ", m.Unit)
+	b.WriteString("Visitors are counted per day without cookies (a visitor on two days counts twice). There are no hour-level times, no URL query strings and no per-visitor data in this report.")
+	return b.String()
+}
+
+// WriteJSON writes the report as the JSON document docs/report-schema.json describes.
+func WriteJSON(w io.Writer, r *Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(struct {
+		*Report
+		MethodText string `json:"method_text"`
+	}{r, MethodText(r)})
+}
+
+// WriteCSV writes one row per published number group:
+// section,label,visitors,pageviews — suppressed cells stay empty — and the
+// method as rows of section "method".
+func WriteCSV(w io.Writer, r *Report) error {
+	cw := csv.NewWriter(w)
+	num := func(p *int64) string {
+		if p == nil {
+			return ""
+		}
+		return strconv.FormatInt(*p, 10)
+	}
+	rows := [][]string{{"section", "label", "visitors", "pageviews"}}
+	if r.Totals != nil {
+		rows = append(rows, []string{"total", r.Period.Name, num(&r.Totals.Visitors), num(&r.Totals.Pageviews)})
+	}
+	for _, p := range r.Series {
+		rows = append(rows, []string{r.Period.Grain, p.Start, num(p.Visitors), num(p.Pageviews)})
+	}
+	for _, b := range r.Breakdowns {
+		for _, row := range b.Rows {
+			rows = append(rows, []string{b.Dimension, row.Value, num(&row.Visitors), num(&row.Pageviews)})
+		}
+		if b.Other != nil {
+			rows = append(rows, []string{b.Dimension, Other, num(&b.Other.Visitors), num(&b.Other.Pageviews)})
+		}
+	}
+	m := r.Method
+	rows = append(rows,
+		[]string{"method", "min_visitors=" + strconv.Itoa(m.MinVisitors), "", ""},
+		[]string{"method", "round=" + strconv.FormatInt(m.Unit, 10), "", ""},
+		[]string{"method", "epsilon=" + strconv.FormatFloat(m.Epsilon, 'f', -1, 64), "", ""},
+		[]string{"method", "totals_withheld=" + strconv.FormatBool(m.TotalsWithheld), "", ""},
+		[]string{"method", MethodText(r), "", ""},
+	)
+	for _, row := range rows {
+		// A spreadsheet runs a cell starting with = + - @ as a formula;
+		// page paths and sources are visitor-supplied text.
+		for i, c := range row {
+			if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+				row[i] = "'" + c
+			}
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// Link is an anchor of the page.
+type Link struct {
+	Label, Href string
+	On          bool
+	Formats     []Link
+}
+
+// Page is what the HTML template shows besides the report: the share
+// page's navigation, none for a stand-alone report file.
+type Page struct {
+	Title       string
+	Ranges      []Link // the shared dashboard's range switcher
+	Reports     []Link // links to published reports
+	PrivacyHref string
+}
+
+type htmlView struct {
+	Page
+	Report *Report
+	Method string
+	Chart  *chart
+	Tables []htmlTable
+}
+
+type htmlTable struct {
+	Title, Head string
+	Rows        []htmlRow
+}
+
+type htmlRow struct {
+	Value     string
+	Visitors  int64
+	Pageviews int64
+	Pct       int
+	Other     bool
+}
+
+type chart struct {
+	Width, Height int
+	Bars          []bar
+}
+
+type bar struct {
+	X, Y, W, H int
+	Label      string
+	Suppressed bool
+}
+
+// WriteHTML renders the report as a self-contained page: inline styles, a
+// server-drawn SVG chart, no script, nothing loaded from elsewhere.
+func WriteHTML(w io.Writer, r *Report, pg Page) error {
+	v := htmlView{Page: pg, Report: r, Method: MethodText(r), Chart: newChart(r)}
+	if v.PrivacyHref == "" {
+		v.PrivacyHref = "/privacy"
+	}
+	for _, b := range r.Breakdowns {
+		t := htmlTable{Title: b.Title, Head: strings.ToUpper(b.Dimension[:1]) + strings.ReplaceAll(b.Dimension[1:], "_", " ")}
+		top := int64(1)
+		for _, row := range b.Rows {
+			top = max(top, row.Visitors)
+		}
+		if b.Other != nil {
+			top = max(top, b.Other.Visitors)
+		}
+		for _, row := range b.Rows {
+			t.Rows = append(t.Rows, htmlRow{Value: row.Value, Visitors: row.Visitors, Pageviews: row.Pageviews, Pct: int(100 * row.Visitors / top)})
+		}
+		if b.Other != nil {
+			t.Rows = append(t.Rows, htmlRow{Value: Other, Visitors: b.Other.Visitors, Pageviews: b.Other.Pageviews, Pct: int(100 * b.Other.Visitors / top), Other: true})
+		}
+		if b.Dimension == "hour_of_day" {
+			for i := range t.Rows {
+				if !t.Rows[i].Other {
+					t.Rows[i].Value += ":00–" + t.Rows[i].Value + ":59"
+				}
+			}
+		}
+		v.Tables = append(v.Tables, t)
+	}
+	return templates.ExecuteTemplate(w, "report.html.tmpl", v)
+}
+
+func newChart(r *Report) *chart {
+	if len(r.Series) == 0 {
+		return nil
+	}
+	const height, gap = 160, 2
+	c := &chart{Height: height}
+	barW := max(4, 900/len(r.Series)-gap)
+	top := int64(1)
+	for _, p := range r.Series {
+		if p.Visitors != nil {
+			top = max(top, *p.Visitors)
+		}
+	}
+	for i, p := range r.Series {
+		b := bar{X: i * (barW + gap), W: barW, Label: p.Start + ": fewer than " + strconv.Itoa(r.Method.MinVisitors) + " visitors", Suppressed: true, H: 3}
+		if p.Visitors != nil {
+			b.Suppressed = false
+			b.H = max(1, int(int64(height-4)**p.Visitors/top))
+			b.Label = fmt.Sprintf("%s: %d visitors, %d pageviews", p.Start, *p.Visitors, *p.Pageviews)
+		}
+		b.Y = height - b.H
+		c.Bars = append(c.Bars, b)
+	}
+	c.Width = len(r.Series) * (barW + gap)
+	return c
+}
