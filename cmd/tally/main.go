@@ -25,6 +25,7 @@ func commands() []command {
 		{"serve", "tally serve [flags]", "run the collector, dashboard and Stats API (the default)", runServe},
 		{"site", "tally site add DOMAIN [--timezone Area/City] [--count-dnt] | list | delete DOMAIN", "manage sites", runSite},
 		{"apikey", "tally apikey create [--name NAME]", "create a Stats API key (printed once, on the last line)", runAPIKey},
+		{"user", "tally user add EMAIL [--admin] [--password-stdin]", "add a dashboard account (the first is an admin; a generated password is printed once)", runUser},
 	}
 }
 
