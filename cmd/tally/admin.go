@@ -13,6 +13,7 @@ import (
 	"tally/aggregate"
 	"tally/collector"
 	"tally/dashboard"
+	"tally/dashboard/public"
 )
 
 // admin parses an admin command's flags (the store settings plus extra) and
@@ -42,10 +43,14 @@ func runSite(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	sub, args := args[0], args[1:]
 	var tz *string
 	var countDNT *bool
+	var pol *public.Policy
 	st, pos, err := admin(ctx, "site "+sub, args, stderr, func(fs *flag.FlagSet) {
 		if sub == "add" {
 			tz = fs.String("timezone", "UTC", "IANA time zone the site's days are counted in")
 			countDNT = fs.Bool("count-dnt", false, "count Do-Not-Track/GPC hits as anonymous pageviews instead of dropping them")
+		}
+		if sub == "publish" {
+			pol = policyFlags(fs)
 		}
 	})
 	if err != nil {
@@ -95,8 +100,12 @@ func runSite(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 		fmt.Fprintf(stdout, "deleted %s and all its aggregates\n", site.Domain)
+	case "publish":
+		return sitePublish(ctx, st, pos, *pol, stdout)
+	case "unpublish":
+		return siteUnpublish(ctx, st, pos, stdout)
 	default:
-		return fmt.Errorf("unknown site command %q (add, list, delete)", sub)
+		return fmt.Errorf("unknown site command %q (add, list, delete, publish, unpublish)", sub)
 	}
 	return nil
 }

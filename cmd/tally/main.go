@@ -23,8 +23,10 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "tally serve [flags]", "run the collector, dashboard and Stats API (the default)", runServe},
-		{"site", "tally site add DOMAIN [--timezone Area/City] [--count-dnt] | list | delete DOMAIN", "manage sites", runSite},
+		{"site", "tally site add DOMAIN [--timezone Area/City] [--count-dnt] | list | delete DOMAIN | publish DOMAIN [--min-visitors K] [--round N] [--epsilon E] | unpublish DOMAIN", "manage sites and their public reports", runSite},
 		{"apikey", "tally apikey create [--name NAME]", "create a Stats API key (printed once, on the last line)", runAPIKey},
+		{"report", "tally report --site DOMAIN --period 2026-10|2026-Q4|2026 --format html|json|csv --out FILE", "write a protected public usage report (see docs/reports.md)", runReport},
+		{"privacy-notice", "tally privacy-notice [--site DOMAIN]", "print a privacy notice derived from this configuration", runPrivacyNotice},
 		{"user", "tally user add EMAIL [--admin] [--password-stdin]", "add a dashboard account (the first is an admin; a generated password is printed once)", runUser},
 	}
 }

@@ -18,6 +18,12 @@ func routes(app *fiber.App, s *server) {
 	app.Get("/api/health", s.health)
 	app.Post("/api/v2/query", s.stats.Query)
 
+	// Public views, no login, all through the protection layer of
+	// dashboard/public; before the dashboard's /:domain routes.
+	app.Get("/privacy", s.public.Privacy)
+	app.Get("/share/:slug", s.public.Share)
+	app.Get("/share/:slug/report/:period", s.public.Report)
+
 	// Dashboard: every page gets a CSRF token, every POST must return it.
 	d := s.dash
 	app.Get("/assets/:name", dashboard.ServeAsset) // content-hashed, cached forever

@@ -15,6 +15,7 @@ import (
 	"tally/collector"
 	"tally/collector/geo"
 	"tally/dashboard"
+	"tally/dashboard/public"
 )
 
 // server holds everything `tally serve` wires together.
@@ -27,6 +28,7 @@ type server struct {
 	engine    *aggregate.Engine
 	stats     *dashboard.StatsAPI
 	dash      *dashboard.Dashboard
+	public    *public.Handler // shared dashboards, published reports, privacy notice
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -74,6 +76,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		stats:     dashboard.NewStatsAPI(st, engine, now),
 		dash: dashboard.New(dashboard.Config{Store: st, Engine: engine, Realtime: agg.Realtime, Now: now, Log: log,
 			TrustedProxies: cfg.TrustedProxies}),
+	}
+	if s.public, err = public.New(st, engine, now, noticeInstance(cfg.Retention, cfg.GeoIP != "")); err != nil {
+		agg.Close(context.Background())
+		return err
 	}
 
 	app := fiber.New(fiber.Config{

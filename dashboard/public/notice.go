@@ -54,8 +54,8 @@ func Notice(inst Instance, site *NoticeSite) []Statement {
 		"Each page view is added to hourly counters (per page, source, country, browser, device and language) and then discarded; no per-event or per-visitor row is written anywhere.")
 	add("No cookies or similar identifiers are placed in your browser, and nothing is stored on your device.",
 		"The tracking script sets no cookie and uses no local or session storage (only an opt-out flag, if you set one yourself); the server sets no cookie on the counting request.")
-	add(fmt.Sprintf("Your IP address is never stored. It is shortened to its network part (the first %d bits of an IPv4 address, the first %d bits of an IPv6 address) before it is used at all.", v4, v6),
-		fmt.Sprintf("The collector truncates the address to /%d (IPv4) or /%d (IPv6) in memory%s, then drops it.", v4, v6, geoClause(inst.Geo)))
+	add(fmt.Sprintf("Your IP address is never stored. %sIt is shortened to its network part (the first %d bits of an IPv4 address, the first %d bits of an IPv6 address) before anything else is computed from it, and then discarded.", geoSentence(inst.Geo), v4, v6),
+		fmt.Sprintf("The collector truncates the address to /%d (IPv4) or /%d (IPv6) in memory%s; neither form reaches disk, the store or a log.", v4, v6, geoClause(inst.Geo)))
 	add("To tell how many different people visited on a day without identifying anyone, a one-way code is computed from the shortened address, your browser's user-agent and a random daily secret. The secret is destroyed every day at midnight UTC, after which nobody, not even the operator, can compute yesterday's codes again. The codes themselves are never stored.",
 		"Keyed hash (HMAC-SHA-256) of (daily salt, site, truncated IP, user agent); the salt lives only in the store's salt table for the current UTC day and is deleted on rotation; codes go only into HyperLogLog sketches (hashed registers) and an in-memory visit table.")
 	add(fmt.Sprintf("The same code on the same day lets us group page views into a visit (a visit ends after %s without activity). This link is held only in memory and forgotten when the visit ends.", humanDuration(aggregate.VisitGap)),
@@ -96,6 +96,13 @@ func Notice(inst Instance, site *NoticeSite) []Statement {
 			"Every public view passes one protection layer (minimum group size, no small remainder recoverable by subtraction, rounding, optional noise); see docs/reports.md.")
 	}
 	return s
+}
+
+func geoSentence(geo bool) string {
+	if geo {
+		return "It is used once, in memory, to look up your country and region in a local database (no outside service is asked). "
+	}
+	return ""
 }
 
 func geoClause(geo bool) string {

@@ -80,7 +80,8 @@ func WriteCSV(w io.Writer, r *Report) error {
 	m := r.Method
 	rows = append(rows,
 		[]string{"method", "min_visitors=" + strconv.Itoa(m.MinVisitors), "", ""},
-		[]string{"method", "round=" + strconv.FormatInt(m.Unit, 10), "", ""},
+		[]string{"method", "round=" + strconv.Itoa(m.Round), "", ""},
+		[]string{"method", "unit=" + strconv.FormatInt(m.Unit, 10), "", ""},
 		[]string{"method", "epsilon=" + strconv.FormatFloat(m.Epsilon, 'f', -1, 64), "", ""},
 		[]string{"method", "totals_withheld=" + strconv.FormatBool(m.TotalsWithheld), "", ""},
 		[]string{"method", MethodText(r), "", ""},

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"tally/aggregate"
+	"tally/collector"
+	"tally/dashboard/public"
+)
+
+// newSlug returns an unguessable share path segment: 128 random bits.
+func newSlug() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("new share slug: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// sitePublish turns publishing on (or changes its parameters, keeping the
+// slug so links stay valid) and prints the share path on the last line.
+func sitePublish(ctx context.Context, st aggregate.Store, pos []string, pol public.Policy, stdout io.Writer) error {
+	if len(pos) != 1 {
+		return errors.New("usage: tally site publish DOMAIN [--min-visitors K] [--round N] [--epsilon E]")
+	}
+	if err := pol.Validate(); err != nil {
+		return fmt.Errorf("site publish: %w", err)
+	}
+	site, err := st.Site(ctx, collector.NormalizeDomain(pos[0]))
+	if err != nil {
+		return fmt.Errorf("site publish %s: %w", pos[0], err)
+	}
+	sh, err := st.ShareBySite(ctx, site.ID)
+	switch {
+	case errors.Is(err, aggregate.ErrNotFound):
+		if sh.Slug, err = newSlug(); err != nil {
+			return err
+		}
+		sh.Site = site.ID
+	case err != nil:
+		return err
+	}
+	sh.MinVisitors, sh.Round, sh.Epsilon = pol.MinVisitors, pol.Round, pol.Epsilon
+	if err := st.SetShare(ctx, sh); err != nil {
+		return err
+	}
+	noise := "no noise"
+	if pol.Epsilon > 0 {
+		noise = fmt.Sprintf("noise ε=%g", pol.Epsilon)
+	}
+	fmt.Fprintf(stdout, "published %s: groups of at least %d visitors, counts rounded to %d, %s\n", site.Domain, pol.MinVisitors, pol.Round, noise)
+	fmt.Fprintf(stdout, "/share/%s\n", sh.Slug)
+	return nil
+}
+
+func siteUnpublish(ctx context.Context, st aggregate.Store, pos []string, stdout io.Writer) error {
+	if len(pos) != 1 {
+		return errors.New("usage: tally site unpublish DOMAIN")
+	}
+	site, err := st.Site(ctx, collector.NormalizeDomain(pos[0]))
+	if err != nil {
+		return fmt.Errorf("site unpublish %s: %w", pos[0], err)
+	}
+	if err := st.DeleteShare(ctx, site.ID); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "unpublished %s: its share path now answers 404\n", site.Domain)
+	return nil
+}
+
+// policyFlags registers --min-visitors, --round and --epsilon.
+func policyFlags(fs *flag.FlagSet) *public.Policy {
+	p := public.DefaultPolicy
+	fs.IntVar(&p.MinVisitors, "min-visitors", p.MinVisitors, fmt.Sprintf("K: smaller groups fold into \"(other)\" (at least %d)", public.MinMinVisitors))
+	fs.IntVar(&p.Round, "round", p.Round, "N: published counts are rounded to a multiple of N")
+	fs.Float64Var(&p.Epsilon, "epsilon", p.Epsilon, "ε of two-sided geometric noise per count; 0: no noise")
+	return &p
+}
+
+// runReport writes a published-style report to a file, through the same
+// protection layer as /share. It uses the site's share parameters when the
+// site is published, else the flags.
+func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var domain, period, format, out *string
+	var pol *public.Policy
+	st, pos, err := admin(ctx, "report", args, stderr, func(fs *flag.FlagSet) {
+		domain = fs.String("site", "", "the site's domain")
+		period = fs.String("period", "", "a month 2026-10, a quarter 2026-Q4 or a year 2026")
+		format = fs.String("format", "html", "html, json or csv")
+		out = fs.String("out", "-", "file to write; - for stdout")
+		pol = policyFlags(fs)
+	})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if len(pos) != 0 || *domain == "" || *period == "" {
+		return errors.New("usage: tally report --site DOMAIN --period 2026-10|2026-Q4|2026 --format html|json|csv --out FILE")
+	}
+	site, err := st.Site(ctx, collector.NormalizeDomain(*domain))
+	if err != nil {
+		return fmt.Errorf("report %s: %w", *domain, err)
+	}
+	if sh, err := st.ShareBySite(ctx, site.ID); err == nil && !flagGiven(args, "min-visitors", "round", "epsilon") {
+		*pol = public.PolicyOf(sh)
+	} else if err != nil && !errors.Is(err, aggregate.ErrNotFound) {
+		return err
+	}
+	per, err := public.ParsePeriod(*period, site.Location())
+	if err != nil {
+		return err
+	}
+	secret, err := public.NewSecret()
+	if err != nil {
+		return err
+	}
+	// No aggregator: the report reads what is stored; a running server
+	// checkpoints every few seconds.
+	b := public.NewBuilder(aggregate.NewEngine(st, nil), secret)
+	rep, err := b.Build(ctx, site, *pol, per, time.Now())
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := public.Write(&buf, rep, *format, public.Page{Title: public.ReportTitle(rep)}); err != nil {
+		return err
+	}
+	if *out == "-" {
+		_, err = stdout.Write(buf.Bytes())
+		return err
+	}
+	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	fmt.Fprintf(stderr, "wrote %s (%d bytes)\n", *out, buf.Len())
+	return nil
+}
+
+// flagGiven reports whether any of the named flags appears in args.
+func flagGiven(args []string, names ...string) bool {
+	for _, a := range args {
+		for _, n := range names {
+			for _, p := range []string{"-" + n, "--" + n} {
+				if a == p || len(a) > len(p) && a[:len(p)+1] == p+"=" {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// runPrivacyNotice prints the privacy notice derived from the configuration
+// that `tally serve` would run with (retention and geo settings).
+func runPrivacyNotice(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var domain, retention, geoip *string
+	st, pos, err := admin(ctx, "privacy-notice", args, stderr, func(fs *flag.FlagSet) {
+		domain = fs.String("site", "", "narrow the notice to one site's policy and publication")
+		retention = serveSetting(fs, "retention")
+		geoip = serveSetting(fs, "geoip")
+	})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if len(pos) != 0 {
+		return errors.New("usage: tally privacy-notice [--site DOMAIN]")
+	}
+	r, err := ParseRetention(*retention)
+	if err != nil {
+		return fmt.Errorf("--retention: %w", err)
+	}
+	inst := noticeInstance(r, *geoip != "")
+	var ns *public.NoticeSite
+	if *domain != "" {
+		site, err := st.Site(ctx, collector.NormalizeDomain(*domain))
+		if err != nil {
+			return fmt.Errorf("privacy-notice %s: %w", *domain, err)
+		}
+		ns = &public.NoticeSite{Domain: site.Domain, CountDNT: site.CountDNT}
+		if sh, err := st.ShareBySite(ctx, site.ID); err == nil {
+			ns.Share = &sh
+		} else if !errors.Is(err, aggregate.ErrNotFound) {
+			return err
+		}
+	}
+	return public.WriteNoticeText(stdout, public.Notice(inst, ns))
+}
+
+// serveSetting registers one of serve's settings from the settings table
+// on an admin command, with its TALLY_* default.
+func serveSetting(fs *flag.FlagSet, name string) *string {
+	for _, s := range settings {
+		if s.name == name {
+			def := s.def
+			if v, ok := os.LookupEnv(s.env()); ok {
+				def = v
+			}
+			return fs.String(name, def, fmt.Sprintf("%s (env %s)", s.help, s.env()))
+		}
+	}
+	panic("no setting " + name)
+}
+
+// noticeInstance describes the configuration for the privacy notice.
+func noticeInstance(r Retention, geo bool) public.Instance {
+	return public.Instance{Retention: r.Human(), Geo: geo}
+}
+
+// Human says the retention in words for the privacy notice; empty: forever.
+func (r Retention) Human() string {
+	plural := func(n int, unit string) string {
+		if n == 1 {
+			return "1 " + unit
+		}
+		return fmt.Sprintf("%d %ss", n, unit)
+	}
+	switch {
+	case r.Months > 0:
+		return plural(r.Months, "month")
+	case r.Days > 0:
+		return plural(r.Days, "day")
+	}
+	return ""
+}
