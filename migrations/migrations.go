@@ -13,7 +13,7 @@ import (
 	"strings"
 )
 
-//go:embed sqlite/*.sql
+//go:embed sqlite/*.sql clickhouse/*.sql
 var files embed.FS
 
 // Migration is one numbered schema step.

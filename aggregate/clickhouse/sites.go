@@ -1,0 +1,240 @@
+package clickhouse
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"tally/aggregate"
+)
+
+// insert sends rows through a prepared batch. INSERT … VALUES with bound
+// arguments hangs on ClickHouse 18.16, and a batch needs the column list.
+func (s *Store) insert(ctx context.Context, query string, rows ...[]any) error {
+	b, err := s.conn.PrepareBatch(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	for _, r := range rows {
+		if err := b.Append(r...); err != nil {
+			return err
+		}
+	}
+	return b.Send()
+}
+
+// firstWins approximates a unique column. ClickHouse cannot refuse a
+// duplicate, so a writer inserts its row, then asks which live row holding
+// the value is oldest (lowest version, then id); if that is not its own, it
+// deletes its row and reports aggregate.ErrExists. Two writers that race
+// agree on the winner unless their clocks disagree by more than the gap
+// between their inserts. winner reads the id of the oldest live row.
+func firstWins(ctx context.Context, mine int64, winner func(context.Context) (int64, error), undo func(context.Context) error) error {
+	id, err := winner(ctx)
+	if err != nil {
+		return err
+	}
+	if id == mine {
+		return nil
+	}
+	if err := undo(ctx); err != nil {
+		return err
+	}
+	return aggregate.ErrExists
+}
+
+const insertSite = `INSERT INTO sites (id, domain, timezone, count_dnt, owner, created_at, deleted, version)`
+
+func (s *Store) siteRow(site aggregate.Site, deleted bool) []any {
+	return []any{site.ID, site.Domain, site.Timezone, boolByte(site.CountDNT), site.Owner, site.Created,
+		boolByte(deleted), s.nextVersion()}
+}
+
+func (s *Store) AddSite(ctx context.Context, site aggregate.Site) (aggregate.Site, error) {
+	if site.Created.IsZero() {
+		site.Created = time.Now()
+	}
+	site.Created = unix(site.Created)
+	if _, err := s.Site(ctx, site.Domain); err == nil {
+		return site, fmt.Errorf("site %s: %w", site.Domain, aggregate.ErrExists)
+	} else if !errors.Is(err, aggregate.ErrNotFound) {
+		return site, err
+	}
+	site.ID = newID()
+	if err := s.insert(ctx, insertSite, s.siteRow(site, false)); err != nil {
+		return site, fmt.Errorf("add site %s: %w", site.Domain, err)
+	}
+	err := firstWins(ctx, site.ID,
+		func(ctx context.Context) (int64, error) {
+			var id int64
+			err := s.conn.QueryRow(ctx, `SELECT id FROM sites FINAL WHERE domain = ? AND deleted = 0
+				ORDER BY version, id LIMIT 1`, site.Domain).Scan(&id)
+			return id, err
+		},
+		func(ctx context.Context) error { return s.insert(ctx, insertSite, s.siteRow(site, true)) })
+	if err != nil {
+		return site, fmt.Errorf("add site %s: %w", site.Domain, err)
+	}
+	return site, nil
+}
+
+const siteColumns = `id, domain, timezone, count_dnt, owner, created_at`
+
+// liveSites selects the current row of every site not deleted; when a race
+// left two live rows for one domain, the oldest comes first.
+const liveSites = `SELECT ` + siteColumns + ` FROM sites FINAL WHERE deleted = 0`
+
+func scanSite(row interface{ Scan(...any) error }) (aggregate.Site, error) {
+	var site aggregate.Site
+	var countDNT uint8
+	err := row.Scan(&site.ID, &site.Domain, &site.Timezone, &countDNT, &site.Owner, &site.Created)
+	site.CountDNT = countDNT != 0
+	site.Created = unix(site.Created)
+	return site, err
+}
+
+func (s *Store) Site(ctx context.Context, domain string) (aggregate.Site, error) {
+	return s.oneSite(ctx, liveSites+` AND domain = ? ORDER BY version, id LIMIT 1`, domain)
+}
+
+func (s *Store) SiteByID(ctx context.Context, id int64) (aggregate.Site, error) {
+	return s.oneSite(ctx, liveSites+` AND id = ?`, id)
+}
+
+func (s *Store) oneSite(ctx context.Context, query string, arg any) (aggregate.Site, error) {
+	rows, err := s.conn.Query(ctx, query, arg)
+	if err != nil {
+		return aggregate.Site{}, fmt.Errorf("site %v: %w", arg, err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return aggregate.Site{}, fmt.Errorf("site %v: %w", arg, err)
+		}
+		return aggregate.Site{}, fmt.Errorf("site %v: %w", arg, aggregate.ErrNotFound)
+	}
+	site, err := scanSite(rows)
+	if err != nil {
+		return site, fmt.Errorf("site %v: %w", arg, err)
+	}
+	return site, nil
+}
+
+func (s *Store) Sites(ctx context.Context) ([]aggregate.Site, error) {
+	rows, err := s.conn.Query(ctx, liveSites+` ORDER BY domain, version, id LIMIT 1 BY domain`)
+	if err != nil {
+		return nil, fmt.Errorf("list sites: %w", err)
+	}
+	defer rows.Close()
+	var out []aggregate.Site
+	for rows.Next() {
+		site, err := scanSite(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list sites: %w", err)
+		}
+		out = append(out, site)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) UpdateSite(ctx context.Context, site aggregate.Site) error {
+	cur, err := s.SiteByID(ctx, site.ID)
+	if err != nil {
+		return err
+	}
+	cur.Timezone, cur.CountDNT, cur.Owner = site.Timezone, site.CountDNT, site.Owner
+	if err := s.insert(ctx, insertSite, s.siteRow(cur, false)); err != nil {
+		return fmt.Errorf("update site %s: %w", cur.Domain, err)
+	}
+	return nil
+}
+
+// DeleteSite marks the site deleted, then deletes its cells and share and
+// waits until ClickHouse has: ALTER … DELETE is an asynchronous mutation.
+// A checkpoint of another instance that raced the deletion deletes what it
+// wrote itself (see WriteCells).
+func (s *Store) DeleteSite(ctx context.Context, id int64) error {
+	site, err := s.SiteByID(ctx, id)
+	if errors.Is(err, aggregate.ErrNotFound) {
+		site = aggregate.Site{ID: id} // cells may outlive a half-finished deletion
+	} else if err != nil {
+		return err
+	}
+	if err := s.insert(ctx, insertSite, s.siteRow(site, true)); err != nil {
+		return fmt.Errorf("delete site %d: %w", id, err)
+	}
+	return s.purgeSite(ctx, id)
+}
+
+// purgeSite deletes every cell and share row of a site and waits for it.
+func (s *Store) purgeSite(ctx context.Context, id int64) error {
+	for _, table := range []string{"cells", "shares"} {
+		if err := s.conn.Exec(ctx, fmt.Sprintf(`ALTER TABLE %s DELETE WHERE site_id = %d`, table, id)); err != nil {
+			return fmt.Errorf("delete site %d: %s: %w", id, table, err)
+		}
+	}
+	for _, table := range []string{"cells", "shares"} {
+		if err := s.waitMutations(ctx, table); err != nil {
+			return fmt.Errorf("delete site %d: %w", id, err)
+		}
+	}
+	return nil
+}
+
+const insertAPIKey = `INSERT INTO api_keys (id, name, hash, created_at, deleted, version)`
+
+func (s *Store) AddAPIKey(ctx context.Context, k aggregate.APIKey) (aggregate.APIKey, error) {
+	if k.Created.IsZero() {
+		k.Created = time.Now()
+	}
+	k.Created = unix(k.Created)
+	if _, err := s.APIKey(ctx, k.Hash); err == nil {
+		return k, fmt.Errorf("add API key: %w", aggregate.ErrExists)
+	} else if !errors.Is(err, aggregate.ErrNotFound) {
+		return k, err
+	}
+	k.ID = newID()
+	row := func(deleted bool) []any {
+		return []any{k.ID, k.Name, string(k.Hash), k.Created, boolByte(deleted), s.nextVersion()}
+	}
+	if err := s.insert(ctx, insertAPIKey, row(false)); err != nil {
+		return k, fmt.Errorf("add API key: %w", err)
+	}
+	err := firstWins(ctx, k.ID,
+		func(ctx context.Context) (int64, error) {
+			var id int64
+			err := s.conn.QueryRow(ctx, `SELECT id FROM api_keys FINAL WHERE hash = unhex(?) AND deleted = 0
+				ORDER BY version, id LIMIT 1`, hex.EncodeToString(k.Hash)).Scan(&id)
+			return id, err
+		},
+		func(ctx context.Context) error { return s.insert(ctx, insertAPIKey, row(true)) })
+	if err != nil {
+		return k, fmt.Errorf("add API key: %w", err)
+	}
+	return k, nil
+}
+
+func (s *Store) APIKey(ctx context.Context, hash []byte) (aggregate.APIKey, error) {
+	rows, err := s.conn.Query(ctx, `SELECT id, name, hash, created_at FROM api_keys FINAL
+		WHERE hash = unhex(?) AND deleted = 0 ORDER BY version, id LIMIT 1`, hex.EncodeToString(hash))
+	if err != nil {
+		return aggregate.APIKey{}, fmt.Errorf("API key: %w", err)
+	}
+	defer rows.Close()
+	var k aggregate.APIKey
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return k, fmt.Errorf("API key: %w", err)
+		}
+		return k, fmt.Errorf("API key: %w", aggregate.ErrNotFound)
+	}
+	var h string
+	if err := rows.Scan(&k.ID, &k.Name, &h, &k.Created); err != nil {
+		return k, fmt.Errorf("API key: %w", err)
+	}
+	k.Hash, k.Created = []byte(h), unix(k.Created)
+	return k, nil
+}

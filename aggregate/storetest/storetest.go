@@ -1,0 +1,210 @@
+// Package storetest holds what every store's tests share: a fresh store in
+// one line (SQLite, ClickHouse on a throwaway server), and the conformance
+// suite (Run) that both stores pass, so they give the same answers to the
+// same hits. It drives the real aggregation path — aggregate.New with a fake
+// clock, Checkpoint, aggregate.Engine — not the stores alone.
+package storetest
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"tally/aggregate"
+	"tally/aggregate/sqlite"
+)
+
+// SQLite returns an embedded store in a fresh temporary directory.
+func SQLite(t testing.TB) aggregate.Store {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatalf("open embedded store: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// Clock is a settable fake clock.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Set moves the clock to t.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+// NewAggregator starts an aggregator on st with the given clock whose
+// checkpoints happen only when the caller asks.
+func NewAggregator(st aggregate.Store, clock *Clock) *aggregate.Aggregator {
+	cfg := aggregate.DefaultConfig
+	cfg.Checkpoint = time.Hour
+	return aggregate.New(cfg, st, clock.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// Feed folds hits (in time order) into agg: the clock follows the hits, and
+// every time a new hour starts the aggregator checkpoints, as `tally serve`
+// would in real time.
+func Feed(t testing.TB, agg *aggregate.Aggregator, clock *Clock, hits []aggregate.Hit) {
+	t.Helper()
+	ctx := context.Background()
+	sort.SliceStable(hits, func(i, j int) bool { return hits[i].Time.Before(hits[j].Time) })
+	checkpoint := func() {
+		if err := agg.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := agg.Checkpoint(ctx); err != nil {
+			t.Fatalf("checkpoint: %v", err)
+		}
+	}
+	var hour time.Time
+	for _, h := range hits {
+		if h.Time.Before(clock.Now()) {
+			t.Fatalf("hit at %s is before the clock (%s)", h.Time, clock.Now())
+		}
+		// A real server checkpoints every few seconds, so idle visits end
+		// about VisitGap after their last hit, while its hour is still open.
+		if gap := clock.Now().Add(aggregate.VisitGap); h.Time.After(gap) {
+			clock.Set(gap)
+			checkpoint()
+		}
+		clock.Set(h.Time)
+		if hh := h.Time.Truncate(time.Hour); !hh.Equal(hour) {
+			checkpoint()
+			hour = hh
+		}
+		for !agg.Add(h) {
+			agg.Sync(ctx) // queue full: let the folder catch up
+		}
+	}
+	if err := agg.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// FeedAll folds hits into a new aggregator on st and closes it, so every
+// visit ends and every cell is in the store.
+func FeedAll(t testing.TB, st aggregate.Store, hits []aggregate.Hit) {
+	t.Helper()
+	clock := &Clock{}
+	if len(hits) > 0 {
+		clock.Set(hits[0].Time)
+		for _, h := range hits {
+			if h.Time.Before(clock.Now()) {
+				clock.Set(h.Time)
+			}
+		}
+	}
+	agg := NewAggregator(st, clock)
+	Feed(t, agg, clock, hits)
+	if err := agg.Close(context.Background()); err != nil {
+		t.Fatalf("close aggregator: %v", err)
+	}
+}
+
+// Q describes a query in the Stats API's terms, for tests.
+type Q struct {
+	From, To   string // days, YYYY-MM-DD, in the site's zone
+	Metrics    []aggregate.Metric
+	Dimensions []string
+	Filters    []aggregate.Filter
+	OrderBy    []aggregate.Order
+	Limit      int
+	Offset     int
+}
+
+// Run answers q about site from the store alone.
+func Query(t testing.TB, st aggregate.Store, site aggregate.Site, q Q) aggregate.Result {
+	t.Helper()
+	return QueryWith(t, aggregate.NewEngine(st, nil), site, q)
+}
+
+// QueryWith answers q with a given engine (one that sees open cells, say).
+func QueryWith(t testing.TB, e *aggregate.Engine, site aggregate.Site, q Q) aggregate.Result {
+	t.Helper()
+	loc := site.Location()
+	from, err := aggregate.ParseDay(q.From, loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	to, err := aggregate.ParseDay(q.To, loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics := q.Metrics
+	if metrics == nil {
+		metrics = []aggregate.Metric{aggregate.Visitors, aggregate.Visits, aggregate.Pageviews, aggregate.Events}
+	}
+	var dims []aggregate.Dimension
+	for _, name := range q.Dimensions {
+		d, err := aggregate.ParseDimension(name, from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dims = append(dims, d)
+	}
+	res, err := e.Run(context.Background(), aggregate.Query{
+		Site: site, From: from, To: to, Metrics: metrics, Dimensions: dims,
+		Filters: q.Filters, OrderBy: q.OrderBy, Limit: q.Limit, Offset: q.Offset,
+	})
+	if err != nil {
+		t.Fatalf("query: %v", err)
+	}
+	return res
+}
+
+// Totals returns the metrics of a query without dimensions as numbers.
+func Totals(t testing.TB, st aggregate.Store, site aggregate.Site, q Q) []float64 {
+	t.Helper()
+	res := Query(t, st, site, q)
+	if len(res.Rows) != 1 {
+		t.Fatalf("totals: %d rows, want 1", len(res.Rows))
+	}
+	out := make([]float64, len(res.Rows[0].Metrics))
+	for i, n := range res.Rows[0].Metrics {
+		out[i] = float64(n)
+	}
+	return out
+}
+
+// Breakdown returns "dimension values → first metric" of a query.
+func Breakdown(t testing.TB, st aggregate.Store, site aggregate.Site, q Q) map[string]float64 {
+	t.Helper()
+	out := map[string]float64{}
+	for _, r := range Query(t, st, site, q).Rows {
+		key := ""
+		for i, d := range r.Dimensions {
+			if i > 0 {
+				key += "|"
+			}
+			key += d
+		}
+		out[key] = float64(r.Metrics[0])
+	}
+	return out
+}
+
+// MustFilter builds a filter or fails the test.
+func MustFilter(t testing.TB, op string, dim aggregate.Dim, values ...string) aggregate.Filter {
+	t.Helper()
+	f, err := aggregate.NewFilter(op, dim, values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}

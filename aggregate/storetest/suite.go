@@ -1,0 +1,281 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"tally/aggregate"
+)
+
+// Run is the conformance suite: every Store method, then the query answers
+// of the scenarios in scenarios.go, through the real aggregation path.
+// newStore must return a fresh, empty store.
+func Run(t *testing.T, newStore func(t *testing.T) aggregate.Store) {
+	for _, c := range []struct {
+		name string
+		fn   func(*testing.T, aggregate.Store)
+	}{
+		{"Sites", testSites},
+		{"APIKeys", testAPIKeys},
+		{"Users", testUsers},
+		{"Logins", testLogins},
+		{"Shares", testShares},
+		{"Salt", testSalt},
+		{"Cells", testCells},
+		{"DropBefore", testDropBefore},
+		{"Standard", testStandard},
+		{"MultiDay", testMultiDay},
+		{"Timezones", testTimezones},
+		{"Filters", testFilters},
+		{"PaginationAndOrder", testPagination},
+		{"SiteDelete", testSiteDelete},
+		{"Restart", testRestart},
+		{"Retention", testRetention},
+	} {
+		t.Run(c.name, func(t *testing.T) { c.fn(t, newStore(t)) })
+	}
+}
+
+var bg = context.Background()
+
+// ok turns a (value, error) result into the value, failing the test on an
+// error: ok(st.Site(ctx, "a.example"))(t).
+func ok[T any](v T, err error) func(testing.TB) T {
+	return func(t testing.TB) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}
+
+func wantErr(t *testing.T, what string, err, want error) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Fatalf("%s: got error %v, want %v", what, err, want)
+	}
+}
+
+func sameSite(t *testing.T, got, want aggregate.Site) {
+	t.Helper()
+	if got.ID != want.ID || got.Domain != want.Domain || got.Timezone != want.Timezone ||
+		got.CountDNT != want.CountDNT || got.Owner != want.Owner || !got.Created.Equal(want.Created) {
+		t.Fatalf("site = %+v, want %+v", got, want)
+	}
+}
+
+func testSites(t *testing.T, st aggregate.Store) {
+	created := time.Date(2026, 11, 2, 9, 30, 15, 0, time.UTC)
+	a := ok(st.AddSite(bg, aggregate.Site{Domain: "a.example", Timezone: "Europe/Paris", Created: created}))(t)
+	if a.ID == 0 || !a.Created.Equal(created) {
+		t.Fatalf("added site %+v: want an id and the creation time", a)
+	}
+	_, err := st.AddSite(bg, aggregate.Site{Domain: "a.example", Timezone: "UTC"})
+	wantErr(t, "adding a taken domain", err, aggregate.ErrExists)
+	b := ok(st.AddSite(bg, aggregate.Site{Domain: "b.example", Timezone: "UTC", CountDNT: true, Owner: 7}))(t)
+	zero := ok(st.AddSite(bg, aggregate.Site{Domain: "0.example", Timezone: "UTC"}))(t)
+
+	sameSite(t, ok(st.Site(bg, "a.example"))(t), a)
+	sameSite(t, ok(st.SiteByID(bg, b.ID))(t), b)
+	_, err = st.Site(bg, "nope.example")
+	wantErr(t, "Site of an unknown domain", err, aggregate.ErrNotFound)
+	_, err = st.SiteByID(bg, 424242)
+	wantErr(t, "SiteByID of an unknown id", err, aggregate.ErrNotFound)
+
+	sites := ok(st.Sites(bg))(t)
+	if len(sites) != 3 {
+		t.Fatalf("Sites: %d, want 3", len(sites))
+	}
+	for i, want := range []aggregate.Site{zero, a, b} {
+		sameSite(t, sites[i], want)
+	}
+
+	upd := a
+	upd.Timezone, upd.CountDNT, upd.Owner = "Asia/Tokyo", true, 3
+	upd.Domain = "ignored.example" // the domain is not updatable
+	if err := st.UpdateSite(bg, upd); err != nil {
+		t.Fatal(err)
+	}
+	want := a
+	want.Timezone, want.CountDNT, want.Owner = "Asia/Tokyo", true, 3
+	sameSite(t, ok(st.SiteByID(bg, a.ID))(t), want)
+	wantErr(t, "UpdateSite of an unknown id", st.UpdateSite(bg, aggregate.Site{ID: 424242, Timezone: "UTC"}), aggregate.ErrNotFound)
+
+	if err := st.DeleteSite(bg, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = st.Site(bg, "a.example")
+	wantErr(t, "Site after DeleteSite", err, aggregate.ErrNotFound)
+	_, err = st.SiteByID(bg, a.ID)
+	wantErr(t, "SiteByID after DeleteSite", err, aggregate.ErrNotFound)
+	if n := len(ok(st.Sites(bg))(t)); n != 2 {
+		t.Fatalf("Sites after a deletion: %d, want 2", n)
+	}
+	again := ok(st.AddSite(bg, aggregate.Site{Domain: "a.example", Timezone: "UTC"}))(t)
+	if again.ID == a.ID {
+		t.Fatalf("a re-added domain got the deleted site's id %d", a.ID)
+	}
+}
+
+func testAPIKeys(t *testing.T, st aggregate.Store) {
+	hash := []byte("\x00\x01hash-of-a-key\xff\x00")
+	k := ok(st.AddAPIKey(bg, aggregate.APIKey{Name: "ci", Hash: hash}))(t)
+	if k.ID == 0 {
+		t.Fatal("API key without id")
+	}
+	got := ok(st.APIKey(bg, hash))(t)
+	if got.ID != k.ID || got.Name != "ci" || string(got.Hash) != string(hash) {
+		t.Fatalf("APIKey = %+v, want %+v", got, k)
+	}
+	_, err := st.APIKey(bg, []byte("other"))
+	wantErr(t, "APIKey of an unknown hash", err, aggregate.ErrNotFound)
+	if _, err := st.AddAPIKey(bg, aggregate.APIKey{Name: "dup", Hash: hash}); err == nil {
+		t.Fatal("adding an API key with a taken hash succeeded")
+	}
+	if got := ok(st.APIKey(bg, hash))(t); got.Name != "ci" {
+		t.Fatalf("after a refused duplicate, APIKey names %q, want ci", got.Name)
+	}
+}
+
+func testUsers(t *testing.T, st aggregate.Store) {
+	if n := ok(st.CountUsers(bg))(t); n != 0 {
+		t.Fatalf("CountUsers of an empty store = %d", n)
+	}
+	ann := ok(st.AddUser(bg, aggregate.User{Email: "ann@example.com", PasswordHash: []byte("$2a$bcrypt"), Admin: true}))(t)
+	if ann.ID == 0 {
+		t.Fatal("user without id")
+	}
+	_, err := st.AddUser(bg, aggregate.User{Email: "ann@example.com", PasswordHash: []byte("x")})
+	wantErr(t, "adding a taken email", err, aggregate.ErrExists)
+	bob := ok(st.AddUser(bg, aggregate.User{Email: "bob@example.com", PasswordHash: []byte("y")}))(t)
+
+	for _, got := range []aggregate.User{ok(st.UserByEmail(bg, "ann@example.com"))(t), ok(st.UserByID(bg, ann.ID))(t)} {
+		if got.ID != ann.ID || got.Email != ann.Email || string(got.PasswordHash) != "$2a$bcrypt" || !got.Admin || !got.Created.Equal(ann.Created) {
+			t.Fatalf("user = %+v, want %+v", got, ann)
+		}
+	}
+	if got := ok(st.UserByID(bg, bob.ID))(t); got.Admin || got.Email != "bob@example.com" {
+		t.Fatalf("user = %+v, want %+v", got, bob)
+	}
+	_, err = st.UserByEmail(bg, "nobody@example.com")
+	wantErr(t, "UserByEmail of an unknown email", err, aggregate.ErrNotFound)
+	_, err = st.UserByID(bg, 424242)
+	wantErr(t, "UserByID of an unknown id", err, aggregate.ErrNotFound)
+	if n := ok(st.CountUsers(bg))(t); n != 2 {
+		t.Fatalf("CountUsers = %d, want 2", n)
+	}
+}
+
+func testLogins(t *testing.T, st aggregate.Store) {
+	now := time.Now()
+	live := aggregate.Login{TokenHash: []byte("live-token-hash"), User: 5, Expires: now.Add(time.Hour)}
+	if err := st.AddLogin(bg, live); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AddLogin(bg, aggregate.Login{TokenHash: []byte("old"), User: 5, Expires: now.Add(-time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	got := ok(st.Login(bg, live.TokenHash))(t)
+	if got.User != 5 || string(got.TokenHash) != "live-token-hash" || got.Expires.Unix() != live.Expires.Unix() {
+		t.Fatalf("Login = %+v, want %+v", got, live)
+	}
+	_, err := st.Login(bg, []byte("old"))
+	wantErr(t, "Login of an expired token", err, aggregate.ErrNotFound)
+	_, err = st.Login(bg, []byte("unknown"))
+	wantErr(t, "Login of an unknown token", err, aggregate.ErrNotFound)
+	if err := st.DeleteLogin(bg, live.TokenHash); err != nil {
+		t.Fatal(err)
+	}
+	_, err = st.Login(bg, live.TokenHash)
+	wantErr(t, "Login after DeleteLogin", err, aggregate.ErrNotFound)
+	if err := st.DeleteLogin(bg, []byte("unknown")); err != nil {
+		t.Fatalf("DeleteLogin of an unknown token: %v", err)
+	}
+}
+
+func testShares(t *testing.T, st aggregate.Store) {
+	site := ok(st.AddSite(bg, aggregate.Site{Domain: "share.example", Timezone: "UTC"}))(t)
+	sh := aggregate.Share{Site: site.ID, Slug: "s1-slug", MinVisitors: 10, Round: 5, Epsilon: 0.5}
+	if err := st.SetShare(bg, sh); err != nil {
+		t.Fatal(err)
+	}
+	for _, got := range []aggregate.Share{ok(st.ShareBySlug(bg, "s1-slug"))(t), ok(st.ShareBySite(bg, site.ID))(t)} {
+		if got.Site != site.ID || got.Slug != "s1-slug" || got.MinVisitors != 10 || got.Round != 5 || got.Epsilon != 0.5 || got.Created.IsZero() {
+			t.Fatalf("share = %+v, want %+v", got, sh)
+		}
+	}
+	sh.Slug, sh.MinVisitors = "s2-slug", 20
+	if err := st.SetShare(bg, sh); err != nil {
+		t.Fatal(err)
+	}
+	_, err := st.ShareBySlug(bg, "s1-slug")
+	wantErr(t, "ShareBySlug of a replaced slug", err, aggregate.ErrNotFound)
+	if got := ok(st.ShareBySite(bg, site.ID))(t); got.Slug != "s2-slug" || got.MinVisitors != 20 {
+		t.Fatalf("replaced share = %+v", got)
+	}
+	if err := st.DeleteShare(bg, site.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = st.ShareBySite(bg, site.ID)
+	wantErr(t, "ShareBySite after DeleteShare", err, aggregate.ErrNotFound)
+	_, err = st.ShareBySlug(bg, "s2-slug")
+	wantErr(t, "ShareBySlug after DeleteShare", err, aggregate.ErrNotFound)
+	if err := st.DeleteShare(bg, site.ID); err != nil {
+		t.Fatalf("DeleteShare without a share: %v", err)
+	}
+	if err := st.SetShare(bg, sh); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DeleteSite(bg, site.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = st.ShareBySlug(bg, "s2-slug")
+	wantErr(t, "ShareBySlug after DeleteSite", err, aggregate.ErrNotFound)
+}
+
+func testSalt(t *testing.T, st aggregate.Store) {
+	salt := func(day, fresh string) string {
+		t.Helper()
+		return string(ok(st.Salt(bg, day, []byte(fresh)))(t))
+	}
+	if got := salt("2026-11-01", "first"); got != "first" {
+		t.Fatalf("first salt of a day = %q, want the fresh one", got)
+	}
+	if got := salt("2026-11-01", "second"); got != "first" {
+		t.Fatalf("second call of a day = %q, want the stored salt", got)
+	}
+	if got := salt("2026-11-02", "next-day"); got != "next-day" {
+		t.Fatalf("salt of the next day = %q", got)
+	}
+	if got := salt("2026-11-01", "again"); got != "again" {
+		t.Fatalf("an earlier day's salt survived its rotation: got %q", got)
+	}
+
+	// Instances starting a day at the same moment all get one salt.
+	var wg sync.WaitGroup
+	got := make([]string, 4)
+	errs := make([]error, 4)
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var b []byte
+			b, errs[i] = st.Salt(bg, "2026-11-03", []byte(fmt.Sprintf("racer-%d", i)))
+			got[i] = string(b)
+		}()
+	}
+	wg.Wait()
+	for i := range got {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if got[i] != got[0] {
+			t.Fatalf("concurrent callers got different salts: %q", got)
+		}
+	}
+}
