@@ -1,11 +1,11 @@
 package collector
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
 	"net/netip"
 	"strings"
+	"sync"
 )
 
 // ClientIP returns the visitor's address: the socket peer, unless the peer
@@ -56,21 +56,28 @@ func Truncate(ip netip.Addr) netip.Prefix {
 }
 
 // VisitorKey is the keyed hash of (daily salt, site, truncated IP, user
-// agent). With the salt destroyed at the end of the day, a key cannot be
+// agent): SHA-256 over the fixed-length secret salt followed by the inputs.
+// The output is never shown to anyone, so length extension does not matter,
+// and with the salt destroyed at the end of the day a key cannot be
 // recomputed from the same inputs afterwards. Zero is reserved for
 // anonymous hits, so it is never returned.
 func VisitorKey(salt []byte, site int64, ip netip.Prefix, userAgent string) uint64 {
-	m := hmac.New(sha256.New, salt)
-	var buf [8 + 16 + 1]byte
-	binary.BigEndian.PutUint64(buf[:8], uint64(site))
+	bp := keyBuffers.Get().(*[]byte)
+	buf := append((*bp)[:0], salt...)
+	buf = binary.BigEndian.AppendUint64(buf, uint64(site))
 	a := ip.Addr().As16()
-	copy(buf[8:24], a[:])
-	buf[24] = byte(ip.Bits())
-	m.Write(buf[:])
-	m.Write([]byte(userAgent))
-	k := binary.BigEndian.Uint64(m.Sum(nil))
+	buf = append(buf, a[:]...)
+	buf = append(buf, byte(ip.Bits()))
+	buf = append(buf, userAgent...)
+	sum := sha256.Sum256(buf)
+	clear(buf) // the buffer held the salt and the user agent
+	*bp = buf
+	keyBuffers.Put(bp)
+	k := binary.BigEndian.Uint64(sum[:8])
 	if k == 0 {
 		k = 1
 	}
 	return k
 }
+
+var keyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}

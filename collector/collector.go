@@ -33,6 +33,7 @@ type Collector struct {
 	agg   *aggregate.Aggregator
 	salts *aggregate.Salts
 	geo   *geo.DB
+	ua    *useragent.Cache
 	now   func() time.Time
 	log   *slog.Logger
 
@@ -56,6 +57,7 @@ func New(cfg Config, store aggregate.Store, agg *aggregate.Aggregator, salts *ag
 		agg:   agg,
 		salts: salts,
 		geo:   geoDB,
+		ua:    useragent.NewCache(8192),
 		now:   now,
 		log:   log,
 	}
@@ -177,7 +179,7 @@ func (c *Collector) Process(ctx context.Context, r *Request) (Outcome, error) {
 	}
 
 	// 3. Bots.
-	ua := useragent.Parse(r.UserAgent, ev.ScreenWidth)
+	ua := c.ua.Parse(r.UserAgent, ev.ScreenWidth)
 	if ua.Bot {
 		c.counts.Bot.Add(1)
 		return DroppedBot, nil

@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,22 +33,24 @@ type Event struct {
 }
 
 // rawEvent accepts both Plausible's long and short keys.
+// Plain string fields (not pointers) keep decoding allocation-light; an
+// empty value counts as absent.
 type rawEvent struct {
-	Name        *string         `json:"name"`
-	N           *string         `json:"n"`
-	URL         *string         `json:"url"`
-	U           *string         `json:"u"`
-	Domain      *string         `json:"domain"`
-	D           *string         `json:"d"`
-	Referrer    *string         `json:"referrer"`
-	R           *string         `json:"r"`
+	Name        string          `json:"name"`
+	N           string          `json:"n"`
+	URL         string          `json:"url"`
+	U           string          `json:"u"`
+	Domain      string          `json:"domain"`
+	D           string          `json:"d"`
+	Referrer    string          `json:"referrer"`
+	R           string          `json:"r"`
 	ScreenWidth json.RawMessage `json:"screen_width"`
 	W           json.RawMessage `json:"w"`
 	Props       json.RawMessage `json:"props"`
 	P           json.RawMessage `json:"p"`
 	HashMode    json.RawMessage `json:"hashMode"`
 	H           json.RawMessage `json:"h"`
-	L           *string         `json:"l"`
+	L           string          `json:"l"`
 }
 
 // ParseEvent parses and validates a request body. Its errors are one-line
@@ -63,20 +64,14 @@ func ParseEvent(body []byte) (Event, error) {
 		return ev, errors.New("body is not valid UTF-8")
 	}
 	var raw rawEvent
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&raw); err != nil {
+	if err := json.Unmarshal(body, &raw); err != nil {
 		return ev, fmt.Errorf("malformed JSON: %s", jsonReason(err))
-	}
-	if dec.More() {
-		return ev, errors.New("malformed JSON: data after the object")
 	}
 	ev.Name = strings.TrimSpace(first(raw.Name, raw.N))
 	ev.URL = strings.TrimSpace(first(raw.URL, raw.U))
 	domains := first(raw.Domain, raw.D)
 	ev.Referrer = strings.TrimSpace(first(raw.Referrer, raw.R))
-	if raw.L != nil {
-		ev.Language = *raw.L
-	}
+	ev.Language = raw.L
 	switch {
 	case ev.Name == "":
 		return ev, errors.New("missing event name (name or n)")
@@ -112,14 +107,11 @@ func ParseEvent(body []byte) (Event, error) {
 	return ev, nil
 }
 
-func first(a, b *string) string {
-	if a != nil {
-		return *a
+func first(a, b string) string {
+	if a != "" {
+		return a
 	}
-	if b != nil {
-		return *b
-	}
-	return ""
+	return b
 }
 
 func firstRaw(a, b json.RawMessage) json.RawMessage {
@@ -210,8 +202,8 @@ func jsonReason(err error) string {
 		return fmt.Sprintf("syntax error at byte %d", se.Offset)
 	case errors.As(err, &te):
 		return fmt.Sprintf("field %q has the wrong type", te.Field)
-	case err.Error() == "EOF":
-		return "empty body"
+	case err.Error() == "unexpected end of JSON input":
+		return "unexpected end of input"
 	}
 	return "unexpected end of input"
 }

@@ -23,7 +23,7 @@ func TestParseEvent(t *testing.T) {
 			want: Event{Name: "pageview", URL: "https://e.com/#/x", Domains: []string{"e.com"}, HashMode: true}},
 		{name: "malformed", body: `{"n":`, err: "malformed JSON"},
 		{name: "not an object", body: `[1,2]`, err: "malformed JSON"},
-		{name: "trailing data", body: `{"n":"a","u":"https://e.com","d":"e.com"} {}`, err: "data after"},
+		{name: "trailing data", body: `{"n":"a","u":"https://e.com","d":"e.com"} {}`, err: "malformed JSON"},
 		{name: "empty", body: ``, err: "malformed JSON"},
 		{name: "no name", body: `{"u":"https://e.com/","d":"e.com"}`, err: "missing event name"},
 		{name: "no url", body: `{"n":"pageview","d":"e.com"}`, err: "missing url"},

@@ -28,7 +28,23 @@ type Info struct {
 // Parse classifies a User-Agent header. screenWidth (CSS pixels, 0 when
 // unknown) refines the device class the way layouts do: below 576 is a
 // phone, below 992 a tablet.
-func Parse(header string, screenWidth int) Info {
+func Parse(header string, screenWidth int) Info { return refine(classify(header), screenWidth) }
+
+func refine(info Info, screenWidth int) Info {
+	switch {
+	case info.Bot:
+	case screenWidth > 0 && screenWidth < 576:
+		info.Device = Mobile
+	case screenWidth > 0 && screenWidth < 992:
+		info.Device = Tablet
+	case screenWidth > 0:
+		info.Device = Desktop
+	}
+	return info
+}
+
+// classify parses a header without the screen width.
+func classify(header string) Info {
 	if IsBot(header) {
 		return Info{Bot: true}
 	}
@@ -43,12 +59,6 @@ func Parse(header string, screenWidth int) Info {
 		OSVersion:      major(p.OSVersion),
 	}
 	switch {
-	case screenWidth > 0 && screenWidth < 576:
-		info.Device = Mobile
-	case screenWidth > 0 && screenWidth < 992:
-		info.Device = Tablet
-	case screenWidth > 0:
-		info.Device = Desktop
 	case p.Tablet:
 		info.Device = Tablet
 	case p.Mobile:

@@ -63,3 +63,19 @@ func TestBots(t *testing.T) {
 		}
 	}
 }
+
+func TestCacheAgreesWithParse(t *testing.T) {
+	c := NewCache(2)
+	for round := 0; round < 3; round++ {
+		for _, ua := range []string{chromeWin, firefoxLin, safariIOS, "curl/8.4.0"} {
+			for _, w := range []int{0, 390, 800, 1440} {
+				if got, want := c.Parse(ua, w), Parse(ua, w); got != want {
+					t.Fatalf("cache %+v, parse %+v for %q at %d", got, want, ua, w)
+				}
+			}
+		}
+	}
+	if len(c.entries) > 2 {
+		t.Fatalf("cache grew past its bound: %d", len(c.entries))
+	}
+}
