@@ -54,7 +54,13 @@ func Main(m *testing.M) {
 // throwaway server, dropped when the test ends.
 func ClickHouse(t testing.TB) aggregate.Store {
 	t.Helper()
-	dsn := ClickHouseDSN(t)
+	return ClickHouseAt(t, ClickHouseDSN(t))
+}
+
+// ClickHouseAt opens the ClickHouse store at dsn (from ClickHouseDSN), closed
+// when the test ends.
+func ClickHouseAt(t testing.TB, dsn string) aggregate.Store {
+	t.Helper()
 	st, err := clickhouse.Open(context.Background(), dsn)
 	if err != nil {
 		t.Fatalf("open ClickHouse store: %v", err)
