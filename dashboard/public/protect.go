@@ -64,14 +64,6 @@ func (p Policy) Validate() error {
 	return nil
 }
 
-// coarseUnit is the rounding used when a remainder is withheld: the
-// smallest multiple of N that is at least K, so that no difference of two
-// published counts pins down a number below K.
-func (p Policy) coarseUnit() int64 {
-	n, k := int64(p.Round), int64(p.MinVisitors)
-	return (k + n - 1) / n * n
-}
-
 // Counts are the two numbers every public row has: true values inside the
 // layer, published values in a Report.
 type Counts struct {
@@ -102,15 +94,17 @@ const Other = "(other)"
 //  1. a group with fewer than k visitors is hidden; at most limit groups
 //     are shown (0: no limit), the rest are hidden too;
 //  2. the hidden remainder, measured as true counts of everything not shown,
-//     must be empty or hold at least k visitors — otherwise it could be
-//     recovered as the total minus the shown groups. While it is too small
-//     and more than one group is shown, the smallest shown group is hidden
-//     as well.
+//     is published as "(other)" only when it holds at least k visitors;
+//     otherwise it could be recovered as the total minus the shown groups.
+//     While it is non-empty but too small and more than one group is
+//     shown, the smallest shown group is hidden as well.
 //
-// If the remainder is still too small (one group dominates), withheld is
-// true: the caller must then publish neither the remainder nor any total
-// it could be subtracted from (see Build).
-func fold(groups []group, k int64, limit int, measure func(shown []group) (Counts, error)) (shown []group, rest Counts, withheld bool, err error) {
+// When a single shown group is left and the remainder is not publishable,
+// bare is true: the group is shown by name only, without counts (total −
+// its count would reveal the remainder). A single group with no remainder
+// is shown bare too, so that a withheld remainder cannot be told from none.
+// rest is zero unless it is publishable.
+func fold(groups []group, k int64, limit int, measure func(shown []group) (Counts, error)) (shown []group, rest Counts, bare bool, err error) {
 	for _, g := range groups {
 		if showable(g, k) && (limit == 0 || len(shown) < limit) {
 			shown = append(shown, g)
@@ -120,11 +114,14 @@ func fold(groups []group, k int64, limit int, measure func(shown []group) (Count
 		if rest, err = measure(shown); err != nil {
 			return nil, Counts{}, false, err
 		}
-		if rest.empty() || rest.Visitors >= k {
+		if rest.Visitors >= k {
 			return shown, rest, false, nil
 		}
-		if len(shown) <= 1 {
-			return shown, rest, true, nil
+		if len(shown) == 1 {
+			return shown, Counts{}, true, nil
+		}
+		if rest.empty() || len(shown) == 0 {
+			return shown, Counts{}, false, nil
 		}
 		shown = dropSmallest(shown)
 	}

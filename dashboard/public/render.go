@@ -27,8 +27,9 @@ func MethodText(r *Report) string {
 	fmt.Fprintf(&b, "Period %s (%s to %s, %s by %s). ", r.Period.Name, r.Period.From, r.Period.To, r.Period.Grain, r.Period.Grain)
 	fmt.Fprintf(&b, "Only groups of at least %d visitors are shown; smaller groups are combined into %q, and further groups are combined when needed so that %q itself holds at least %d visitors. ",
 		m.MinVisitors, Other, Other, m.MinVisitors)
+	fmt.Fprintf(&b, "Where %q would hold fewer than %d visitors, it is left out, and a table left with a single group names it without numbers, so that nothing can be worked out by subtracting shown numbers from a total. ", Other, m.MinVisitors)
 	if m.TotalsWithheld {
-		fmt.Fprintf(&b, "For this period the totals, the trend and %q are withheld, because a group of fewer than %d visitors could otherwise be worked out by subtraction. ", Other, m.MinVisitors)
+		fmt.Fprintf(&b, "This period had fewer than %d visitors in all, so no numbers are shown. ", m.MinVisitors)
 	}
 	fmt.Fprintf(&b, "%s with fewer than %d visitors are not shown. ", strings.ToUpper(r.Period.Grain[:1])+r.Period.Grain[1:]+"s", m.MinVisitors)
 	if m.Epsilon > 0 {
@@ -36,7 +37,7 @@ func MethodText(r *Report) string {
 	} else {
 		b.WriteString("No random noise is added; each count ")
 	}
-	fmt.Fprintf(&b, "is rounded to the nearest multiple of %d. ", m.Unit)
+	fmt.Fprintf(&b, "is rounded to the nearest multiple of %d. ", m.Round)
 	b.WriteString("Visitors are counted per day without cookies (a visitor on two days counts twice). There are no hour-level times, no URL query strings and no per-visitor data in this report.")
 	return b.String()
 }
@@ -71,7 +72,7 @@ func WriteCSV(w io.Writer, r *Report) error {
 	}
 	for _, b := range r.Breakdowns {
 		for _, row := range b.Rows {
-			rows = append(rows, []string{b.Dimension, row.Value, num(&row.Visitors), num(&row.Pageviews)})
+			rows = append(rows, []string{b.Dimension, row.Value, num(row.Visitors), num(row.Pageviews)})
 		}
 		if b.Other != nil {
 			rows = append(rows, []string{b.Dimension, Other, num(&b.Other.Visitors), num(&b.Other.Pageviews)})
@@ -81,7 +82,6 @@ func WriteCSV(w io.Writer, r *Report) error {
 	rows = append(rows,
 		[]string{"method", "min_visitors=" + strconv.Itoa(m.MinVisitors), "", ""},
 		[]string{"method", "round=" + strconv.Itoa(m.Round), "", ""},
-		[]string{"method", "unit=" + strconv.FormatInt(m.Unit, 10), "", ""},
 		[]string{"method", "epsilon=" + strconv.FormatFloat(m.Epsilon, 'f', -1, 64), "", ""},
 		[]string{"method", "totals_withheld=" + strconv.FormatBool(m.TotalsWithheld), "", ""},
 		[]string{"method", MethodText(r), "", ""},
@@ -129,12 +129,13 @@ type htmlView struct {
 type htmlTable struct {
 	Title, Head string
 	Rows        []htmlRow
+	Bare        bool
 }
 
 type htmlRow struct {
 	Value     string
-	Visitors  int64
-	Pageviews int64
+	Visitors  string // "" when the group is shown bare
+	Pageviews string
 	Pct       int
 	Other     bool
 }
@@ -161,16 +162,25 @@ func WriteHTML(w io.Writer, r *Report, pg Page) error {
 		t := htmlTable{Title: b.Title, Head: strings.ToUpper(b.Dimension[:1]) + strings.ReplaceAll(b.Dimension[1:], "_", " ")}
 		top := int64(1)
 		for _, row := range b.Rows {
-			top = max(top, row.Visitors)
+			if row.Visitors != nil {
+				top = max(top, *row.Visitors)
+			}
 		}
 		if b.Other != nil {
 			top = max(top, b.Other.Visitors)
 		}
 		for _, row := range b.Rows {
-			t.Rows = append(t.Rows, htmlRow{Value: row.Value, Visitors: row.Visitors, Pageviews: row.Pageviews, Pct: int(100 * row.Visitors / top)})
+			hr := htmlRow{Value: row.Value, Visitors: "n/a", Pageviews: "n/a", Pct: 100}
+			t.Bare = t.Bare || row.Visitors == nil
+			if row.Visitors != nil {
+				hr.Visitors, hr.Pageviews = strconv.FormatInt(*row.Visitors, 10), strconv.FormatInt(*row.Pageviews, 10)
+				hr.Pct = int(100 * *row.Visitors / top)
+			}
+			t.Rows = append(t.Rows, hr)
 		}
 		if b.Other != nil {
-			t.Rows = append(t.Rows, htmlRow{Value: Other, Visitors: b.Other.Visitors, Pageviews: b.Other.Pageviews, Pct: int(100 * b.Other.Visitors / top), Other: true})
+			t.Rows = append(t.Rows, htmlRow{Value: Other, Visitors: strconv.FormatInt(b.Other.Visitors, 10),
+				Pageviews: strconv.FormatInt(b.Other.Pageviews, 10), Pct: int(100 * b.Other.Visitors / top), Other: true})
 		}
 		if b.Dimension == "hour_of_day" {
 			for i := range t.Rows {

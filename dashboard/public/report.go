@@ -16,7 +16,8 @@ type Report struct {
 	Period    ReportPeriod `json:"period"`
 	Generated string       `json:"generated"` // a date: no hour-level time leaves the layer
 	Method    Method       `json:"method"`
-	// Totals and Series are nil when withheld (Method.TotalsWithheld).
+	// Totals and Series are nil when withheld (Method.TotalsWithheld: the
+	// period has fewer than MinVisitors visitors in all).
 	Totals     *Counts     `json:"totals"`
 	Series     []Point     `json:"series"`
 	Breakdowns []Breakdown `json:"breakdowns"`
@@ -35,15 +36,11 @@ type Method struct {
 	MinVisitors int     `json:"min_visitors"`
 	Round       int     `json:"round"`
 	Epsilon     float64 `json:"epsilon"`
-	// Unit is the multiple every published count is rounded to: Round, or
-	// the smallest multiple of Round that is at least MinVisitors when
-	// totals are withheld.
-	Unit           int64 `json:"unit"`
-	TotalsWithheld bool  `json:"totals_withheld"`
+	TotalsWithheld bool    `json:"totals_withheld"`
 }
 
 // Point is one day or week of the series; nil counts were suppressed
-// (fewer than MinVisitors visitors).
+// (fewer than MinVisitors visitors, or see Breakdown.Rows on bare groups).
 type Point struct {
 	Start     string `json:"start"`
 	Visitors  *int64 `json:"visitors"`
@@ -59,10 +56,12 @@ type Breakdown struct {
 	Other     *Counts `json:"other"`
 }
 
-// Row is one published group.
+// Row is one published group. Its counts are nil when it is shown bare:
+// the only group shown in its table, with a remainder too small to publish.
 type Row struct {
-	Value string `json:"value"`
-	Counts
+	Value     string `json:"value"`
+	Visitors  *int64 `json:"visitors"`
+	Pageviews *int64 `json:"pageviews"`
 }
 
 // section is one breakdown a report carries, in order.
@@ -150,16 +149,23 @@ func (b *Builder) Build(ctx context.Context, site aggregate.Site, pol Policy, pe
 	if err != nil {
 		return nil, err
 	}
-	shownDays, _, withheld, err := fold(days, k, 0, sumExcept(days))
+	shownDays, _, bareDays, err := fold(days, k, 0, sumExcept(days))
 	if err != nil {
 		return nil, err
 	}
+	if bareDays {
+		// A series of one day (week) bare has nothing to show — unless it
+		// holds every visitor, and so only repeats the total.
+		if rest, _ := sumExcept(days)(shownDays); !rest.empty() {
+			shownDays = nil
+		}
+	}
 
 	type table struct {
-		s        section
-		shown    []group
-		rest     Counts
-		withheld bool
+		s     section
+		shown []group
+		rest  Counts
+		bare  bool
 	}
 	tables := make([]table, 0, len(sections))
 	for _, s := range sections {
@@ -169,7 +175,7 @@ func (b *Builder) Build(ctx context.Context, site aggregate.Site, pol Policy, pe
 			if err != nil {
 				return nil, err
 			}
-			t.shown, t.rest, t.withheld, err = fold(hours, k, 0, sumExcept(hours))
+			t.shown, t.rest, t.bare, err = fold(hours, k, 0, sumExcept(hours))
 			if err != nil {
 				return nil, err
 			}
@@ -198,30 +204,25 @@ func (b *Builder) Build(ctx context.Context, site aggregate.Site, pol Policy, pe
 				}
 				return rest[0].Counts, nil
 			}
-			t.shown, t.rest, t.withheld, err = fold(groups, k, rowLimit, measure)
+			t.shown, t.rest, t.bare, err = fold(groups, k, rowLimit, measure)
 			if err != nil {
 				return nil, err
 			}
 		}
-		withheld = withheld || t.withheld
 		tables = append(tables, t)
 	}
-	// Below K visitors in all, the total itself would single people out.
-	withheld = withheld || total.Visitors < k
-
-	unit := int64(pol.Round)
-	if withheld {
-		unit = pol.coarseUnit()
-	}
+	// Below K visitors in all, the total itself would single people out
+	// (and no group can reach K, so the tables are empty too).
+	withheld := total.Visitors < k
 	rep := &Report{
 		Site:      site.Domain,
 		Period:    ReportPeriod{Name: per.Name, From: per.From.Format(time.DateOnly), To: per.To.Format(time.DateOnly), Grain: per.Grain},
 		Generated: aggregate.Day(now, loc).Format(time.DateOnly),
 		Method: Method{MinVisitors: pol.MinVisitors, Round: pol.Round, Epsilon: pol.Epsilon,
-			Unit: unit, TotalsWithheld: withheld},
+			TotalsWithheld: withheld},
 		Breakdowns: []Breakdown{},
 	}
-	pub := publisher{noise: NewNoise(pol.Epsilon, b.secret), unit: unit,
+	pub := publisher{noise: NewNoise(pol.Epsilon, b.secret), unit: int64(pol.Round),
 		label: fmt.Sprintf("%d\x00%s\x00%s", site.ID, rep.Period.From, rep.Period.To)}
 
 	if !withheld {
@@ -237,14 +238,16 @@ func (b *Builder) Build(ctx context.Context, site aggregate.Site, pol Policy, pe
 	for _, t := range tables {
 		bd := Breakdown{Dimension: t.s.name, Title: t.s.title, Rows: []Row{}}
 		for _, g := range t.shown {
-			c, err := pub.counts(t.s.name+"\x00"+g.value, g.Counts)
-			if err != nil {
-				return nil, err
+			row := Row{Value: g.value}
+			if !t.bare {
+				c, err := pub.counts(t.s.name+"\x00"+g.value, g.Counts)
+				if err != nil {
+					return nil, err
+				}
+				row.Visitors, row.Pageviews = &c.Visitors, &c.Pageviews
 			}
-			bd.Rows = append(bd.Rows, Row{Value: g.value, Counts: c})
+			bd.Rows = append(bd.Rows, row)
 		}
-		// A remainder is shown only when the report's totals are: with
-		// totals withheld, a remainder plus the shown rows would rebuild them.
 		if !withheld && !t.rest.empty() {
 			c, err := pub.counts(t.s.name+"\x00"+Other, t.rest)
 			if err != nil {

@@ -1,0 +1,187 @@
+package public
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"tally/aggregate"
+)
+
+// publicServer serves the public routes over real HTTP, as cmd/tally
+// registers them, on the dataset's store.
+type publicServer struct {
+	url  string
+	slug string
+}
+
+func servePublic(t *testing.T, d *dataset, pol Policy) *publicServer {
+	t.Helper()
+	d.flush()
+	ctx := context.Background()
+	const slug = "test-slug-0123456789abcdef"
+	if err := d.store.SetShare(ctx, aggregate.Share{Site: d.site.ID, Slug: slug, MinVisitors: pol.MinVisitors, Round: pol.Round, Epsilon: pol.Epsilon}); err != nil {
+		t.Fatal(err)
+	}
+	now := func() time.Time { return time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC) }
+	h, err := New(d.store, aggregate.NewEngine(d.store, d.agg), now, Instance{Retention: "25 months"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := fiber.New(fiber.Config{DisableStartupMessage: true, ErrorHandler: func(c *fiber.Ctx, err error) error {
+		var fe *fiber.Error
+		if errors.As(err, &fe) {
+			return c.Status(fe.Code).SendString(fe.Message)
+		}
+		t.Errorf("%s: unexpected error %v", c.Path(), err)
+		return c.Status(500).SendString("internal error")
+	}})
+	app.Get("/privacy", h.Privacy)
+	app.Get("/share/:slug", h.Share)
+	app.Get("/share/:slug/report/:period", h.Report)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go app.Listener(ln)
+	t.Cleanup(func() { app.Shutdown() })
+	return &publicServer{url: "http://" + ln.Addr().String(), slug: slug}
+}
+
+func get(t *testing.T, url string) (int, http.Header, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+func TestPublicViewsOfHostileDataset(t *testing.T) {
+	d := hostile(t)
+	srv := servePublic(t, d, DefaultPolicy)
+	base := srv.url + "/share/" + srv.slug
+	for _, path := range []string{"", "?range=month", "?range=last_month", "?range=12mo",
+		"/report/2026-10.html", "/report/2026-10.json", "/report/2026-10.csv",
+		"/report/2026-Q4.html", "/report/2026.json"} {
+		code, hdr, body := get(t, base+path)
+		if code != 200 {
+			t.Errorf("GET %s: %d %s", path, code, body)
+			continue
+		}
+		if path != "?range=last_month" || true {
+			if !strings.Contains(body, "/pricing") && path != "?range=month" {
+				t.Errorf("GET %s does not show /pricing", path)
+			}
+		}
+		assertNone(t, "GET "+path, body, lonerValues)
+		if hdr.Get("Referrer-Policy") != "no-referrer" {
+			t.Errorf("GET %s: Referrer-Policy %q", path, hdr.Get("Referrer-Policy"))
+		}
+		if strings.HasSuffix(path, ".json") {
+			validateReport(t, []byte(body))
+		}
+	}
+	if _, hdr, _ := get(t, base+"/report/2026-10.csv"); !strings.HasPrefix(hdr.Get("Content-Type"), "text/csv") {
+		t.Errorf("CSV served as %q", hdr.Get("Content-Type"))
+	}
+
+	for _, path := range []string{
+		"/share/not-a-slug", "/share/not-a-slug/report/2026-10.html",
+		"/share/" + srv.slug + "/report/2026-13.html", "/share/" + srv.slug + "/report/2026-10.xml",
+		"/share/" + srv.slug + "/report/2027-01.json", // not started
+		"/privacy?site=unknown.example",
+	} {
+		if code, _, body := get(t, srv.url+path); code != 404 {
+			t.Errorf("GET %s: %d %s, want 404", path, code, body)
+		}
+	}
+
+	// Unpublished, the same slug is gone.
+	if err := d.store.DeleteShare(context.Background(), d.site.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"", "/report/2026-10.json"} {
+		if code, _, _ := get(t, base+path); code != 404 {
+			t.Errorf("GET %s after unpublishing: %d, want 404", path, code)
+		}
+	}
+}
+
+// TestReportWithEnoughTraffic: a site with a real crowd shows totals, a
+// series and an "(other)" that hides the small groups.
+func TestReportWithEnoughTraffic(t *testing.T) {
+	d := newDataset(t)
+	for day := 0; day < 7; day++ {
+		d.add(20, visitor{pages: []string{"/", "/pricing"}, source: "Google", browser: "Chrome", device: "Desktop", country: "DE", language: "de", day: day})
+		d.add(12, visitor{pages: []string{"/blog"}, source: "DuckDuckGo", browser: "Firefox", device: "Mobile", country: "FR", language: "fr", day: day})
+	}
+	d.add(1, loner)
+	srv := servePublic(t, d, DefaultPolicy)
+	_, _, body := get(t, srv.url+"/share/"+srv.slug+"/report/2026-10.json")
+	validateReport(t, []byte(body))
+	assertNone(t, "the JSON report", body, lonerValues)
+	for _, want := range []string{`"/pricing"`, `"Google"`, `"totals": {`, `"2026-10-05"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the report lacks %s:\n%s", want, body)
+		}
+	}
+	// The loner alone would be a remainder of 1, recoverable as total minus
+	// the shown pages; /blog (84 visitors) joins it, and (other) = 85 is shown.
+	if strings.Contains(body, `"/blog"`) || strings.Contains(body, `"DuckDuckGo"`) {
+		t.Errorf("the second group was not folded into (other):\n%s", body)
+	}
+	_, _, csv := get(t, srv.url+"/share/"+srv.slug+"/report/2026-10.csv")
+	for _, want := range []string{
+		"total,2026-10,225,", // 20·7 + 12·7 + 1 = 225 visitors
+		"page,(other),85,85", // /blog and the loner's page
+		"page,/pricing,140,140",
+		"day,2026-10-05,35,", // 20 + 12 + the loner: 33, rounded
+	} {
+		if !strings.Contains(csv, want) {
+			t.Errorf("the CSV lacks %q:\n%s", want, csv)
+		}
+	}
+	assertNone(t, "the CSV report", csv, lonerValues)
+}
+
+func TestPrivacyNotice(t *testing.T) {
+	d := newDataset(t)
+	srv := servePublic(t, d, Policy{MinVisitors: 25, Round: 10, Epsilon: 0.5})
+	code, _, body := get(t, srv.url+"/privacy")
+	if code != 200 {
+		t.Fatalf("GET /privacy: %d", code)
+	}
+	for _, want := range []string{"24 bits", "48 bits", "midnight UTC", "No cookies", "25 months", "Do Not Track", "30 minutes"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/privacy does not say %q", want)
+		}
+	}
+	_, _, body = get(t, srv.url+"/privacy?site="+d.site.Domain)
+	for _, want := range []string{"does not count your visit", "fewer than 25 visitors", "multiples of 10", "ε = 0.5"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/privacy?site= does not say %q", want)
+		}
+	}
+	var text strings.Builder
+	if err := WriteNoticeText(&text, Notice(Instance{}, &NoticeSite{Domain: "a.example", CountDNT: true})); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"anonymous page view", "kept until the site is removed", "does not publish", "[How: "} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("the text notice does not say %q:\n%s", want, text.String())
+		}
+	}
+}
