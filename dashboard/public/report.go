@@ -33,9 +33,9 @@ type ReportPeriod struct {
 
 // Method states the protections applied, for the report's footer.
 type Method struct {
-	MinVisitors int     `json:"min_visitors"`
-	Round       int     `json:"round"`
-	Epsilon     float64 `json:"epsilon"`
+	MinVisitors    int     `json:"min_visitors"`
+	Round          int     `json:"round"`
+	Epsilon        float64 `json:"epsilon"`
 	TotalsWithheld bool    `json:"totals_withheld"`
 }
 
