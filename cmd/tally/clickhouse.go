@@ -2,12 +2,18 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
 
 	"tally/aggregate"
+	"tally/aggregate/clickhouse"
 )
 
-// openClickHouse is replaced when the ClickHouse store lands.
+// openClickHouse opens the ClickHouse store named by dsn, creating its
+// database and applying migrations.
 func openClickHouse(ctx context.Context, dsn string) (aggregate.Store, error) {
-	return nil, errors.New("the ClickHouse store is not built into this version yet")
+	st, err := clickhouse.Open(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open ClickHouse store: %w", err)
+	}
+	return st, nil
 }
