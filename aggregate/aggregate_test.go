@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -61,7 +62,7 @@ func (f *fixture) hit(visitor uint64, event, page string, dims map[aggregate.Dim
 	for d, v := range dims {
 		k[d] = v
 	}
-	if !f.agg.Add(aggregate.Hit{Site: f.site.ID, Time: f.clock.Now(), Visitor: visitor, Key: k}) {
+	if !f.agg.Add(aggregate.Hit{Site: f.site.ID, Time: f.clock.Now(), Visitor: visitor, Key: k, Zone: f.site.Location()}) {
 		f.t.Fatal("hit refused")
 	}
 }
@@ -100,9 +101,17 @@ func (f *fixture) query(from, to string, metrics []aggregate.Metric, dims []stri
 		}
 		q.Dimensions = append(q.Dimensions, dd)
 	}
-	res, err := aggregate.NewEngine(f.store, f.agg).Run(f.ctx, q)
+	eng := aggregate.NewEngine(f.store, f.agg)
+	res, err := eng.Run(f.ctx, q)
 	if err != nil {
 		f.t.Fatal(err)
+	}
+	cells, err := eng.WithoutRollups().Run(f.ctx, q)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if !reflect.DeepEqual(res, cells) {
+		f.t.Fatalf("rollups %+v and cells %+v disagree", res.Rows, cells.Rows)
 	}
 	return res.Rows
 }

@@ -63,6 +63,8 @@ type Aggregator struct {
 
 	mu       sync.Mutex
 	cells    map[cellID]*openCell
+	rollups  map[rollupID]*openCell
+	zones    map[int64]*time.Location // each site's zone, from its hits
 	sessions map[uint64]*session
 
 	writeMu sync.Mutex // one checkpoint at a time
@@ -110,6 +112,8 @@ func New(cfg Config, store Store, now func() time.Time, log *slog.Logger) *Aggre
 		sync:     make(chan chan struct{}),
 		done:     make(chan struct{}),
 		cells:    map[cellID]*openCell{},
+		rollups:  map[rollupID]*openCell{},
+		zones:    map[int64]*time.Location{},
 		sessions: map[uint64]*session{},
 	}
 	a.wg.Add(2)
@@ -214,16 +218,17 @@ func (a *Aggregator) drainLocked() {
 // apply folds one hit. Callers hold a.mu.
 func (a *Aggregator) apply(h Hit) {
 	a.folded.Add(1)
+	if h.Zone != nil {
+		a.zones[h.Site] = h.Zone
+	}
 	hour := h.Time.UTC().Truncate(time.Hour)
 	pv := h.IsPageview()
+	delta := Counters{Events: 1}
+	if pv {
+		delta.Pageviews = 1
+	}
 	if h.Visitor == 0 {
-		if c := a.cell(h.Site, hour, h.Key); c != nil {
-			c.Events++
-			if pv {
-				c.Pageviews++
-			}
-			c.version++
-		}
+		a.bump(h.Site, hour, &h.Key, delta, 0, nil)
 		return
 	}
 
@@ -237,43 +242,39 @@ func (a *Aggregator) apply(h Hit) {
 		for _, d := range visitDims {
 			h.Key[d] = s.startKey[d]
 		}
-		if sc := a.cell(s.site, s.startHour, s.startKey); sc != nil {
-			if gap := h.Time.Sub(s.last); gap > 0 {
-				sc.Duration += int64(gap / time.Second)
-			}
-			if pv && s.pageviews == 1 {
-				sc.Bounces-- // the second pageview: no longer a bounce
-			}
-			sc.version++
+		var visit Counters
+		if gap := h.Time.Sub(s.last); gap > 0 {
+			visit.Duration = int64(gap / time.Second)
+		}
+		if pv && s.pageviews == 1 {
+			visit.Bounces = -1 // the second pageview: no longer a bounce
+		}
+		if !visit.IsZero() {
+			a.bump(s.site, s.startHour, &s.startKey, visit, 0, nil)
 		}
 	case len(a.sessions) < a.cfg.MaxSessions:
+		// The first hit's cell is the visit's cell: it holds the visit, its
+		// bounce until a second pageview, and its duration.
 		h.Key[EntryPage] = h.Key[Page]
-		s = &session{site: h.Site, startHour: hour, startKey: h.Key}
-		if sc := a.cell(h.Site, hour, h.Key); sc != nil {
-			sc.Visits++
-			sc.Bounces++
-			sc.version++
-		}
-		s.startHour = a.openHour(hour)
+		s = &session{site: h.Site, startHour: a.openHour(hour), startKey: h.Key}
 		a.sessions[h.Visitor] = s
+		delta.Visits, delta.Bounces = 1, 1
 	default:
 		a.noSession.Add(1)
 		h.Key[EntryPage] = h.Key[Page]
 	}
 
-	c := a.cell(h.Site, hour, h.Key)
-	if c == nil {
-		return
+	// Later hits of a visit on the same day find the visitor already in the
+	// day's rollups of the visit's values; only new values need inserting.
+	var seen *Key
+	if s != nil {
+		if day := civilDay(a.openHour(hour), a.zone(h.Site)); s.day == day {
+			seen = &s.seenKey
+		} else {
+			s.day, s.seenKey = day, h.Key
+		}
 	}
-	c.Events++
-	if pv {
-		c.Pageviews++
-	}
-	if c.sketch == nil {
-		c.sketch = NewSketch()
-	}
-	c.sketch.Insert(h.Visitor)
-	c.version++
+	a.bump(h.Site, hour, &h.Key, delta, h.Visitor, seen)
 	if s != nil {
 		s.last = h.Time
 		if pv {
@@ -299,14 +300,8 @@ func (a *Aggregator) endVisit(visitor uint64, s *session) {
 	if s.lastPage == "" {
 		return // a visit of custom events only has no exit page
 	}
-	if c := a.cell(s.site, s.lastHour, s.exitKey()); c != nil {
-		c.Exits++
-		if c.sketch == nil {
-			c.sketch = NewSketch()
-		}
-		c.sketch.Insert(visitor)
-		c.version++
-	}
+	k := s.exitKey()
+	a.bump(s.site, s.lastHour, &k, Counters{Exits: 1}, visitor, nil)
 }
 
 // floor is the oldest hour still open in memory.
@@ -314,20 +309,75 @@ func (a *Aggregator) floor() time.Time {
 	return a.now().UTC().Truncate(time.Hour).Add(-time.Duration(a.cfg.OpenHours) * time.Hour)
 }
 
-// cell returns the open cell for (site, openHour(hour), key), creating it.
-// It returns nil, counting a drop, when the cell bound is reached.
-func (a *Aggregator) cell(site int64, hour time.Time, key Key) *openCell {
-	id := cellID{site, a.openHour(hour).Unix(), key}
+// bump adds delta, and the visitor unless zero, to the open cell of (site,
+// hour, key) and to the day rollups that cell rolls up into: one per
+// dimension value of the key, plus the day's totals. Exit cells roll up into
+// the exit-page rollup only. seen, when not nil, is a key whose visit- and
+// visitor-level values the visitor was already inserted under this day:
+// their rollup sketches are left alone (sketch inserts are most of the cost
+// of folding a hit). Callers hold a.mu.
+func (a *Aggregator) bump(site int64, hour time.Time, key *Key, delta Counters, visitor uint64, seen *Key) {
+	hour = a.openHour(hour)
+	id := cellID{site, hour.Unix(), *key}
 	c := a.cells[id]
 	if c == nil {
 		if len(a.cells) >= a.cfg.MaxCells {
 			a.cellsFull.Add(1)
-			return nil
+			return
 		}
 		c = &openCell{}
 		a.cells[id] = c
 	}
-	return c
+	c.add(delta, visitor)
+
+	day := civilDay(hour, a.zone(site))
+	if isExit(key) {
+		a.rollup(rollupID{site, day, ExitPage, key[ExitPage]}).add(delta, visitor)
+		return
+	}
+	for d := Dim(0); int(d) < NumDims; d++ {
+		if d == ExitPage {
+			continue
+		}
+		v := visitor
+		if seen != nil && d > Event && seen[d] == key[d] {
+			v = 0
+		}
+		a.rollup(rollupID{site, day, d, key[d]}).add(delta, v)
+	}
+	v := visitor
+	if seen != nil {
+		v = 0
+	}
+	a.rollup(rollupID{site, day, Totals, ""}).add(delta, v)
+}
+
+func (a *Aggregator) rollup(id rollupID) *openCell {
+	r := a.rollups[id]
+	if r == nil {
+		r = &openCell{}
+		a.rollups[id] = r
+	}
+	return r
+}
+
+func (c *openCell) add(delta Counters, visitor uint64) {
+	c.Counters.Add(delta)
+	if visitor != 0 {
+		if c.sketch == nil {
+			c.sketch = NewSketch()
+		}
+		c.sketch.Insert(visitor)
+	}
+	c.version++
+}
+
+// zone returns a site's time zone as its hits gave it, UTC before any.
+func (a *Aggregator) zone(site int64) *time.Location {
+	if z := a.zones[site]; z != nil {
+		return z
+	}
+	return time.UTC
 }
 
 // Stats returns running totals.
@@ -340,7 +390,7 @@ func (a *Aggregator) Stats() Stats {
 		DroppedCellsFull:   a.cellsFull.Load(),
 		NoSession:          a.noSession.Load(),
 		CheckpointFailures: a.ckptFail.Load(),
-		OpenCells:          len(a.cells),
+		OpenCells:          len(a.cells) + len(a.rollups),
 		Sessions:           len(a.sessions),
 	}
 }
@@ -378,6 +428,30 @@ func (a *Aggregator) snapshot(ctx context.Context, site int64, from, to time.Tim
 		open[id] = true
 		c = Cell{Instance: a.instance, Site: site, Hour: time.Unix(id.hour, 0).UTC(), Key: id.key, Counters: oc.Counters, Sketch: oc.sketch}
 		if err := fn(&c); err != nil {
+			return nil, err
+		}
+	}
+	return open, nil
+}
+
+// snapshotRollups is snapshot for the open rollups of one dimension and the
+// days from through to.
+func (a *Aggregator) snapshotRollups(ctx context.Context, site int64, dim Dim, from, to time.Time, fn func(*Rollup) error) (map[rollupID]bool, error) {
+	if err := a.Sync(ctx); err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	open := map[rollupID]bool{}
+	lo, hi := from.Unix(), to.Unix()
+	var r Rollup
+	for id, oc := range a.rollups {
+		if id.site != site || id.dim != dim || id.day < lo || id.day > hi {
+			continue
+		}
+		open[id] = true
+		r = Rollup{Instance: a.instance, Site: site, Day: time.Unix(id.day, 0).UTC(), Dim: dim, Value: id.value, Counters: oc.Counters, Sketch: oc.sketch}
+		if err := fn(&r); err != nil {
 			return nil, err
 		}
 	}

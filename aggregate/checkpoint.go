@@ -48,6 +48,25 @@ func (a *Aggregator) checkpoint(ctx context.Context, endAll bool) error {
 	var batch []Cell
 	var versions []uint64
 	var ids []cellID
+	var rbatch []Rollup
+	var rversions []uint64
+	var rids []rollupID
+	for id, r := range a.rollups {
+		if r.version == r.written {
+			continue
+		}
+		rbatch = append(rbatch, Rollup{
+			Instance: a.instance,
+			Site:     id.site,
+			Day:      time.Unix(id.day, 0).UTC(),
+			Dim:      id.dim,
+			Value:    id.value,
+			Counters: r.Counters,
+			Sketch:   r.sketch.Clone(),
+		})
+		rversions = append(rversions, r.version)
+		rids = append(rids, id)
+	}
 	for id, c := range a.cells {
 		if c.version == c.written {
 			continue
@@ -69,6 +88,10 @@ func (a *Aggregator) checkpoint(ctx context.Context, endAll bool) error {
 		a.ckptFail.Add(1)
 		return fmt.Errorf("write %d cells: %w", len(batch), err)
 	}
+	if err := a.store.WriteRollups(ctx, rbatch); err != nil {
+		a.ckptFail.Add(1)
+		return fmt.Errorf("write %d rollups: %w", len(rbatch), err)
+	}
 
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -77,14 +100,25 @@ func (a *Aggregator) checkpoint(ctx context.Context, endAll bool) error {
 			c.written = versions[i]
 		}
 	}
-	floor := a.floor().Unix()
+	for i, id := range rids {
+		if r := a.rollups[id]; r != nil {
+			r.written = rversions[i]
+		}
+	}
+	floor := a.floor()
 	for id, c := range a.cells {
-		if id.hour < floor && c.version == c.written {
+		if id.hour < floor.Unix() && c.version == c.written {
 			delete(a.cells, id)
 		}
 	}
+	// A rollup stays open while any hour of its day can still be touched.
+	for id, r := range a.rollups {
+		if r.version == r.written && !dayEnd(id.day, a.zone(id.site)).After(floor) {
+			delete(a.rollups, id)
+		}
+	}
 	if len(batch) > 0 {
-		a.log.Debug("checkpoint", "cells", len(batch), "took", time.Since(start))
+		a.log.Debug("checkpoint", "cells", len(batch), "rollups", len(rbatch), "took", time.Since(start))
 	}
 	return nil
 }

@@ -12,6 +12,8 @@ type Dim int
 
 // The dimensions, grouped as DESIGN.md groups them. The order is part of the
 // stored cell key encoding: append new dimensions at the end, never reorder.
+// The hit-level ones come first: the dimensions after Event belong to the
+// visit or the visitor, so they rarely change between hits of one visit.
 const (
 	// hit-level
 	Hostname Dim = iota

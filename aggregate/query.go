@@ -190,12 +190,21 @@ type Result struct {
 // The dashboard, the Stats API and public reports all use it: one set of
 // semantics, one implementation.
 type Engine struct {
-	store Store
-	agg   *Aggregator // nil: stored cells only (admin commands, reports)
+	store     Store
+	agg       *Aggregator // nil: stored cells only (admin commands, reports)
+	noRollups bool
 }
 
 // NewEngine returns an engine over store and, when not nil, agg's open cells.
 func NewEngine(store Store, agg *Aggregator) *Engine { return &Engine{store: store, agg: agg} }
+
+// WithoutRollups returns an engine that always reads full cells, for tests
+// and benchmarks that compare the two paths.
+func (e *Engine) WithoutRollups() *Engine {
+	c := *e
+	c.noRollups = true
+	return &c
+}
 
 // Empty values are shown as Plausible shows them, and filters match what is shown.
 const (
@@ -289,19 +298,12 @@ func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 		return nil
 	}
 
-	var open map[cellID]bool
-	if e.agg != nil {
-		var err error
-		if open, err = e.agg.snapshot(ctx, q.Site.ID, from, to, add); err != nil {
-			return Result{}, err
-		}
+	var err error
+	if d, ok := rollupDim(&q); ok && !e.noRollups {
+		err = e.readRollups(ctx, q, d, loc, add)
+	} else {
+		err = e.readCells(ctx, q.Site.ID, from, to, add)
 	}
-	err := e.store.ReadCells(ctx, q.Site.ID, from, to, func(c *Cell) error {
-		if e.agg != nil && c.Instance == e.agg.instance && open[cellID{c.Site, c.Hour.Unix(), c.Key}] {
-			return nil // the in-memory copy of this cell is newer
-		}
-		return add(c)
-	})
 	if err != nil {
 		return Result{}, fmt.Errorf("query %s: %w", q.Site.Domain, err)
 	}
@@ -326,6 +328,47 @@ func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 	}
 	res.Rows = rows
 	return res, nil
+}
+
+// readCells feeds add the cells of [from, to): the open ones in memory, then
+// the stored ones except this instance's older copies of those.
+func (e *Engine) readCells(ctx context.Context, site int64, from, to time.Time, add func(*Cell) error) error {
+	var open map[cellID]bool
+	if e.agg != nil {
+		var err error
+		if open, err = e.agg.snapshot(ctx, site, from, to, add); err != nil {
+			return err
+		}
+	}
+	return e.store.ReadCells(ctx, site, from, to, func(c *Cell) error {
+		if e.agg != nil && c.Instance == e.agg.instance && open[cellID{c.Site, c.Hour.Unix(), c.Key}] {
+			return nil // the in-memory copy of this cell is newer
+		}
+		return add(c)
+	})
+}
+
+// readRollups does the same from the day rollups of one dimension.
+func (e *Engine) readRollups(ctx context.Context, q Query, d Dim, loc *time.Location, add func(*Cell) error) error {
+	from := time.Date(q.From.Year(), q.From.Month(), q.From.Day(), 0, 0, 0, 0, time.UTC)
+	to := time.Date(q.To.Year(), q.To.Month(), q.To.Day(), 0, 0, 0, 0, time.UTC)
+	feed := func(r *Rollup) error {
+		c := r.asCell(loc)
+		return add(&c)
+	}
+	var open map[rollupID]bool
+	if e.agg != nil {
+		var err error
+		if open, err = e.agg.snapshotRollups(ctx, q.Site.ID, d, from, to, feed); err != nil {
+			return err
+		}
+	}
+	return e.store.ReadRollups(ctx, q.Site.ID, d, from, to, func(r *Rollup) error {
+		if e.agg != nil && r.Instance == e.agg.instance && open[rollupID{r.Site, r.Day.Unix(), r.Dim, r.Value}] {
+			return nil
+		}
+		return feed(r)
+	})
 }
 
 func dimValue(d Dimension, c *Cell, local time.Time) string {

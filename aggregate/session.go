@@ -17,6 +17,8 @@ type session struct {
 	lastPage  string    // path of the latest pageview, the exit page if it ends now
 	lastHost  string    // hostname of that pageview
 	lastHour  time.Time // hour of that pageview
+	day       int64     // civil day whose rollups hold the visitor under seenKey
+	seenKey   Key       // the values the visitor was inserted under that day
 }
 
 // exitKey is the key of the exit cell this visit adds to when it ends: the

@@ -100,7 +100,12 @@ type Store interface {
 	// ReadCells calls fn for every stored cell of the site with from <= Hour < to.
 	// fn must not keep the cell after it returns.
 	ReadCells(ctx context.Context, site int64, from, to time.Time, fn func(*Cell) error) error
-	// DropBefore deletes every cell older than t (retention).
+	// WriteRollups and ReadRollups do for day rollups what WriteCells and
+	// ReadCells do for cells; ReadRollups reads one dimension (or Totals)
+	// for the days from through to, inclusive (civil dates, midnight UTC).
+	WriteRollups(ctx context.Context, rollups []Rollup) error
+	ReadRollups(ctx context.Context, site int64, dim Dim, from, to time.Time, fn func(*Rollup) error) error
+	// DropBefore deletes every cell and rollup older than t (retention).
 	DropBefore(ctx context.Context, t time.Time) error
 
 	AddUser(ctx context.Context, u User) (User, error)           // ErrExists if the email is taken

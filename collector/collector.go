@@ -143,8 +143,9 @@ func (c *Collector) Process(ctx context.Context, r *Request) (Outcome, error) {
 		return 0, fiber.NewError(fiber.StatusBadRequest, err.Error())
 	}
 	var sites []aggregate.Site
+	var zones []*time.Location
 	for _, d := range ev.Domains {
-		site, ok, err := c.sites.lookup(ctx, d)
+		site, zone, ok, err := c.sites.lookup(ctx, d)
 		if err != nil {
 			c.counts.Err.Add(1)
 			c.log.Error("site lookup failed", "err", err)
@@ -159,6 +160,7 @@ func (c *Collector) Process(ctx context.Context, r *Request) (Outcome, error) {
 			return 0, fiber.NewError(fiber.StatusBadRequest, "url host "+page.Host+" does not belong to site "+site.Domain)
 		}
 		sites = append(sites, site)
+		zones = append(zones, zone)
 	}
 
 	var key aggregate.Key
@@ -169,9 +171,9 @@ func (c *Collector) Process(ctx context.Context, r *Request) (Outcome, error) {
 	if consent {
 		// Only sites that chose anonymous counting get a hit: a pageview
 		// in the totals, with no visitor, no visit, no geo, no browser.
-		for _, s := range sites {
+		for i, s := range sites {
 			if s.CountDNT {
-				c.agg.Add(aggregate.Hit{Site: s.ID, Time: now, Key: key})
+				c.agg.Add(aggregate.Hit{Site: s.ID, Time: now, Key: key, Zone: zones[i]})
 			}
 		}
 		c.countConsent(r)
@@ -222,8 +224,8 @@ func (c *Collector) Process(ctx context.Context, r *Request) (Outcome, error) {
 	key[aggregate.Language] = Language(ev.Language, r.AcceptLanguage)
 
 	// 11. Sessions happen in the aggregator.
-	for _, s := range sites {
-		hit := aggregate.Hit{Site: s.ID, Time: now, Key: key, Visitor: VisitorKey(salt, s.ID, prefix, r.UserAgent)}
+	for i, s := range sites {
+		hit := aggregate.Hit{Site: s.ID, Time: now, Key: key, Zone: zones[i], Visitor: VisitorKey(salt, s.ID, prefix, r.UserAgent)}
 		if !c.agg.Add(hit) {
 			c.counts.Overload.Add(1)
 			return DroppedOverload, nil

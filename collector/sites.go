@@ -23,6 +23,7 @@ type siteCache struct {
 
 type siteEntry struct {
 	site    aggregate.Site
+	zone    *time.Location // loaded once per entry: LoadLocation reads a file
 	ok      bool
 	expires time.Time
 }
@@ -34,14 +35,15 @@ func newSiteCache(store aggregate.Store, now func() time.Time) *siteCache {
 	return &siteCache{store: store, now: now, ttl: 10 * time.Second, entries: map[string]siteEntry{}}
 }
 
-// lookup returns the site of a domain, ok false if there is none.
-func (c *siteCache) lookup(ctx context.Context, domain string) (aggregate.Site, bool, error) {
+// lookup returns the site of a domain and its time zone, ok false if there
+// is none.
+func (c *siteCache) lookup(ctx context.Context, domain string) (aggregate.Site, *time.Location, bool, error) {
 	now := c.now()
 	c.mu.Lock()
 	e, hit := c.entries[domain]
 	c.mu.Unlock()
 	if hit && now.Before(e.expires) {
-		return e.site, e.ok, nil
+		return e.site, e.zone, e.ok, nil
 	}
 	site, err := c.store.Site(ctx, domain)
 	switch {
@@ -49,11 +51,11 @@ func (c *siteCache) lookup(ctx context.Context, domain string) (aggregate.Site, 
 		e = siteEntry{expires: now.Add(c.ttl)}
 	case err != nil:
 		if hit {
-			return e.site, e.ok, nil // a stale answer beats none while the store is away
+			return e.site, e.zone, e.ok, nil // a stale answer beats none while the store is away
 		}
-		return site, false, err
+		return site, nil, false, err
 	default:
-		e = siteEntry{site: site, ok: true, expires: now.Add(c.ttl)}
+		e = siteEntry{site: site, zone: site.Location(), ok: true, expires: now.Add(c.ttl)}
 	}
 	c.mu.Lock()
 	if len(c.entries) >= maxSiteEntries {
@@ -61,5 +63,5 @@ func (c *siteCache) lookup(ctx context.Context, domain string) (aggregate.Site, 
 	}
 	c.entries[domain] = e
 	c.mu.Unlock()
-	return e.site, e.ok, nil
+	return e.site, e.zone, e.ok, nil
 }

@@ -119,27 +119,37 @@ func (s *Store) ReadCells(ctx context.Context, site int64, from, to time.Time, f
 	return rows.Err()
 }
 
-// DropBefore drops every monthly partition of cells that ends at or before t.
-// Retention is therefore month-grained here: cells of t's own month that are
-// older than t stay until that whole month is past t. Dropping a partition is
-// immediate; deleting single hours would be an asynchronous rewrite.
+// DropBefore drops every monthly partition of cells and rollups that ends at
+// or before t. Retention is therefore month-grained here: rows of t's own
+// month that are older than t stay until that whole month is past t.
+// Dropping a partition is immediate; deleting single hours would be an
+// asynchronous rewrite.
 func (s *Store) DropBefore(ctx context.Context, t time.Time) error {
+	for _, table := range []string{"cells", "rollups"} {
+		if err := s.dropPartitionsBefore(ctx, table, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) dropPartitionsBefore(ctx context.Context, table string, t time.Time) error {
 	rows, err := s.conn.Query(ctx, `SELECT DISTINCT partition FROM system.parts
-		WHERE database = ? AND table = 'cells' AND active`, s.db)
+		WHERE database = ? AND table = ? AND active`, s.db, table)
 	if err != nil {
-		return fmt.Errorf("drop cells before %s: %w", t.Format(time.RFC3339), err)
+		return fmt.Errorf("drop %s before %s: %w", table, t.Format(time.RFC3339), err)
 	}
 	var drop []int
 	for rows.Next() {
 		var p string
 		if err := rows.Scan(&p); err != nil {
 			rows.Close()
-			return fmt.Errorf("drop cells before %s: %w", t.Format(time.RFC3339), err)
+			return fmt.Errorf("drop %s before %s: %w", table, t.Format(time.RFC3339), err)
 		}
 		ym, err := strconv.Atoi(p)
 		if err != nil {
 			rows.Close()
-			return fmt.Errorf("drop cells: unexpected partition %q", p)
+			return fmt.Errorf("drop %s: unexpected partition %q", table, p)
 		}
 		end := time.Date(ym/100, time.Month(ym%100)+1, 1, 0, 0, 0, 0, time.UTC)
 		if !end.After(t) {
@@ -148,11 +158,11 @@ func (s *Store) DropBefore(ctx context.Context, t time.Time) error {
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("drop cells before %s: %w", t.Format(time.RFC3339), err)
+		return fmt.Errorf("drop %s before %s: %w", table, t.Format(time.RFC3339), err)
 	}
 	for _, ym := range drop {
-		if err := s.conn.Exec(ctx, fmt.Sprintf(`ALTER TABLE cells DROP PARTITION %d`, ym)); err != nil {
-			return fmt.Errorf("drop cells of month %d: %w", ym, err)
+		if err := s.conn.Exec(ctx, fmt.Sprintf(`ALTER TABLE %s DROP PARTITION %d`, table, ym)); err != nil {
+			return fmt.Errorf("drop %s of month %d: %w", table, ym, err)
 		}
 	}
 	return nil

@@ -171,12 +171,12 @@ func (s *Store) DeleteSite(ctx context.Context, id int64) error {
 
 // purgeSite deletes every cell and share row of a site and waits for it.
 func (s *Store) purgeSite(ctx context.Context, id int64) error {
-	for _, table := range []string{"cells", "shares"} {
+	for _, table := range []string{"cells", "rollups", "shares"} {
 		if err := s.conn.Exec(ctx, fmt.Sprintf(`ALTER TABLE %s DELETE WHERE site_id = %d`, table, id)); err != nil {
 			return fmt.Errorf("delete site %d: %s: %w", id, table, err)
 		}
 	}
-	for _, table := range []string{"cells", "shares"} {
+	for _, table := range []string{"cells", "rollups", "shares"} {
 		if err := s.waitMutations(ctx, table); err != nil {
 			return fmt.Errorf("delete site %d: %w", id, err)
 		}

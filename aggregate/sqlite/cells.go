@@ -19,22 +19,9 @@ func (s *Store) WriteCells(ctx context.Context, cells []aggregate.Cell) error {
 	}
 	defer tx.Rollback()
 
-	live := map[int64]bool{}
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM sites`)
+	live, err := liveSites(ctx, tx)
 	if err != nil {
-		return fmt.Errorf("write cells: list sites: %w", err)
-	}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		live[id] = true
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
+		return fmt.Errorf("write cells: %w", err)
 	}
 
 	ins, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO cells
@@ -76,6 +63,25 @@ func (s *Store) WriteCells(ctx context.Context, cells []aggregate.Cell) error {
 	}
 	s.mu.Unlock()
 	return nil
+}
+
+// liveSites returns the ids of the sites that exist, inside tx, so that a
+// checkpoint racing a deletion writes nothing for the deleted site.
+func liveSites(ctx context.Context, tx *sql.Tx) (map[int64]bool, error) {
+	live := map[int64]bool{}
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM sites`)
+	if err != nil {
+		return nil, fmt.Errorf("list sites: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		live[id] = true
+	}
+	return live, rows.Err()
 }
 
 // keyID returns the id of an interned cell key, interning it if new.
@@ -134,8 +140,10 @@ func (s *Store) ReadCells(ctx context.Context, site int64, from, to time.Time, f
 }
 
 func (s *Store) DropBefore(ctx context.Context, t time.Time) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM cells WHERE hour < ?`, t.Unix()); err != nil {
-		return fmt.Errorf("drop cells before %s: %w", t.Format(time.RFC3339), err)
+	for _, q := range []string{`DELETE FROM cells WHERE hour < ?`, `DELETE FROM rollups WHERE day < ?`} {
+		if _, err := s.db.ExecContext(ctx, q, t.Unix()); err != nil {
+			return fmt.Errorf("drop aggregates before %s: %w", t.Format(time.RFC3339), err)
+		}
 	}
 	return nil
 }

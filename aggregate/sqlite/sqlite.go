@@ -198,6 +198,7 @@ func (s *Store) DeleteSite(ctx context.Context, id int64) error {
 	for _, q := range []string{
 		`DELETE FROM cells WHERE site_id = ?`,
 		`DELETE FROM cell_keys WHERE site_id = ?`,
+		`DELETE FROM rollups WHERE site_id = ?`,
 		`DELETE FROM shares WHERE site_id = ?`,
 		`DELETE FROM sites WHERE id = ?`,
 	} {

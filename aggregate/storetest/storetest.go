@@ -9,6 +9,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"reflect"
 	"sort"
 	"sync"
 	"testing"
@@ -110,6 +111,21 @@ func FeedAll(t testing.TB, st aggregate.Store, hits []aggregate.Hit) {
 			}
 		}
 	}
+	// Hits carry their site's zone, as the collector's do.
+	zones := map[int64]*time.Location{}
+	for i := range hits {
+		if hits[i].Zone != nil {
+			continue
+		}
+		if zones[hits[i].Site] == nil {
+			site, err := st.SiteByID(context.Background(), hits[i].Site)
+			if err != nil {
+				t.Fatalf("site of hit: %v", err)
+			}
+			zones[hits[i].Site] = site.Location()
+		}
+		hits[i].Zone = zones[hits[i].Site]
+	}
 	agg := NewAggregator(st, clock)
 	Feed(t, agg, clock, hits)
 	if err := agg.Close(context.Background()); err != nil {
@@ -158,12 +174,22 @@ func QueryWith(t testing.TB, e *aggregate.Engine, site aggregate.Site, q Q) aggr
 		}
 		dims = append(dims, d)
 	}
-	res, err := e.Run(context.Background(), aggregate.Query{
+	query := aggregate.Query{
 		Site: site, From: from, To: to, Metrics: metrics, Dimensions: dims,
 		Filters: q.Filters, OrderBy: q.OrderBy, Limit: q.Limit, Offset: q.Offset,
-	})
+	}
+	res, err := e.Run(context.Background(), query)
 	if err != nil {
 		t.Fatalf("query: %v", err)
+	}
+	// Day rollups must answer exactly as the full cells do: every query of
+	// the suite checks it, on both stores.
+	cells, err := e.WithoutRollups().Run(context.Background(), query)
+	if err != nil {
+		t.Fatalf("query without rollups: %v", err)
+	}
+	if !reflect.DeepEqual(res, cells) {
+		t.Errorf("rollups and cells disagree on %+v:\nrollups: %+v\ncells:   %+v", q, res, cells)
 	}
 	return res
 }

@@ -1,0 +1,102 @@
+package aggregate_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"tally/aggregate"
+	"tally/aggregate/sqlite"
+)
+
+// benchSite fills a store through the real aggregation path with days of
+// synthetic traffic: hitsPerDay pageviews from a pool of visitors, Zipf
+// pages and sources, a few browsers and countries.
+func benchSite(b *testing.B, days, hitsPerDay int) (*sqlite.Store, aggregate.Site) {
+	b.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	start := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+	site, err := st.AddSite(ctx, aggregate.Site{Domain: "example.com", Timezone: "Europe/Berlin", Created: start})
+	if err != nil {
+		b.Fatal(err)
+	}
+	clk := &clock{t: start}
+	zone := site.Location()
+	agg := aggregate.New(aggregate.Config{Checkpoint: time.Hour}, st, clk.Now, quiet)
+	r := rand.New(rand.NewPCG(7, 7))
+	zipf := rand.NewZipf(r, 1.2, 1, 500)
+	sources := []string{"", "", "Google", "DuckDuckGo", "news.ycombinator.com", "Twitter", "Bing"}
+	browsers := []string{"Chrome", "Chrome", "Safari", "Firefox", "Microsoft Edge"}
+	countries := []string{"DE", "US", "FR", "GB", "JP", "BR", "IN"}
+	for d := 0; d < days; d++ {
+		for h := 0; h < 24; h++ {
+			hour := start.AddDate(0, 0, d).Add(time.Duration(h) * time.Hour)
+			for i := 0; i < hitsPerDay/24; i++ {
+				clk.Set(hour.Add(time.Duration(i) * time.Hour / time.Duration(hitsPerDay/24+1)))
+				v := uint64(r.IntN(hitsPerDay/3) + 1 + d*1_000_000)
+				var k aggregate.Key
+				k[aggregate.Hostname] = "example.com"
+				k[aggregate.Page] = fmt.Sprintf("/page/%d", zipf.Uint64())
+				k[aggregate.Event] = aggregate.PageviewEvent
+				k[aggregate.Source] = sources[v%uint64(len(sources))]
+				k[aggregate.Browser] = browsers[v%uint64(len(browsers))]
+				k[aggregate.Country] = countries[v%uint64(len(countries))]
+				k[aggregate.Device] = "Desktop"
+				agg.Add(aggregate.Hit{Site: site.ID, Time: clk.Now(), Visitor: v, Key: k, Zone: zone})
+			}
+			if err := agg.Checkpoint(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	clk.Set(start.AddDate(0, 0, days+1))
+	if err := agg.Close(ctx); err != nil {
+		b.Fatal(err)
+	}
+	return st, site
+}
+
+// BenchmarkDashboardQueries runs the unfiltered dashboard's query set for 30
+// days: totals, the daily series, and the top 10 pages, sources, browsers
+// and countries — the stored cells only, as after a restart.
+func BenchmarkDashboardQueries(b *testing.B) {
+	st, site := benchSite(b, 30, 20_000)
+	eng := aggregate.NewEngine(st, nil)
+	ctx := context.Background()
+	from := time.Date(2026, 10, 1, 0, 0, 0, 0, site.Location())
+	to := from.AddDate(0, 0, 29)
+	metrics := []aggregate.Metric{aggregate.Visitors, aggregate.Visits, aggregate.Pageviews, aggregate.BounceRate, aggregate.VisitDuration}
+	var queries []aggregate.Query
+	queries = append(queries, aggregate.Query{Site: site, From: from, To: to, Metrics: metrics})
+	for _, name := range []string{"time:day", "event:page", "visit:source", "visit:browser", "visit:country"} {
+		d, err := aggregate.ParseDimension(name, from, to)
+		if err != nil {
+			b.Fatal(err)
+		}
+		queries = append(queries, aggregate.Query{Site: site, From: from, To: to, Metrics: metrics[:3], Dimensions: []aggregate.Dimension{d}, Limit: 10})
+	}
+	cells := 0
+	st.ReadCells(ctx, site.ID, from.UTC(), to.AddDate(0, 0, 1).UTC(), func(*aggregate.Cell) error { cells++; return nil })
+	for _, bc := range []struct {
+		name string
+		eng  *aggregate.Engine
+	}{{"rollups", eng}, {"cells", eng.WithoutRollups()}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportMetric(float64(cells), "cells")
+			for i := 0; i < b.N; i++ {
+				for _, q := range queries {
+					if _, err := bc.eng.Run(ctx, q); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
