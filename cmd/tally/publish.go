@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -17,17 +15,9 @@ import (
 	"tally/dashboard/public"
 )
 
-// newSlug returns an unguessable share path segment: 128 random bits.
-func newSlug() (string, error) {
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("new share slug: %w", err)
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
-}
-
 // sitePublish turns publishing on (or changes its parameters, keeping the
 // slug so links stay valid) and prints the share path on the last line.
+// The dashboard's settings page publishes through the same public.Publish.
 func sitePublish(ctx context.Context, st aggregate.Store, pos []string, pol public.Policy, stdout io.Writer) error {
 	if len(pos) != 1 {
 		return errors.New("usage: tally site publish DOMAIN [--min-visitors K] [--round N] [--epsilon E]")
@@ -39,18 +29,8 @@ func sitePublish(ctx context.Context, st aggregate.Store, pos []string, pol publ
 	if err != nil {
 		return fmt.Errorf("site publish %s: %w", pos[0], err)
 	}
-	sh, err := st.ShareBySite(ctx, site.ID)
-	switch {
-	case errors.Is(err, aggregate.ErrNotFound):
-		if sh.Slug, err = newSlug(); err != nil {
-			return err
-		}
-		sh.Site = site.ID
-	case err != nil:
-		return err
-	}
-	sh.MinVisitors, sh.Round, sh.Epsilon = pol.MinVisitors, pol.Round, pol.Epsilon
-	if err := st.SetShare(ctx, sh); err != nil {
+	sh, err := public.Publish(ctx, st, site, pol)
+	if err != nil {
 		return err
 	}
 	noise := "no noise"
@@ -58,7 +38,7 @@ func sitePublish(ctx context.Context, st aggregate.Store, pos []string, pol publ
 		noise = fmt.Sprintf("noise ε=%g", pol.Epsilon)
 	}
 	fmt.Fprintf(stdout, "published %s: groups of at least %d visitors, counts rounded to %d, %s\n", site.Domain, pol.MinVisitors, pol.Round, noise)
-	fmt.Fprintf(stdout, "/share/%s\n", sh.Slug)
+	fmt.Fprintln(stdout, public.SharePath(sh))
 	return nil
 }
 
@@ -70,7 +50,7 @@ func siteUnpublish(ctx context.Context, st aggregate.Store, pos []string, stdout
 	if err != nil {
 		return fmt.Errorf("site unpublish %s: %w", pos[0], err)
 	}
-	if err := st.DeleteShare(ctx, site.ID); err != nil {
+	if err := public.Unpublish(ctx, st, site); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "unpublished %s: its share path now answers 404\n", site.Domain)

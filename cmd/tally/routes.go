@@ -40,6 +40,8 @@ func routes(app *fiber.App, s *server) {
 	app.Get("/:domain/realtime", d.RequireUser, d.Realtime)
 	app.Get("/:domain/settings", d.CSRF, d.RequireUser, d.Settings)
 	app.Post("/:domain/settings", d.CSRF, d.RequireUser, d.SaveSettings)
+	app.Post("/:domain/share", d.CSRF, d.RequireUser, s.public.PublishSite(d))     // settings: publish
+	app.Post("/:domain/unshare", d.CSRF, d.RequireUser, s.public.UnpublishSite(d)) // settings: unpublish
 	app.Get("/:domain/delete", d.CSRF, d.RequireUser, d.DeleteForm)
 	app.Post("/:domain/delete", d.CSRF, d.RequireUser, d.DeleteSite)
 }

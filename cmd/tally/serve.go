@@ -66,6 +66,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("load today's salt: %w", err)
 	}
 	engine := aggregate.NewEngine(st, agg)
+	pub, err := public.New(st, engine, now, noticeInstance(cfg.Retention, cfg.GeoIP != ""))
+	if err != nil {
+		agg.Close(context.Background())
+		return err
+	}
 	s := &server{
 		cfg:       cfg,
 		log:       log,
@@ -75,11 +80,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		engine:    engine,
 		stats:     dashboard.NewStatsAPI(st, engine, now),
 		dash: dashboard.New(dashboard.Config{Store: st, Engine: engine, Realtime: agg.Realtime, Now: now, Log: log,
-			TrustedProxies: cfg.TrustedProxies}),
-	}
-	if s.public, err = public.New(st, engine, now, noticeInstance(cfg.Retention, cfg.GeoIP != "")); err != nil {
-		agg.Close(context.Background())
-		return err
+			TrustedProxies: cfg.TrustedProxies, Sharing: pub.SharingSection}),
+		public: pub,
 	}
 
 	app := fiber.New(fiber.Config{

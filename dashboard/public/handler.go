@@ -40,6 +40,9 @@ var errNotFound = fiber.NewError(fiber.StatusNotFound, "not found")
 // share resolves a slug to its share and site; anything unknown or
 // unpublished is the same 404, so probing learns nothing.
 func (h *Handler) share(c *fiber.Ctx) (aggregate.Share, aggregate.Site, error) {
+	if !ValidSlug(c.Params("slug")) {
+		return aggregate.Share{}, aggregate.Site{}, errNotFound
+	}
 	sh, err := h.store.ShareBySlug(c.UserContext(), c.Params("slug"))
 	if errors.Is(err, aggregate.ErrNotFound) {
 		return sh, aggregate.Site{}, errNotFound
