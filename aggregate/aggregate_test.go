@@ -389,3 +389,41 @@ func TestSaltRotation(t *testing.T) {
 		t.Fatalf("yesterday's salt survived rotation")
 	}
 }
+
+// A set's estimate must not depend on whether its keys went into one sketch
+// or were spread over many and merged (rollups versus cells), below and
+// above the size at which sketches turn dense.
+func TestSketchEstimateIsPathIndependent(t *testing.T) {
+	for _, n := range []int{10, 2900, 3100, 20_000} {
+		r := rand.New(rand.NewPCG(uint64(n), 9))
+		one := aggregate.NewSketch()
+		parts := make([]*aggregate.Sketch, 37)
+		for i := range parts {
+			parts[i] = aggregate.NewSketch()
+		}
+		for i := 0; i < n; i++ {
+			k := r.Uint64()
+			one.Insert(k)
+			one.Insert(k) // repeated visits change nothing
+			parts[i%len(parts)].Insert(k)
+		}
+		merged := aggregate.NewSketch()
+		for _, p := range parts {
+			b, err := p.MarshalBinary()
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, err := aggregate.UnmarshalSketch(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			merged.Merge(back)
+		}
+		if a, b := one.Estimate(), merged.Estimate(); a != b {
+			t.Errorf("%d keys: one sketch %d, merged parts %d", n, a, b)
+		}
+		if e := one.Estimate(); math.Abs(float64(e)-float64(n))/float64(n) > 0.02 {
+			t.Errorf("%d keys estimated %d", n, e)
+		}
+	}
+}

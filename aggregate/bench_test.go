@@ -100,3 +100,48 @@ func BenchmarkDashboardQueries(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFold measures folding hits into cells and rollups (the
+// aggregator's goroutine), with realistic repetition: 50 000 visitors making
+// visits of a few pages.
+func BenchmarkFold(b *testing.B) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	site, _ := st.AddSite(ctx, aggregate.Site{Domain: "example.com", Timezone: "UTC"})
+	clk := &clock{t: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)}
+	agg := aggregate.New(aggregate.Config{Checkpoint: time.Hour, QueueSize: 1 << 12}, st, clk.Now, quiet)
+	r := rand.New(rand.NewPCG(1, 1))
+	hits := make([]aggregate.Hit, 1<<16)
+	browsers := []string{"Chrome", "Safari", "Firefox", "Microsoft Edge"}
+	for i := range hits {
+		v := uint64(r.IntN(50_000)) + 1
+		var k aggregate.Key
+		k[aggregate.Hostname] = "example.com"
+		k[aggregate.Page] = fmt.Sprintf("/blog/post-%d", r.IntN(200))
+		k[aggregate.Event] = aggregate.PageviewEvent
+		k[aggregate.Browser] = browsers[v%4]
+		k[aggregate.BrowserVersion] = "120"
+		k[aggregate.OS] = "Windows"
+		k[aggregate.Device] = "Desktop"
+		k[aggregate.Country] = []string{"DE", "US", "FR"}[v%3]
+		k[aggregate.Language] = "en"
+		k[aggregate.Source] = []string{"", "Google", "DuckDuckGo"}[v%3]
+		hits[i] = aggregate.Hit{Site: site.ID, Visitor: v, Key: k, Zone: time.UTC}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		h := hits[i%len(hits)]
+		h.Time = clk.Now()
+		for !agg.Add(h) {
+			agg.Sync(ctx)
+		}
+	}
+	agg.Sync(ctx)
+	b.StopTimer()
+	agg.Close(ctx)
+}

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -32,13 +33,18 @@ func (s *Store) WriteCells(ctx context.Context, cells []aggregate.Cell) error {
 	}
 	defer ins.Close()
 
+	intern, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO cell_keys (site_id, key) VALUES (?, ?) RETURNING id`)
+	if err != nil {
+		return fmt.Errorf("write cells: %w", err)
+	}
+	defer intern.Close()
 	newKeys := map[keyRef]int64{}
 	for i := range cells {
 		c := &cells[i]
 		if !live[c.Site] {
 			continue
 		}
-		id, err := s.keyID(ctx, tx, c.Site, c.Key.Encode(), newKeys)
+		id, err := s.keyID(ctx, tx, intern, c.Site, c.Key.Encode(), newKeys)
 		if err != nil {
 			return err
 		}
@@ -84,8 +90,9 @@ func liveSites(ctx context.Context, tx *sql.Tx) (map[int64]bool, error) {
 	return live, rows.Err()
 }
 
-// keyID returns the id of an interned cell key, interning it if new.
-func (s *Store) keyID(ctx context.Context, tx *sql.Tx, site int64, key string, pending map[keyRef]int64) (int64, error) {
+// keyID returns the id of an interned cell key, interning it if new: one
+// statement for a new key, none for one this process has seen.
+func (s *Store) keyID(ctx context.Context, tx *sql.Tx, intern *sql.Stmt, site int64, key string, pending map[keyRef]int64) (int64, error) {
 	ref := keyRef{site, key}
 	s.mu.Lock()
 	id, ok := s.keys[ref]
@@ -96,10 +103,12 @@ func (s *Store) keyID(ctx context.Context, tx *sql.Tx, site int64, key string, p
 	if id, ok := pending[ref]; ok {
 		return id, nil
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO cell_keys (site_id, key) VALUES (?, ?)`, site, key); err != nil {
-		return 0, fmt.Errorf("intern cell key: %w", err)
+	err := intern.QueryRowContext(ctx, site, key).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Interned already, by another process or before a restart.
+		err = tx.QueryRowContext(ctx, `SELECT id FROM cell_keys WHERE site_id = ? AND key = ?`, site, key).Scan(&id)
 	}
-	if err := tx.QueryRowContext(ctx, `SELECT id FROM cell_keys WHERE site_id = ? AND key = ?`, site, key).Scan(&id); err != nil {
+	if err != nil {
 		return 0, fmt.Errorf("intern cell key: %w", err)
 	}
 	pending[ref] = id
