@@ -27,6 +27,17 @@ type Config struct {
 	// OpenHours is how many past hours stay open in memory besides the
 	// current one, so a visit that crosses an hour still updates its first cell.
 	OpenHours int
+	// MaxBackoff caps the wait between checkpoints that keep failing; the
+	// wait doubles from Checkpoint after each failure.
+	MaxBackoff time.Duration
+	// SpillDir is where closed hours that the store could not take go once
+	// more than SpillCells cells and rollups wait in memory; empty: they
+	// stay in memory (up to MaxCells).
+	SpillDir   string
+	SpillCells int
+	// OnCheckpoint, when set, is told how long each periodic checkpoint
+	// took and how it ended (for metrics).
+	OnCheckpoint func(took time.Duration, err error)
 }
 
 // DefaultConfig suits one machine: about 1 KB per open cell and 0.5 KB per
@@ -38,6 +49,8 @@ var DefaultConfig = Config{
 	MaxSessions: 500_000,
 	MaxCells:    1_000_000,
 	OpenHours:   2,
+	MaxBackoff:  time.Minute,
+	SpillCells:  250_000,
 }
 
 // Stats are running totals for logs and metrics.
@@ -45,6 +58,14 @@ type Stats struct {
 	Folded, DroppedQueueFull, DroppedCellsFull, NoSession uint64
 	OpenCells, Sessions                                   int
 	CheckpointFailures                                    uint64
+	// FailingSince is when the current run of failed checkpoints began;
+	// zero while checkpoints succeed. Failing counts that run.
+	FailingSince time.Time
+	Failing      int
+	// Spilled is the number of records waiting in the spill file; Spills
+	// and Replays count spill-file writes and complete replays.
+	Spilled         int
+	Spills, Replays uint64
 }
 
 // Aggregator folds hits into the open hour cells and the session table, and
@@ -68,8 +89,12 @@ type Aggregator struct {
 	sessions map[uint64]*session
 
 	writeMu sync.Mutex // one checkpoint at a time
+	spill   *spill     // nil: no spilling
 
 	folded, queueFull, cellsFull, noSession, ckptFail atomic.Uint64
+	spills, replays                                   atomic.Uint64
+	failing                                           atomic.Int64 // failed checkpoints in a row
+	failingSince                                      atomic.Int64 // Unix nanoseconds; 0 when healthy
 }
 
 type cellID struct {
@@ -102,6 +127,12 @@ func New(cfg Config, store Store, now func() time.Time, log *slog.Logger) *Aggre
 	if cfg.OpenHours <= 0 {
 		cfg.OpenHours = DefaultConfig.OpenHours
 	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = DefaultConfig.MaxBackoff
+	}
+	if cfg.SpillCells <= 0 {
+		cfg.SpillCells = DefaultConfig.SpillCells
+	}
 	a := &Aggregator{
 		cfg:      cfg,
 		store:    store,
@@ -115,6 +146,7 @@ func New(cfg Config, store Store, now func() time.Time, log *slog.Logger) *Aggre
 		rollups:  map[rollupID]*openCell{},
 		zones:    map[int64]*time.Location{},
 		sessions: map[uint64]*session{},
+		spill:    newSpill(cfg.SpillDir),
 	}
 	a.wg.Add(2)
 	go a.fold()
@@ -382,17 +414,27 @@ func (a *Aggregator) zone(site int64) *time.Location {
 
 // Stats returns running totals.
 func (a *Aggregator) Stats() Stats {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return Stats{
+	st := Stats{
 		Folded:             a.folded.Load(),
 		DroppedQueueFull:   a.queueFull.Load(),
 		DroppedCellsFull:   a.cellsFull.Load(),
 		NoSession:          a.noSession.Load(),
 		CheckpointFailures: a.ckptFail.Load(),
-		OpenCells:          len(a.cells) + len(a.rollups),
-		Sessions:           len(a.sessions),
+		Failing:            int(a.failing.Load()),
+		Spills:             a.spills.Load(),
+		Replays:            a.replays.Load(),
 	}
+	if ns := a.failingSince.Load(); ns != 0 {
+		st.FailingSince = time.Unix(0, ns)
+	}
+	if a.spill != nil {
+		st.Spilled = a.spill.count()
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	st.OpenCells = len(a.cells) + len(a.rollups)
+	st.Sessions = len(a.sessions)
+	return st
 }
 
 // Realtime counts the visitors of a site whose latest hit is newer than since,
@@ -417,7 +459,6 @@ func (a *Aggregator) snapshot(ctx context.Context, site int64, from, to time.Tim
 		return nil, err
 	}
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	open := map[cellID]bool{}
 	lo, hi := from.Unix(), to.Unix()
 	var c Cell
@@ -428,8 +469,14 @@ func (a *Aggregator) snapshot(ctx context.Context, site int64, from, to time.Tim
 		open[id] = true
 		c = Cell{Instance: a.instance, Site: site, Hour: time.Unix(id.hour, 0).UTC(), Key: id.key, Counters: oc.Counters, Sketch: oc.sketch}
 		if err := fn(&c); err != nil {
+			a.mu.Unlock()
 			return nil, err
 		}
+	}
+	a.mu.Unlock()
+	// Outside a.mu: a replay holds the spill file while it writes.
+	if err := a.spilledCells(site, from, to, open, fn); err != nil {
+		return nil, err
 	}
 	return open, nil
 }
@@ -441,7 +488,6 @@ func (a *Aggregator) snapshotRollups(ctx context.Context, site int64, dim Dim, f
 		return nil, err
 	}
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	open := map[rollupID]bool{}
 	lo, hi := from.Unix(), to.Unix()
 	var r Rollup
@@ -452,8 +498,13 @@ func (a *Aggregator) snapshotRollups(ctx context.Context, site int64, dim Dim, f
 		open[id] = true
 		r = Rollup{Instance: a.instance, Site: site, Day: time.Unix(id.day, 0).UTC(), Dim: dim, Value: id.value, Counters: oc.Counters, Sketch: oc.sketch}
 		if err := fn(&r); err != nil {
+			a.mu.Unlock()
 			return nil, err
 		}
+	}
+	a.mu.Unlock()
+	if err := a.spilledRollups(site, dim, from, to, open, fn); err != nil {
+		return nil, err
 	}
 	return open, nil
 }

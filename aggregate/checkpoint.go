@@ -6,22 +6,61 @@ import (
 	"time"
 )
 
+// checkpointLoop checkpoints every cfg.Checkpoint. While the store fails,
+// the wait doubles up to cfg.MaxBackoff, unwritten cells stay in memory, and
+// past cfg.SpillCells the oldest closed hours spill to disk; the first
+// checkpoint that reaches the store again replays the spill file.
 func (a *Aggregator) checkpointLoop() {
 	defer a.wg.Done()
-	t := time.NewTicker(a.cfg.Checkpoint)
+	wait := a.cfg.Checkpoint
+	t := time.NewTimer(wait)
 	defer t.Stop()
 	for {
 		select {
 		case <-t.C:
-			ctx, cancel := context.WithTimeout(context.Background(), a.cfg.Checkpoint*4)
-			if err := a.Checkpoint(ctx); err != nil {
-				a.log.Warn("checkpoint failed; cells stay in memory and are retried", "err", err)
-			}
-			cancel()
 		case <-a.done:
 			return
 		}
+		ctx, cancel := context.WithTimeout(context.Background(), a.cfg.Checkpoint*4)
+		start := time.Now()
+		err := a.Checkpoint(ctx)
+		cancel()
+		if a.cfg.OnCheckpoint != nil {
+			a.cfg.OnCheckpoint(time.Since(start), err)
+		}
+		wait = a.afterCheckpoint(err, wait)
+		t.Reset(wait)
 	}
+}
+
+// afterCheckpoint records how a periodic checkpoint ended, logs a line when
+// the store is lost or back, spills if memory holds too much, and returns
+// the wait before the next checkpoint.
+func (a *Aggregator) afterCheckpoint(err error, wait time.Duration) time.Duration {
+	if err == nil {
+		if n := a.failing.Swap(0); n > 0 {
+			since := time.Unix(0, a.failingSince.Swap(0))
+			a.log.Info("checkpoint succeeded again; store reachable", "failed_attempts", n,
+				"outage", time.Since(since).Round(time.Second))
+		}
+		return a.cfg.Checkpoint
+	}
+	n := a.failing.Add(1)
+	if n == 1 {
+		a.failingSince.Store(time.Now().UnixNano())
+		wait = a.cfg.Checkpoint
+	}
+	wait = min(wait*2, a.cfg.MaxBackoff)
+	st := a.Stats()
+	a.log.Warn("checkpoint failed; cells stay in memory and are retried", "err", err,
+		"attempt", n, "retry_in", wait, "in_memory", st.OpenCells, "spilled", st.Spilled)
+	a.writeMu.Lock()
+	serr := a.spillOver()
+	a.writeMu.Unlock()
+	if serr != nil {
+		a.log.Error("spill to disk failed; closed hours stay in memory", "err", serr)
+	}
+	return wait
 }
 
 // Checkpoint ends visits idle for longer than VisitGap, writes every changed
@@ -37,6 +76,11 @@ func (a *Aggregator) Checkpoint(ctx context.Context) error {
 // Callers hold a.writeMu.
 func (a *Aggregator) checkpoint(ctx context.Context, endAll bool) error {
 	start := time.Now()
+	// Spilled hours first: they are older than anything in memory.
+	if err := a.replaySpill(ctx); err != nil {
+		a.ckptFail.Add(1)
+		return err
+	}
 	a.mu.Lock()
 	a.drainLocked() // hits answered before the checkpoint are in it
 	now := a.now()
@@ -105,18 +149,7 @@ func (a *Aggregator) checkpoint(ctx context.Context, endAll bool) error {
 			r.written = rversions[i]
 		}
 	}
-	floor := a.floor()
-	for id, c := range a.cells {
-		if id.hour < floor.Unix() && c.version == c.written {
-			delete(a.cells, id)
-		}
-	}
-	// A rollup stays open while any hour of its day can still be touched.
-	for id, r := range a.rollups {
-		if r.version == r.written && !dayEnd(id.day, a.zone(id.site)).After(floor) {
-			delete(a.rollups, id)
-		}
-	}
+	a.forgetWrittenLocked(a.floor())
 	if len(batch) > 0 {
 		a.log.Debug("checkpoint", "cells", len(batch), "rollups", len(rbatch), "took", time.Since(start))
 	}

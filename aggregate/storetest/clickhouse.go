@@ -108,6 +108,18 @@ func DatabaseOf(dsn string) string {
 
 func clickHouseServer(t testing.TB) *server {
 	t.Helper()
+	bin := clickHouseBinary(t)
+	srvOnce.Do(func() { srv, srvErr = startServer(bin) })
+	if srvErr != nil {
+		t.Fatalf("start clickhouse-server: %v", srvErr)
+	}
+	return srv
+}
+
+// clickHouseBinary finds clickhouse-server, or skips loudly (fails under
+// TALLY_REQUIRE_CLICKHOUSE=1).
+func clickHouseBinary(t testing.TB) string {
+	t.Helper()
 	bin, err := exec.LookPath("clickhouse-server")
 	if err != nil {
 		msg := "\n" + strings.Repeat("!", 72) + "\n" +
@@ -120,11 +132,7 @@ func clickHouseServer(t testing.TB) *server {
 		}
 		t.Skip(msg)
 	}
-	srvOnce.Do(func() { srv, srvErr = startServer(bin) })
-	if srvErr != nil {
-		t.Fatalf("start clickhouse-server: %v", srvErr)
-	}
-	return srv
+	return bin
 }
 
 func freePort() (int, error) {
@@ -160,28 +168,37 @@ func startServer(bin string) (*server, error) {
 	if err := os.WriteFile(filepath.Join(dir, "users.xml"), []byte(usersXML), 0o600); err != nil {
 		return nil, err
 	}
-	out, err := os.Create(filepath.Join(dir, "log", "stdout.log"))
-	if err != nil {
+	if err := s.start(bin); err != nil {
+		s.stop()
 		return nil, err
 	}
+	return s, nil
+}
+
+// start runs the server on its directory and waits until it answers.
+func (s *server) start(bin string) error {
+	dir := s.dir
+	out, err := os.OpenFile(filepath.Join(dir, "log", "stdout.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
 	s.cmd = exec.Command(bin, "--config-file="+filepath.Join(dir, "config.xml"))
 	s.cmd.Dir = dir
 	s.cmd.Stdout, s.cmd.Stderr = out, out
 	// If the test binary dies without running Main's cleanup, so does the server.
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	if err := s.cmd.Start(); err != nil {
-		os.RemoveAll(dir)
-		return nil, err
+		return err
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		if b, err := s.query("SELECT 1"); err == nil && strings.TrimSpace(string(b)) == "1" {
-			return s, nil
+			return nil
 		}
 		if time.Now().After(deadline) {
 			log, _ := os.ReadFile(filepath.Join(dir, "log", "err.log"))
-			s.stop()
-			return nil, fmt.Errorf("no answer to SELECT 1 within 60s; error log:\n%s", log)
+			return fmt.Errorf("no answer to SELECT 1 within 60s; error log:\n%s", log)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -205,7 +222,14 @@ func (s *server) query(q string) ([]byte, error) {
 }
 
 func (s *server) stop() {
-	if s.cmd != nil && s.cmd.Process != nil {
+	s.halt()
+	os.RemoveAll(s.dir)
+}
+
+// halt stops the server process (SIGTERM, then SIGKILL after 15 s) and keeps
+// its directory, so start can bring it back with its data.
+func (s *server) halt() {
+	if s.cmd != nil && s.cmd.Process != nil && s.cmd.ProcessState == nil {
 		s.cmd.Process.Signal(syscall.SIGTERM)
 		done := make(chan struct{})
 		go func() { s.cmd.Wait(); close(done) }()
@@ -216,7 +240,6 @@ func (s *server) stop() {
 			<-done
 		}
 	}
-	os.RemoveAll(s.dir)
 }
 
 // configXML is a minimal server configuration: loopback only, UTC, every
