@@ -184,3 +184,26 @@ func TestPrivacyNotice(t *testing.T) {
 		}
 	}
 }
+
+// TestShareIgnoresDashboardParameters: the share page has no filters, no
+// custom period and nothing hourly (docs/reports.md, "Filters"). The
+// dashboard's parameters, even naming the lone visitor's values, change
+// nothing on it.
+func TestShareIgnoresDashboardParameters(t *testing.T) {
+	d := hostile(t)
+	srv := servePublic(t, d, DefaultPolicy)
+	base := srv.url + "/share/" + srv.slug
+	_, _, plain := get(t, base)
+	for _, q := range []string{
+		"?f=page,/internal/alice-secret-page",
+		"?f=browser,Opera&f=source,alice-private-blog.example",
+		"?fd=page&fv=/pricing",
+		"?period=custom&from=2026-10-05&to=2026-10-05&i=hour",
+		"?period=day&m=pageviews&src=referrer&pg=entry_page",
+	} {
+		code, _, body := get(t, base+q)
+		if code != 200 || body != plain {
+			t.Errorf("GET %s: %d, and the page differs from the one without parameters", q, code)
+		}
+	}
+}
