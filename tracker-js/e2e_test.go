@@ -345,11 +345,11 @@ func (s *tally) breakdown(t *testing.T, metric, dimension string) map[string]flo
 	return out
 }
 
-// waitCounts waits up to 5 s for the totals to reach want, then checks that
-// they stay there, so a duplicate arriving late fails too.
+// waitCounts waits up to 10 s (CI machines are busy) for the totals to
+// reach want, then checks that they stay there, so a late duplicate fails.
 func (s *tally) waitCounts(t *testing.T, want totals) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	got := s.counts(t)
 	for got != want && time.Now().Before(deadline) {
 		time.Sleep(200 * time.Millisecond)
