@@ -108,6 +108,39 @@ func TestBrowser(t *testing.T) {
 		b.checkClean(t, 0)
 	})
 
+	t.Run("tagged and outbound clicks count", func(t *testing.T) {
+		before := srv.counts(t)
+		b := openBrowser(t, browserOptions{})
+		b.visit(t, site.url("/clicks"))
+		if err := chromedp.Do(b.ctx, chromedp.Click(chromedp.CSS("#signup"))); err != nil {
+			t.Fatalf("click the tagged button: %v", err)
+		}
+		srv.waitCounts(t, before.add(1, 2))
+		// The link leaves the page at once; keepalive carries the event.
+		if err := chromedp.Do(b.ctx, chromedp.Click(chromedp.CSS("#out"))); err != nil {
+			t.Fatalf("click the outbound link: %v", err)
+		}
+		srv.waitCounts(t, before.add(1, 3))
+		sent := b.sentEvents(t, 3)
+		want := []struct{ name, prop, value string }{
+			{"Sign Up", "plan", "pro"},
+			{"Outbound Link: Click", "url", fmt.Sprintf("http://127.0.0.1:%d/landing", site.port)},
+		}
+		for i, w := range want {
+			props, _ := sent[i+1]["p"].(map[string]any)
+			if sent[i+1]["n"] != w.name || props[w.prop] != w.value {
+				t.Errorf("event %d sent %v, want n %q with p.%s = %q", i+1, sent[i+1], w.name, w.prop, w.value)
+			}
+		}
+		names := srv.breakdown(t, "events", "event:name")
+		for _, w := range want {
+			if names[w.name] != 1 {
+				t.Errorf("event:name %q has %v events, want 1 (all names: %v)", w.name, names[w.name], names)
+			}
+		}
+		b.checkClean(t, 0)
+	})
+
 	t.Run("a browser with Do Not Track on is not counted", func(t *testing.T) {
 		before := srv.counts(t)
 		b := openBrowser(t, browserOptions{doNotTrack: true})
@@ -383,22 +416,36 @@ type site struct {
 func startSite(t *testing.T, tallyPort int) *site {
 	t.Helper()
 	s := &site{dnts: map[string]string{}}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.dnts[r.URL.Path] = r.Header.Get("DNT")
 		s.mu.Unlock()
-		automation := " data-allow-automation"
-		if r.URL.Path == "/no-automation" {
-			automation = ""
+		script, attrs, body := "script.js", " data-allow-automation", "<h1>A page</h1>"
+		switch r.URL.Path {
+		case "/no-automation":
+			attrs = ""
+		case "/clicks":
+			// Extensions out of canonical order: the server sorts them.
+			script = "script.tagged-events.outbound-links.js"
+			body = fmt.Sprintf(`<button id="signup" class="plausible-event-name=Sign+Up plausible-event-plan=pro">Sign up</button>
+<a id="out" href="http://127.0.0.1:%d/landing?token=secret">elsewhere</a>`, s.port)
+		case "/landing": // another host: no script
+			script = ""
+		}
+		tag := ""
+		if script != "" {
+			tag = fmt.Sprintf(`<script defer data-domain="%s"%s src="http://%s:%d/js/%s"></script>`,
+				siteID, attrs, siteID, tallyPort, script)
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprintf(w, `<!doctype html>
 <html><head><meta charset="utf-8"><title>tally test page</title><link rel="icon" href="data:,">
-<script defer data-domain="%s"%s src="http://%s:%d/js/script.js"></script>
-</head><body><h1>A page</h1></body></html>`, siteID, automation, siteID, tallyPort)
+%s
+</head><body>%s</body></html>`, tag, body)
 	}))
-	t.Cleanup(srv.Close)
 	s.port = srv.Listener.Addr().(*net.TCPAddr).Port
+	srv.Start()
+	t.Cleanup(srv.Close)
 	return s
 }
 
