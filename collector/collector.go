@@ -24,6 +24,9 @@ import (
 type Config struct {
 	// TrustedProxies may set X-Forwarded-For / X-Real-IP; nobody else can.
 	TrustedProxies []netip.Prefix
+	// RateLimit is the most events a second taken from one /24 (IPv4) or
+	// /48 (IPv6) network; past it the answer is 429. 0: no limit.
+	RateLimit int
 }
 
 // Collector turns events into hits.
@@ -38,6 +41,7 @@ type Collector struct {
 	log   *slog.Logger
 
 	counts Counts
+	limit  *rateLimiter // nil: no rate limit
 
 	dntSites     atomic.Bool  // some site counts DNT/GPC hits anonymously
 	dntCheckedAt atomic.Int64 // Unix nanoseconds of the last look
@@ -47,6 +51,7 @@ type Collector struct {
 type Counts struct {
 	Received, Accepted                                 atomic.Uint64
 	DNT, GPC, Bot, Invalid, UnknownSite, Overload, Err atomic.Uint64
+	RateLimited                                        atomic.Uint64
 }
 
 // New returns a collector. geoDB may be nil (countries unknown).
@@ -58,6 +63,7 @@ func New(cfg Config, store aggregate.Store, agg *aggregate.Aggregator, salts *ag
 		salts: salts,
 		geo:   geoDB,
 		ua:    useragent.NewCache(8192),
+		limit: newRateLimiter(cfg.RateLimit),
 		now:   now,
 		log:   log,
 	}
@@ -85,6 +91,7 @@ const (
 	DroppedConsent
 	DroppedBot
 	DroppedOverload
+	DroppedRateLimited
 )
 
 // Event is the POST /api/event handler. Counted and dropped-for-privacy
@@ -104,9 +111,13 @@ func (c *Collector) Event(ctx *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if out == DroppedOverload {
+	switch out {
+	case DroppedOverload:
 		ctx.Set(fiber.HeaderRetryAfter, "5")
 		return fiber.NewError(fiber.StatusServiceUnavailable, "overloaded, try later")
+	case DroppedRateLimited:
+		ctx.Set(fiber.HeaderRetryAfter, "1")
+		return fiber.NewError(fiber.StatusTooManyRequests, "too many events from your network, try later")
 	}
 	ctx.Status(fiber.StatusAccepted)
 	return ctx.SendString("ok")
@@ -122,6 +133,12 @@ func peerAddr(ctx *fiber.Ctx) netip.Addr {
 func (c *Collector) Process(ctx context.Context, r *Request) (Outcome, error) {
 	c.counts.Received.Add(1)
 	now := c.now()
+
+	// 0. Floods: a per-network rate limit, before any work.
+	if c.limit != nil && !c.limit.allow(Truncate(ClientIP(r.Peer, r.XForwardedFor, r.XRealIP, c.cfg.TrustedProxies)), now) {
+		c.counts.RateLimited.Add(1)
+		return DroppedRateLimited, nil
+	}
 
 	// 1. Consent signals. Unless some site counts such hits anonymously, the
 	// event is dropped before its body is even parsed.

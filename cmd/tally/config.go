@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -37,6 +38,9 @@ var settings = []setting{
 	{name: "retention", def: "", help: "drop aggregates older than this, e.g. 25mo or 400d; empty: keep forever", serve: true},
 	{name: "log-format", def: "text", help: "log format: text or json", serve: true},
 	{name: "log-level", def: "info", help: "log level: debug, info, warn or error", serve: true},
+	{name: "metrics-listen", def: "", help: "address to serve Prometheus metrics on (GET /metrics), e.g. 127.0.0.1:9100; keep it private; empty: off", serve: true},
+	{name: "rate-limit", def: "0", help: "most events a second taken from one /24 (IPv4) or /48 (IPv6) network, past which /api/event answers 429; 0: no limit", serve: true},
+	{name: "spill-cells", def: "250000", help: "cells kept in memory while the store is unreachable; past it the oldest closed hours spill to a file under --data until the store is back", serve: true},
 }
 
 // Config is the parsed, validated configuration.
@@ -50,6 +54,9 @@ type Config struct {
 	Retention      Retention
 	LogFormat      string
 	LogLevel       string
+	MetricsListen  string
+	RateLimit      int
+	SpillCells     int
 }
 
 // flags registers the settings on fs (all, or only the non-serve ones) and
@@ -85,6 +92,8 @@ func flags(fs *flag.FlagSet, serve bool) func() (Config, error) {
 			GeoIP:      get("geoip"),
 			LogFormat:  get("log-format"),
 			LogLevel:   get("log-level"),
+
+			MetricsListen: get("metrics-listen"),
 		}
 		var err error
 		if c.TrustedProxies, err = parsePrefixes(get("trusted-proxies")); err != nil {
@@ -95,6 +104,12 @@ func flags(fs *flag.FlagSet, serve bool) func() (Config, error) {
 		}
 		if c.Retention, err = ParseRetention(get("retention")); err != nil {
 			return c, fmt.Errorf("--retention: %w", err)
+		}
+		if c.RateLimit, err = strconv.Atoi(get("rate-limit")); err != nil || c.RateLimit < 0 {
+			return c, fmt.Errorf("--rate-limit: want events a second per network, 0 for none")
+		}
+		if c.SpillCells, err = strconv.Atoi(get("spill-cells")); err != nil || c.SpillCells < 1 {
+			return c, fmt.Errorf("--spill-cells: want a positive number of cells")
 		}
 		if c.LogFormat != "text" && c.LogFormat != "json" {
 			return c, fmt.Errorf("--log-format: want text or json")

@@ -12,7 +12,7 @@ import (
 func routes(app *fiber.App, s *server) {
 	// Collector: open to every origin, no credentials.
 	app.Options("/api/event", cors)
-	app.Post("/api/event", cors, s.collector.Event)
+	app.Post("/api/event", s.metrics.Ingest, cors, s.collector.Event)
 	app.Get("/js/:file", trackerjs.Serve) // script.js and Plausible's variant names
 
 	app.Get("/api/health", s.health)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -16,6 +17,7 @@ import (
 	"tally/collector/geo"
 	"tally/dashboard"
 	"tally/dashboard/public"
+	"tally/metrics"
 )
 
 // server holds everything `tally serve` wires together.
@@ -29,6 +31,7 @@ type server struct {
 	stats     *dashboard.StatsAPI
 	dash      *dashboard.Dashboard
 	public    *public.Handler // shared dashboards, published reports, privacy notice
+	metrics   *metrics.Metrics
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -43,11 +46,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log := newLogger(cfg, stderr)
 
-	st, err := openStore(ctx, cfg)
+	opened, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer opened.Close()
+	m := metrics.New()
+	st := m.Store(opened) // every store call is timed
 	var geoDB *geo.DB
 	if cfg.GeoIP != "" {
 		if geoDB, err = geo.Open(cfg.GeoIP); err != nil {
@@ -59,6 +64,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	now := time.Now
 	aggCfg := aggregate.DefaultConfig
 	aggCfg.Checkpoint = cfg.Checkpoint
+	aggCfg.SpillDir = cfg.Data
+	aggCfg.SpillCells = cfg.SpillCells
+	aggCfg.OnCheckpoint = m.Checkpoint
 	agg := aggregate.New(aggCfg, st, now, log)
 	salts := aggregate.NewSalts(st)
 	if _, err := salts.For(ctx, now()); err != nil {
@@ -76,7 +84,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		log:       log,
 		store:     st,
 		agg:       agg,
-		collector: collector.New(collector.Config{TrustedProxies: cfg.TrustedProxies}, st, agg, salts, geoDB, now, log),
+		collector: collector.New(collector.Config{TrustedProxies: cfg.TrustedProxies, RateLimit: cfg.RateLimit}, st, agg, salts, geoDB, now, log),
+		metrics:   m,
 		engine:    engine,
 		stats:     dashboard.NewStatsAPI(st, engine, now),
 		dash: dashboard.New(dashboard.Config{Store: st, Engine: engine, Realtime: agg.Realtime, Now: now, Log: log,
@@ -93,6 +102,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		IdleTimeout:           120 * time.Second,
 		ErrorHandler:          s.errorHandler,
 	})
+	m.Watch(s.collector.Counts(), agg)
 	routes(app, s)
 
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -106,7 +116,19 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log.Info("tally is serving", "addr", ln.Addr().String(), "store", store, "instance", agg.Instance())
 
+	if cfg.MetricsListen != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsListen)
+		if err != nil {
+			agg.Close(context.Background())
+			return fmt.Errorf("listen on %s for metrics: %w", cfg.MetricsListen, err)
+		}
+		msrv := &http.Server{Handler: metricsMux(m), ReadHeaderTimeout: 5 * time.Second}
+		go msrv.Serve(mln)
+		defer msrv.Close()
+		log.Info("serving metrics", "addr", mln.Addr().String(), "path", "/metrics")
+	}
 	go s.retentionLoop(ctx)
+	go s.watchDrops(ctx)
 	served := make(chan error, 1)
 	go func() { served <- app.Listener(ln) }()
 
@@ -157,14 +179,76 @@ func (s *server) errorHandler(c *fiber.Ctx, err error) error {
 	return c.Status(code).SendString(msg)
 }
 
-// health answers 200 once the store answers, 503 with the reason otherwise.
+// health answers 200 while the store answers and takes checkpoints, 503
+// with the reason otherwise. Events are still taken while degraded.
 func (s *server) health(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 	defer cancel()
+	st := s.agg.Stats()
+	degraded := func(reason string) error {
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "degraded", "reason": reason,
+			"checkpoints_failing": st.Failing, "cells_in_memory": st.OpenCells, "spilled": st.Spilled})
+	}
 	if err := s.store.Ping(ctx); err != nil {
-		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "degraded", "reason": "store unreachable"})
+		return degraded("store unreachable")
+	}
+	if st.Failing > 0 {
+		return degraded(fmt.Sprintf("checkpoints failing since %s", st.FailingSince.UTC().Format(time.RFC3339)))
 	}
 	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+// metricsMux serves GET /metrics, on the metrics listener only.
+func metricsMux(m *metrics.Metrics) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	return mux
+}
+
+// watchDrops logs one line when the collector starts dropping events for
+// overload (queue full) or rate limiting, and one when it stops, with how
+// many were dropped. It never logs an address.
+func (s *server) watchDrops(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	counts := s.collector.Counts()
+	type watch struct {
+		what          string
+		n             func() uint64
+		last, atStart uint64
+		on            bool
+		quiet         int
+	}
+	ws := []*watch{
+		{what: "overload: ingest queue full, answering 503", n: counts.Overload.Load},
+		{what: "rate limit: answering 429 to networks over --rate-limit", n: counts.RateLimited.Load},
+	}
+	for _, w := range ws {
+		w.last = w.n()
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for _, w := range ws {
+			n := w.n()
+			switch {
+			case n > w.last && !w.on:
+				w.on, w.atStart, w.quiet = true, w.last, 0
+				s.log.Warn(w.what+": started", "dropped_last_second", n-w.last)
+			case n > w.last:
+				w.quiet = 0
+			case w.on:
+				if w.quiet++; w.quiet >= 5 { // five quiet seconds end it
+					w.on = false
+					s.log.Info(w.what+": over", "dropped", n-w.atStart)
+				}
+			}
+			w.last = n
+		}
+	}
 }
 
 // retentionLoop drops aggregates past the retention period, hourly.

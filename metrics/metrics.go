@@ -1,0 +1,143 @@
+// Package metrics exposes tally's running totals in the Prometheus text
+// format, for a listener of its own (--metrics-listen), never the public one
+// by default. Labels are fixed words — drop reasons, store operations — and
+// must never carry an IP address, a user agent, a URL, a query string or a
+// visitor key.
+package metrics
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"tally/aggregate"
+	"tally/collector"
+)
+
+// Metrics holds tally's registry and the histograms that are fed as things
+// happen; everything else is read from the collector's and the
+// aggregator's counters when scraped.
+type Metrics struct {
+	reg        *prometheus.Registry
+	ingest     prometheus.Histogram
+	checkpoint prometheus.Histogram
+	store      *prometheus.HistogramVec
+}
+
+// New returns a registry with the Go runtime and process collectors and the
+// store-latency and checkpoint histograms. Call Watch to add the collector's
+// and aggregator's totals once they exist.
+func New() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		ingest: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "tally_ingest_duration_seconds",
+			Help:    "Time to answer POST /api/event.",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
+		}),
+		checkpoint: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "tally_checkpoint_duration_seconds",
+			Help:    "Time of each periodic checkpoint of the open cells to the store, failed ones included.",
+			Buckets: prometheus.ExponentialBuckets(.001, 4, 9), // 1 ms … 65 s
+		}),
+		store: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "tally_store_duration_seconds",
+			Help:    "Time of store calls by operation (reads include folding the rows they return).",
+			Buckets: prometheus.ExponentialBuckets(.0005, 4, 9), // 0.5 ms … 33 s
+		}, []string{"op", "result"}),
+	}
+	m.reg.MustRegister(m.ingest, m.checkpoint, m.store,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Watch registers the collector's outcome counts and the aggregator's
+// state, read at each scrape.
+func (m *Metrics) Watch(counts *collector.Counts, agg *aggregate.Aggregator) {
+	m.reg.MustRegister(&totals{counts: counts, agg: agg})
+}
+
+// Handler serves the registry in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// Ingest is Fiber middleware that times POST /api/event.
+func (m *Metrics) Ingest(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	m.ingest.Observe(time.Since(start).Seconds())
+	return err
+}
+
+// Checkpoint records one checkpoint (aggregate.Config.OnCheckpoint).
+func (m *Metrics) Checkpoint(took time.Duration, _ error) {
+	m.checkpoint.Observe(took.Seconds())
+}
+
+// totals reads the running totals at scrape time.
+type totals struct {
+	counts *collector.Counts
+	agg    *aggregate.Aggregator
+}
+
+var (
+	descReceived = prometheus.NewDesc("tally_hits_received_total", "Events received on POST /api/event.", nil, nil)
+	descAccepted = prometheus.NewDesc("tally_hits_accepted_total", "Events accepted for counting.", nil, nil)
+	descDropped  = prometheus.NewDesc("tally_hits_dropped_total",
+		"Events not counted, by reason: dnt, gpc (consent signals), bot, invalid, unknown_site, overload (ingest queue full: 503), rate_limited (429), cells_full (open-cell bound), error (store unavailable).",
+		[]string{"reason"}, nil)
+	descFolded    = prometheus.NewDesc("tally_hits_folded_total", "Hits folded into cells by the aggregator.", nil, nil)
+	descOpenCells = prometheus.NewDesc("tally_open_cells", "Cells and day rollups held in memory.", nil, nil)
+	descSessions  = prometheus.NewDesc("tally_sessions", "Visits in progress in the session table.", nil, nil)
+	descNoSession = prometheus.NewDesc("tally_hits_without_visit_total", "Hits counted without a visit because the session table was full.", nil, nil)
+	descCkptFail  = prometheus.NewDesc("tally_checkpoint_failures_total", "Checkpoints that failed (the cells stay in memory and are retried).", nil, nil)
+	descFailing   = prometheus.NewDesc("tally_checkpoint_failing", "Checkpoints failed in a row; 0 while the store takes them.", nil, nil)
+	descSpilled   = prometheus.NewDesc("tally_spilled_records", "Cells and rollups waiting in the spill file for the store.", nil, nil)
+	descSpills    = prometheus.NewDesc("tally_spills_total", "Times closed hours were spilled to disk.", nil, nil)
+	descReplays   = prometheus.NewDesc("tally_spill_replays_total", "Times the spill file was replayed to the store and removed.", nil, nil)
+)
+
+func (t *totals) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descReceived, descAccepted, descDropped, descFolded, descOpenCells,
+		descSessions, descNoSession, descCkptFail, descFailing, descSpilled, descSpills, descReplays} {
+		ch <- d
+	}
+}
+
+func (t *totals) Collect(ch chan<- prometheus.Metric) {
+	c := t.counts
+	counter := func(d *prometheus.Desc, v uint64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+	}
+	gauge := func(d *prometheus.Desc, v int) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(v))
+	}
+	st := t.agg.Stats()
+	counter(descReceived, c.Received.Load())
+	counter(descAccepted, c.Accepted.Load())
+	for _, r := range []struct {
+		reason string
+		n      uint64
+	}{
+		{"dnt", c.DNT.Load()}, {"gpc", c.GPC.Load()}, {"bot", c.Bot.Load()}, {"invalid", c.Invalid.Load()},
+		{"unknown_site", c.UnknownSite.Load()}, {"overload", c.Overload.Load()}, {"rate_limited", c.RateLimited.Load()},
+		{"cells_full", st.DroppedCellsFull}, {"error", c.Err.Load()},
+	} {
+		counter(descDropped, r.n, r.reason)
+	}
+	counter(descFolded, st.Folded)
+	gauge(descOpenCells, st.OpenCells)
+	gauge(descSessions, st.Sessions)
+	counter(descNoSession, st.NoSession)
+	counter(descCkptFail, st.CheckpointFailures)
+	gauge(descFailing, st.Failing)
+	gauge(descSpilled, st.Spilled)
+	counter(descSpills, st.Spills)
+	counter(descReplays, st.Replays)
+}
