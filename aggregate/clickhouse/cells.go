@@ -28,7 +28,8 @@ func (s *Store) liveSiteIDs(ctx context.Context) (map[int64]bool, error) {
 }
 
 // WriteCells inserts the cells as new versions of their rows; ReplacingMergeTree
-// keeps the newest per (site, hour, key, instance) and reads use FINAL.
+// keeps the newest per (site, hour, key, instance) and reads pick the newest
+// version with argMax until merges have removed the others.
 //
 // Cells of deleted sites are discarded. Without transactions a deletion can
 // land between that check and the insert, so the sites are checked again
@@ -89,10 +90,14 @@ func (s *Store) WriteCells(ctx context.Context, cells []aggregate.Cell) error {
 }
 
 func (s *Store) ReadCells(ctx context.Context, site int64, from, to time.Time, fn func(*aggregate.Cell) error) error {
+	// The newest version of each row (see ReadRollups for why not FINAL).
 	rows, err := s.conn.Query(ctx, `SELECT instance, hour, key,
-			pageviews, events, visits, bounces, duration, exits, sketch
-		FROM cells FINAL
-		WHERE site_id = ? AND hour >= toDateTime(?) AND hour < toDateTime(?)`, site, from.Unix(), to.Unix())
+			argMax(pageviews, version), argMax(events, version), argMax(visits, version),
+			argMax(bounces, version), argMax(duration, version), argMax(exits, version),
+			argMax(sketch, version)
+		FROM cells
+		WHERE site_id = ? AND hour >= toDateTime(?) AND hour < toDateTime(?)
+		GROUP BY instance, hour, key`, site, from.Unix(), to.Unix())
 	if err != nil {
 		return fmt.Errorf("read cells: %w", err)
 	}

@@ -334,3 +334,39 @@ func TestStatsAPIErrors(t *testing.T) {
 		})
 	}
 }
+
+// Values taken from request headers outlive the request (in cell keys and
+// caches); a later request must not change them. Fiber reuses its buffers
+// unless told otherwise.
+func TestHeaderValuesOutliveTheirRequest(t *testing.T) {
+	dir := t.TempDir()
+	tally(t, "site", "add", "example.com", "--data", dir)
+	key := lastLine(tally(t, "apikey", "create", "--data", dir))
+	s := startServer(t, dir, &syncBuffer{})
+	langs := []string{"de", "fr", "ja", "es", "it", "nl", "pt", "sv"}
+	for round := 0; round < 3; round++ {
+		for i, lang := range langs {
+			v := visitor{ip: fmt.Sprintf("198.51.%d.7", 10+i), ua: firefoxUA}
+			body := fmt.Sprintf(`{"n":"pageview","u":"https://example.com/p%d","d":"example.com"}`, round)
+			if code, _ := s.event(v, body, "Accept-Language", lang); code != 202 {
+				t.Fatalf("status %d", code)
+			}
+		}
+	}
+	_, res := s.query(key, `{"site_id":"example.com","metrics":["visitors","pageviews"],"date_range":"day","dimensions":["visit:language"]}`)
+	var rows []struct {
+		Metrics    []float64 `json:"metrics"`
+		Dimensions []string  `json:"dimensions"`
+	}
+	if err := json.Unmarshal(res, &rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != len(langs) {
+		t.Fatalf("languages: %s", res)
+	}
+	for _, r := range rows {
+		if r.Metrics[0] != 1 || r.Metrics[1] != 3 {
+			t.Errorf("language %s: visitors %v pageviews %v, want 1 and 3 (%s)", r.Dimensions[0], r.Metrics[0], r.Metrics[1], res)
+		}
+	}
+}

@@ -96,6 +96,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	app := fiber.New(fiber.Config{
 		AppName:               "tally",
 		DisableStartupMessage: true,
+		// Fiber's strings (headers, params, query values) otherwise point into
+		// a request buffer that is reused after the handler returns; tally
+		// keeps some (a language in a cell key, a parsed user agent in a
+		// cache), so they must be copies.
+		Immutable: true,
 		BodyLimit:             1 << 20,
 		ReadTimeout:           10 * time.Second,
 		WriteTimeout:          30 * time.Second,
