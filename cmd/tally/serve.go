@@ -100,12 +100,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		// a request buffer that is reused after the handler returns; tally
 		// keeps some (a language in a cell key, a parsed user agent in a
 		// cache), so they must be copies.
-		Immutable: true,
-		BodyLimit:             1 << 20,
-		ReadTimeout:           10 * time.Second,
-		WriteTimeout:          30 * time.Second,
-		IdleTimeout:           120 * time.Second,
-		ErrorHandler:          s.errorHandler,
+		Immutable:    true,
+		BodyLimit:    1 << 20,
+		ReadTimeout:  10 * time.Second,
+		WriteTimeout: 30 * time.Second,
+		IdleTimeout:  120 * time.Second,
+		ErrorHandler: s.errorHandler,
 	})
 	m.Watch(s.collector.Counts(), agg)
 	routes(app, s)
