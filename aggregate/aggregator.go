@@ -467,7 +467,7 @@ func (a *Aggregator) snapshot(ctx context.Context, site int64, from, to time.Tim
 			continue
 		}
 		open[id] = true
-		c = Cell{Instance: a.instance, Site: site, Hour: time.Unix(id.hour, 0).UTC(), Key: id.key, Counters: oc.Counters, Sketch: oc.sketch}
+		c = Cell{Instance: a.instance, Site: site, Hour: time.Unix(id.hour, 0).UTC(), Key: id.key, Counters: oc.Counters, Sketch: oc.sketch.Clone()}
 		if err := fn(&c); err != nil {
 			a.mu.Unlock()
 			return nil, err
@@ -496,7 +496,7 @@ func (a *Aggregator) snapshotRollups(ctx context.Context, site int64, dim Dim, f
 			continue
 		}
 		open[id] = true
-		r = Rollup{Instance: a.instance, Site: site, Day: time.Unix(id.day, 0).UTC(), Dim: dim, Value: id.value, Counters: oc.Counters, Sketch: oc.sketch}
+		r = Rollup{Instance: a.instance, Site: site, Day: time.Unix(id.day, 0).UTC(), Dim: dim, Value: id.value, Counters: oc.Counters, Sketch: oc.sketch.Clone()}
 		if err := fn(&r); err != nil {
 			a.mu.Unlock()
 			return nil, err

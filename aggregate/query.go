@@ -289,10 +289,13 @@ func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 		g.counters.Add(cnt)
 		if needSketch && c.Sketch != nil {
 			day := local.Format(time.DateOnly)
+			// Every cell's sketch is the engine's own (stores decode a new one
+			// per row, snapshots clone), so the first one of a group's day is
+			// kept and the others merge into it.
 			if s := g.days[day]; s != nil {
 				s.Merge(c.Sketch)
 			} else {
-				g.days[day] = c.Sketch.Clone()
+				g.days[day] = c.Sketch
 			}
 		}
 		return nil

@@ -98,7 +98,8 @@ type Store interface {
 	// discarded, so a checkpoint racing a deletion cannot resurrect it.
 	WriteCells(ctx context.Context, cells []Cell) error
 	// ReadCells calls fn for every stored cell of the site with from <= Hour < to.
-	// fn must not keep the cell after it returns.
+	// fn must not keep the cell after it returns, but may keep (and change)
+	// its Sketch: every row gets a sketch of its own.
 	ReadCells(ctx context.Context, site int64, from, to time.Time, fn func(*Cell) error) error
 	// WriteRollups and ReadRollups do for day rollups what WriteCells and
 	// ReadCells do for cells; ReadRollups reads one dimension (or Totals)
