@@ -49,9 +49,12 @@ func (s *Sketch) Insert(key uint64) {
 
 // densify turns the sketch dense if it holds more than denseAbove keys.
 func (s *Sketch) densify() {
-	if s.dense || s.hll.Estimate() <= denseAbove {
-		return
+	if !s.dense && s.hll.Estimate() > denseAbove {
+		s.toDense()
 	}
+}
+
+func (s *Sketch) toDense() {
 	d := hyperloglog.NewNoSparse()
 	s.mustMerge(d, s.hll)
 	s.hll, s.dense = d, true
@@ -79,8 +82,12 @@ func (s *Sketch) Estimate() int64 {
 	if s == nil {
 		return 0
 	}
-	s.densify()
-	return int64(s.hll.Estimate())
+	e := s.hll.Estimate()
+	if !s.dense && e > denseAbove {
+		s.toDense()
+		e = s.hll.Estimate()
+	}
+	return int64(e)
 }
 
 // Clone returns an independent copy.
