@@ -2,9 +2,11 @@ package dashboard
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -164,24 +166,39 @@ func BuildView(ctx context.Context, r Runner, site aggregate.Site, s State, o Op
 	if err := v.buildKPIs(ctx, r, base); err != nil {
 		return nil, err
 	}
-	if err := v.buildChart(ctx, r, base, days); err != nil {
-		return nil, err
-	}
 	total := 0.0
 	if len(v.KPIs) > 0 {
 		total = v.KPIs[0].Raw
 	}
-	for _, p := range panels {
-		panel, err := v.buildPanel(ctx, r, base, p, o.PanelRows, total)
-		if err != nil {
-			return nil, err
-		}
-		v.Panels = append(v.Panels, panel)
+	// The chart, the panels and the heat map are independent queries: run
+	// them at once, so a page costs about its slowest query, not their sum
+	// (ClickHouse answers them in parallel; SQLite reads on its pool).
+	v.Panels = make([]Panel, len(panels))
+	errs := make([]error, len(panels)+2)
+	var wg sync.WaitGroup
+	run := func(i int, f func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = f()
+		}()
 	}
+	for i, p := range panels {
+		run(i, func() (err error) {
+			v.Panels[i], err = v.buildPanel(ctx, r, base, p, o.PanelRows, total)
+			return err
+		})
+	}
+	run(len(panels), func() error { return v.buildChart(ctx, r, base, days) })
 	if !o.NoHourly {
-		if v.Heatmap, err = buildHeatmap(ctx, r, base); err != nil {
-			return nil, err
-		}
+		run(len(panels)+1, func() (err error) {
+			v.Heatmap, err = buildHeatmap(ctx, r, base)
+			return err
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	return v, nil
 }
