@@ -41,7 +41,7 @@ func (a *Aggregator) afterCheckpoint(err error, wait time.Duration) time.Duratio
 		if n := a.failing.Swap(0); n > 0 {
 			since := time.Unix(0, a.failingSince.Swap(0))
 			a.log.Info("checkpoint succeeded again; store reachable", "failed_attempts", n,
-				"outage", time.Since(since).Round(time.Second))
+				"outage", time.Since(since).Round(time.Second).String())
 		}
 		return a.cfg.Checkpoint
 	}
@@ -53,7 +53,7 @@ func (a *Aggregator) afterCheckpoint(err error, wait time.Duration) time.Duratio
 	wait = min(wait*2, a.cfg.MaxBackoff)
 	st := a.Stats()
 	a.log.Warn("checkpoint failed; cells stay in memory and are retried", "err", err,
-		"attempt", n, "retry_in", wait, "in_memory", st.OpenCells, "spilled", st.Spilled)
+		"attempt", n, "retry_in", wait.String(), "in_memory", st.OpenCells, "spilled", st.Spilled)
 	a.writeMu.Lock()
 	serr := a.spillOver()
 	a.writeMu.Unlock()
