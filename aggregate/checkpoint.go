@@ -81,8 +81,14 @@ func (a *Aggregator) checkpoint(ctx context.Context, endAll bool) error {
 		a.ckptFail.Add(1)
 		return err
 	}
+	// Hits answered before the checkpoint are in it: Sync goes through the
+	// folding goroutine, which may hold a hit it took off the queue but has
+	// not applied yet; draining under the lock alone would miss that one.
+	if err := a.Sync(ctx); err != nil {
+		return err
+	}
 	a.mu.Lock()
-	a.drainLocked() // hits answered before the checkpoint are in it
+	a.drainLocked()
 	now := a.now()
 	for v, s := range a.sessions {
 		if endAll || now.Sub(s.last) >= VisitGap {

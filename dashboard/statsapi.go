@@ -154,7 +154,7 @@ func (a *StatsAPI) parse(ctx context.Context, req *apiRequest) (aggregate.Query,
 		q.Dimensions = append(q.Dimensions, d)
 	}
 	for i, raw := range req.Filters {
-		fs, err := parseFilter(raw)
+		fs, err := parseFilter(raw, 0)
 		if err != nil {
 			return q, nil, badRequest("filters[%d]: %v", i, err)
 		}
@@ -243,8 +243,15 @@ func parseDateRange(raw json.RawMessage, now time.Time, loc *time.Location, sinc
 	return from, to, nil
 }
 
+// maxFilterDepth bounds nested "and" filters: each level is decoded again,
+// so deep nesting would cost quadratic time for nothing ("and" is flat).
+const maxFilterDepth = 4
+
 // parseFilter reads ["op", "dimension", ["value", …]] or ["and", [filter, …]].
-func parseFilter(raw json.RawMessage) ([]aggregate.Filter, error) {
+func parseFilter(raw json.RawMessage, depth int) ([]aggregate.Filter, error) {
+	if depth > maxFilterDepth {
+		return nil, fmt.Errorf("filters nested deeper than %d levels", maxFilterDepth)
+	}
 	var parts []json.RawMessage
 	if err := json.Unmarshal(raw, &parts); err != nil || len(parts) < 2 {
 		return nil, errors.New(`want ["operator", "dimension", ["value", …]]`)
@@ -260,7 +267,7 @@ func parseFilter(raw json.RawMessage) ([]aggregate.Filter, error) {
 		}
 		var out []aggregate.Filter
 		for _, s := range subs {
-			fs, err := parseFilter(s)
+			fs, err := parseFilter(s, depth+1)
 			if err != nil {
 				return nil, err
 			}

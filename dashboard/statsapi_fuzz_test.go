@@ -96,7 +96,7 @@ func FuzzParseFilter(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		fs, err := parseFilter(raw)
+		fs, err := parseFilter(raw, 0)
 		if err != nil {
 			return
 		}

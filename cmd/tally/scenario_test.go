@@ -322,6 +322,7 @@ func TestStatsAPIErrors(t *testing.T) {
 		{"bad filter op", key, `{"site_id":"example.com","metrics":["visitors"],"date_range":"day","filters":[["near","visit:country",["DE"]]]}`, 400, "filters[0]"},
 		{"bad regexp", key, `{"site_id":"example.com","metrics":["visitors"],"date_range":"day","filters":[["matches","event:page",["("]]]}`, 400, "filters[0]"},
 		{"bad order", key, `{"site_id":"example.com","metrics":["visitors"],"date_range":"day","order_by":[["pageviews","up"]]}`, 400, "order_by"},
+		{"deeply nested filters", key, `{"site_id":"example.com","metrics":["visitors"],"date_range":"day","filters":[` + strings.Repeat(`["and",[`, 50) + `["is","visit:country",["DE"]]` + strings.Repeat(`]]`, 50) + `]}`, 400, "nested deeper"},
 		{"bad limit", key, `{"site_id":"example.com","metrics":["visitors"],"date_range":"day","pagination":{"limit":0}}`, 400, "pagination.limit"},
 		{"ok", key, `{"site_id":"example.com","metrics":["visitors"],"date_range":["2026-01-01","2026-01-31"],"filters":[["and",[["is","visit:country",["DE"]],["contains","event:page",["a"]]]]]}`, 200, "[0]"},
 	}
