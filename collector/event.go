@@ -64,8 +64,11 @@ func ParseEvent(body []byte) (Event, error) {
 		return ev, errors.New("body is not valid UTF-8")
 	}
 	var raw rawEvent
-	if err := json.Unmarshal(body, &raw); err != nil {
-		return ev, fmt.Errorf("malformed JSON: %s", jsonReason(err))
+	if !decodeFlat(body, &raw) {
+		raw = rawEvent{}
+		if err := json.Unmarshal(body, &raw); err != nil {
+			return ev, fmt.Errorf("malformed JSON: %s", jsonReason(err))
+		}
 	}
 	ev.Name = strings.TrimSpace(first(raw.Name, raw.N))
 	ev.URL = strings.TrimSpace(first(raw.URL, raw.U))
