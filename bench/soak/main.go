@@ -6,6 +6,8 @@
 package main
 
 import (
+	"tally/bench/loadgen"
+
 	"bytes"
 	"flag"
 	"fmt"
@@ -14,7 +16,6 @@ import (
 	"net/http"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,7 +30,7 @@ func main() {
 	pid := flag.Int("pid", 0, "server PID, for its RSS")
 	visitors := flag.Int("visitors", 20_000, "distinct visitors")
 	flag.Parse()
-	if !strings.HasPrefix(*target, "http://127.") {
+	if !loadgen.Loopback(*target) {
 		fmt.Fprintln(os.Stderr, "soak: refusing a non-loopback target")
 		os.Exit(2)
 	}
@@ -83,7 +84,7 @@ func main() {
 		mu.Unlock()
 		p50, p99, pmax := pct(l)
 		fmt.Printf("%.0f,%d,%d,%d,%d,%d,%.2f,%.2f,%.2f\n", time.Since(start).Seconds(), sent.Load(), acked.Load(),
-			rejected.Load(), failed.Load(), rss(*pid), p50, p99, pmax)
+			rejected.Load(), failed.Load(), loadgen.RSS(*pid), p50, p99, pmax)
 	}
 	tick := time.NewTicker(time.Second / time.Duration(*rate/100+1))
 	perTick := *rate / (*rate/100 + 1)
@@ -130,23 +131,4 @@ func event(r *rand.Rand, target, domain string, visitors int) *http.Request {
 	req.Header.Set("User-Agent", fmt.Sprintf("Mozilla/5.0 (X11; Linux x86_64; rv:12%d.0) Gecko/20100101 Firefox/12%d.0", v%10, v%10))
 	req.Header.Set("X-Forwarded-For", fmt.Sprintf("%d.%d.%d.9", 11+v%200, (v/200)%256, v%251))
 	return req
-}
-
-// rss reads a process's resident set size in KiB from /proc.
-func rss(pid int) int64 {
-	if pid <= 0 {
-		return 0
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			var kb int64
-			fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(line, "VmRSS:")), "%d", &kb)
-			return kb
-		}
-	}
-	return 0
 }

@@ -10,6 +10,8 @@
 package main
 
 import (
+	"tally/bench/loadgen"
+
 	"bytes"
 	"flag"
 	"fmt"
@@ -18,7 +20,6 @@ import (
 	"net/http"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,7 +47,7 @@ func main() {
 	visitors := flag.Int("visitors", 50_000, "distinct visitors")
 	pid := flag.Int("pid", 0, "server PID, to report its RSS")
 	flag.Parse()
-	if !strings.HasPrefix(*target, "http://127.") && !strings.HasPrefix(*target, "http://localhost") && !strings.HasPrefix(*target, "http://[::1]") {
+	if !loadgen.Loopback(*target) {
 		fmt.Fprintln(os.Stderr, "tally-load: refusing a non-loopback target")
 		os.Exit(2)
 	}
@@ -61,7 +62,7 @@ func main() {
 	stopRSS := make(chan struct{})
 	go func() {
 		for {
-			if r := rss(*pid); r > rssMax.Load() {
+			if r := loadgen.RSS(*pid); r > rssMax.Load() {
 				rssMax.Store(r)
 			}
 			select {
@@ -112,7 +113,7 @@ func main() {
 	fmt.Printf("requests %d accepted %d failed %d in %s\n", accepted.Load()+failed.Load(), accepted.Load(), failed.Load(), elapsed.Round(time.Millisecond))
 	fmt.Printf("throughput %.0f hits/s  p50 %s  p99 %s\n", float64(accepted.Load())/elapsed.Seconds(), pct(0.5), pct(0.99))
 	if *pid > 0 {
-		fmt.Printf("server RSS: now %d KiB, peak seen %d KiB\n", rss(*pid), rssMax.Load())
+		fmt.Printf("server RSS: now %d KiB, peak seen %d KiB\n", loadgen.RSS(*pid), rssMax.Load())
 	}
 }
 
@@ -136,23 +137,4 @@ func newEvent(r *rand.Rand, target, domain string, visitors int) *http.Request {
 	req.Header.Set("X-Forwarded-For", fmt.Sprintf("%d.%d.%d.7", 11+v%200, (v/200)%256, v%251))
 	req.Header.Set("Accept-Language", languages[v%len(languages)])
 	return req
-}
-
-// rss reads a process's resident set size in KiB from /proc.
-func rss(pid int) int64 {
-	if pid <= 0 {
-		return 0
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			var kb int64
-			fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(line, "VmRSS:")), "%d", &kb)
-			return kb
-		}
-	}
-	return 0
 }
