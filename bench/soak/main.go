@@ -6,8 +6,6 @@
 package main
 
 import (
-	"tally/bench/loadgen"
-
 	"bytes"
 	"flag"
 	"fmt"
@@ -19,6 +17,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"tally/bench/loadgen"
 )
 
 func main() {

@@ -10,8 +10,6 @@
 package main
 
 import (
-	"tally/bench/loadgen"
-
 	"bytes"
 	"flag"
 	"fmt"
@@ -23,6 +21,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"tally/bench/loadgen"
 )
 
 var userAgents = []string{
