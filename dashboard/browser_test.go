@@ -8,7 +8,6 @@ package dashboard
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -18,31 +17,17 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/input"
-	"github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/page"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
-)
 
-const (
-	chromiumPath = "/usr/bin/chromium"
-	desktopUA    = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/139.0.0.0 Safari/537.36"
+	"tally/internal/browsertest"
 )
 
 func TestDashboardBrowser(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("TALLY_REQUIRE_BROWSER") != "" {
-			t.Fatalf("TALLY_REQUIRE_BROWSER is set but %s is missing: apt-get install -y chromium", chromiumPath)
-		}
-		t.Skipf("SKIPPING the dashboard browser test: %s is missing (apt-get install -y chromium); "+
-			"set TALLY_REQUIRE_BROWSER=1 to make this a failure", chromiumPath)
-	}
+	browsertest.Available(t, "the dashboard browser test")
 	artifacts := os.Getenv("TALLY_ARTIFACTS")
 	if artifacts == "" {
 		artifacts = t.TempDir()
@@ -277,77 +262,29 @@ func (s *server) query(t *testing.T) map[string]float64 {
 	return m
 }
 
-// chromium is one headless Chromium with a fresh profile, and what it saw.
-type chromium struct {
-	ctx      context.Context
-	mu       sync.Mutex
-	problems []string
-	requests []string
-}
+// chromium is one headless Chromium (see internal/browsertest) with the
+// dashboard test's helpers.
+type chromium struct{ *browsertest.Browser }
 
+// newChromium counts console warnings as problems too: the dashboard has none.
 func newChromium(t *testing.T) *chromium {
 	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.UserAgent(desktopUA),
-		chromedp.WindowSize(1280, 900),
-	)
-	parent, cancelTimeout := context.WithTimeout(context.Background(), 90*time.Second)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(parent, opts...)
-	b := &chromium{}
-	ctx, cancel := chromedp.NewContext(alloc, chromedp.WithListener(b.listen))
-	t.Cleanup(func() { cancel(); cancelAlloc(); cancelTimeout() })
-	b.ctx = ctx
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start %s: %v", chromiumPath, err)
-	}
-	return b
-}
-
-func (b *chromium) listen(ev any) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	switch ev := ev.(type) {
-	case *runtime.EventConsoleAPICalled:
-		if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeWarning {
-			var args []string
-			for _, a := range ev.Args {
-				args = append(args, string(a.Value)+a.Description)
-			}
-			b.problems = append(b.problems, "console."+string(ev.Type)+": "+strings.Join(args, " "))
-		}
-	case *runtime.EventExceptionThrown:
-		b.problems = append(b.problems, "exception: "+ev.ExceptionDetails.Text)
-	case *log.EventEntryAdded:
-		if ev.Entry.Level == log.EntryLevelError {
-			b.problems = append(b.problems, "log: "+ev.Entry.Text+" "+ev.Entry.URL)
-		}
-	case *page.EventJavascriptDialogOpening:
-		b.problems = append(b.problems, "a dialog opened: "+ev.Message)
-	case *network.EventRequestWillBeSent:
-		b.requests = append(b.requests, ev.Request.URL)
-	}
+	return &chromium{browsertest.Open(t, browsertest.Options{Warnings: true})}
 }
 
 func (b *chromium) run(t *testing.T, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	if err := chromedp.Do(b.ctx, actions...); err != nil {
-		t.Fatalf("%s: %v (problems so far: %v)", what, err, b.problems)
+	if err := chromedp.Do(b.Ctx, actions...); err != nil {
+		t.Fatalf("%s: %v (problems so far: %v)", what, err, b.Problems())
 	}
 }
 
 // get runs one action that returns a value.
 func get[T any](t *testing.T, b *chromium, what string, a chromedp.Action[T]) T {
 	t.Helper()
-	v, err := chromedp.Run(b.ctx, a)
+	v, err := chromedp.Run(b.Ctx, a)
 	if err != nil {
-		t.Fatalf("%s: %v (problems so far: %v)", what, err, b.problems)
+		t.Fatalf("%s: %v (problems so far: %v)", what, err, b.Problems())
 	}
 	return v
 }
@@ -371,19 +308,18 @@ func (b *chromium) screenshot(t *testing.T, path string) {
 // request to a host other than tally's.
 func (b *chromium) checkClean(t *testing.T, base string) {
 	t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for _, p := range b.problems {
+	for _, p := range b.Problems() {
 		t.Errorf("browser problem: %s", p)
 	}
 	own, _ := url.Parse(base)
-	for _, r := range b.requests {
+	requests := b.Requests()
+	for _, r := range requests {
 		u, err := url.Parse(r)
 		if err != nil || u.Host != own.Host && u.Scheme != "data" {
 			t.Errorf("request to another host: %s", r)
 		}
 	}
-	if len(b.requests) < 5 {
-		t.Errorf("only %d requests seen; the network listener is not working", len(b.requests))
+	if len(requests) < 5 {
+		t.Errorf("only %d requests seen; the network listener is not working", len(requests))
 	}
 }

@@ -7,7 +7,6 @@ package trackerjs
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -21,29 +20,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/page"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/cdproto/storage"
 	"github.com/chromedp/chromedp"
+
+	"tally/internal/browsertest"
 )
 
-const (
-	chromiumPath = "/usr/bin/chromium"
-	// A desktop Chrome: tally rightly drops HeadlessChrome as a bot.
-	desktopUA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/139.0.0.0 Safari/537.36"
-	siteID    = "test.example"
-)
+const siteID = "test.example"
 
 func TestBrowser(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("TALLY_REQUIRE_BROWSER") != "" {
-			t.Fatalf("TALLY_REQUIRE_BROWSER is set but %s is missing: apt-get install -y chromium", chromiumPath)
-		}
-		t.Skipf("SKIPPING the browser tests of the tracker: %s is missing (apt-get install -y chromium); "+
-			"set TALLY_REQUIRE_BROWSER=1 to make this a failure", chromiumPath)
-	}
+	browsertest.Available(t, "the browser tests of the tracker")
 	srv := startTally(t)
 	site := startSite(t, srv.port)
 
@@ -112,12 +99,12 @@ func TestBrowser(t *testing.T) {
 		before := srv.counts(t)
 		b := openBrowser(t, browserOptions{})
 		b.visit(t, site.url("/clicks"))
-		if err := chromedp.Do(b.ctx, chromedp.Click(chromedp.CSS("#signup"))); err != nil {
+		if err := chromedp.Do(b.Ctx, chromedp.Click(chromedp.CSS("#signup"))); err != nil {
 			t.Fatalf("click the tagged button: %v", err)
 		}
 		srv.waitCounts(t, before.add(1, 2))
 		// The link leaves the page at once; keepalive carries the event.
-		if err := chromedp.Do(b.ctx, chromedp.Click(chromedp.CSS("#out"))); err != nil {
+		if err := chromedp.Do(b.Ctx, chromedp.Click(chromedp.CSS("#out"))); err != nil {
 			t.Fatalf("click the outbound link: %v", err)
 		}
 		srv.waitCounts(t, before.add(1, 3))
@@ -464,61 +451,25 @@ type browserOptions struct {
 	init       string // a script run in every new document before the page's own
 }
 
-// browser is one Chromium with a fresh profile, and what its tab showed.
+// browser is one Chromium with a fresh profile (internal/browsertest), and
+// what its tab sent to and heard from /api/event.
 type browser struct {
-	ctx      context.Context
+	*browsertest.Browser
 	mu       sync.Mutex
-	problems []string  // console errors, exceptions, browser log errors
 	payloads [][]byte  // bodies of the requests to /api/event
 	answers  []float64 // statuses of the answers from /api/event
 }
 
 func openBrowser(t *testing.T, opts browserOptions) *browser {
 	t.Helper()
-	profile := t.TempDir()
-	if opts.doNotTrack {
-		if err := os.MkdirAll(filepath.Join(profile, "Default"), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		prefs := []byte(`{"enable_do_not_track": true}`)
-		if err := os.WriteFile(filepath.Join(profile, "Default", "Preferences"), prefs, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	flags := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-proxy-server", true),
-		chromedp.Flag("host-resolver-rules", "MAP "+siteID+" 127.0.0.1"),
-		chromedp.UserDataDir(profile),
-		chromedp.UserAgent(desktopUA),
-	)
-	parent, cancelTimeout := context.WithTimeout(context.Background(), 60*time.Second)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(parent, flags...)
 	b := &browser{}
-	ctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithListener(b.listen))
-	t.Cleanup(func() {
-		cancel()
-		cancelAlloc()
-		cancelTimeout()
+	b.Browser = browsertest.Open(t, browsertest.Options{
+		DoNotTrack: opts.doNotTrack,
+		Init:       opts.init,
+		HostRules:  "MAP " + siteID + " 127.0.0.1",
+		Timeout:    60 * time.Second,
+		Listen:     b.listen,
 	})
-	b.ctx = ctx
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start %s: %v", chromiumPath, err)
-	}
-	if opts.init != "" {
-		if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument,
-			page.AddScriptToEvaluateOnNewDocumentParams{Source: opts.init}); err != nil {
-			t.Fatalf("add the init script: %v", err)
-		}
-	}
 	return b
 }
 
@@ -527,25 +478,6 @@ func (b *browser) listen(ev any) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	switch ev := ev.(type) {
-	case *runtime.EventConsoleAPICalled:
-		if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert {
-			var args []string
-			for _, a := range ev.Args {
-				args = append(args, string(a.Value)+a.Description)
-			}
-			b.problems = append(b.problems, "console."+string(ev.Type)+": "+strings.Join(args, " "))
-		}
-	case *runtime.EventExceptionThrown:
-		d := ev.ExceptionDetails
-		text := d.Text
-		if d.Exception != nil {
-			text += " " + d.Exception.Description
-		}
-		b.problems = append(b.problems, "exception: "+text)
-	case *log.EventEntryAdded:
-		if ev.Entry.Level == log.EntryLevelError {
-			b.problems = append(b.problems, "log: "+ev.Entry.Text+" "+ev.Entry.URL)
-		}
 	case *network.EventRequestWillBeSent:
 		if strings.HasSuffix(ev.Request.URL, "/api/event") {
 			var body []byte
@@ -564,19 +496,19 @@ func (b *browser) listen(ev any) {
 // visit opens url and waits until the script has run.
 func (b *browser) visit(t *testing.T, url string) {
 	t.Helper()
-	if err := chromedp.Do(b.ctx, chromedp.Navigate(url)); err != nil {
+	if err := chromedp.Do(b.Ctx, chromedp.Navigate(url)); err != nil {
 		t.Fatalf("navigate to %s: %v", url, err)
 	}
-	if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](`typeof window.tally === 'function'`,
+	if _, err := chromedp.Run(b.Ctx, chromedp.Poll[bool](`typeof window.tally === 'function'`,
 		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
-		t.Fatalf("the script did not load on %s: %v (problems: %v)", url, err, b.problems)
+		t.Fatalf("the script did not load on %s: %v (problems: %v)", url, err, b.Problems())
 	}
 }
 
 // eval runs an expression in the page, awaiting a promise it returns.
 func (b *browser) eval(t *testing.T, js string) any {
 	t.Helper()
-	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[any](js, chromedp.EvalAwaitPromise))
+	v, err := chromedp.Run(b.Ctx, chromedp.Evaluate[any](js, chromedp.EvalAwaitPromise))
 	if err != nil {
 		t.Fatalf("evaluate %s: %v", js, err)
 	}
@@ -647,19 +579,17 @@ func (b *browser) checkClean(t *testing.T, localItems int) {
 	if got := b.eval(t, `sessionStorage.length`); got != float64(0) {
 		t.Errorf("sessionStorage.length = %v, want 0", got)
 	}
-	if res, err := chromedp.Call(b.ctx, network.GetCookies, network.GetCookiesParams{}); err != nil {
+	if res, err := chromedp.Call(b.Ctx, network.GetCookies, network.GetCookiesParams{}); err != nil {
 		t.Errorf("Network.getCookies: %v", err)
 	} else if len(res.Cookies) != 0 {
 		t.Errorf("the page has %d cookies, want none: %v", len(res.Cookies), res.Cookies[0])
 	}
-	if res, err := chromedp.CallBrowser(b.ctx, storage.GetCookies, storage.GetCookiesParams{}); err != nil {
+	if res, err := chromedp.CallBrowser(b.Ctx, storage.GetCookies, storage.GetCookiesParams{}); err != nil {
 		t.Errorf("Storage.getCookies: %v", err)
 	} else if len(res.Cookies) != 0 {
 		t.Errorf("the browser has %d cookies, want none: %v", len(res.Cookies), res.Cookies[0])
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for _, p := range b.problems {
+	for _, p := range b.Problems() {
 		t.Errorf("the page's console shows an error: %s", p)
 	}
 }

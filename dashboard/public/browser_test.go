@@ -1,19 +1,17 @@
 package public
 
 import (
-	"context"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"tally/internal/browsertest"
 )
 
-const chromiumPath = "/usr/bin/chromium"
+const chromiumPath = browsertest.Path
 
 // checkInBrowser opens each URL in a real headless Chromium and fails on
 // any console error, exception or browser log error, or a page that does
@@ -29,43 +27,8 @@ func checkInBrowser(t *testing.T, urls ...string) {
 			"set TALLY_REQUIRE_BROWSER=1 to make this a failure", chromiumPath)
 		return
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	parent, cancelTimeout := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancelTimeout()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(parent, opts...)
-	defer cancelAlloc()
-	var mu sync.Mutex
-	var problems []string
-	ctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithListener(func(ev any) {
-		mu.Lock()
-		defer mu.Unlock()
-		switch ev := ev.(type) {
-		case *runtime.EventConsoleAPICalled:
-			if ev.Type == runtime.ConsoleAPICalledTypeError {
-				problems = append(problems, "console.error")
-			}
-		case *runtime.EventExceptionThrown:
-			problems = append(problems, "exception: "+ev.ExceptionDetails.Text)
-		case *log.EventEntryAdded:
-			if ev.Entry.Level == log.EntryLevelError {
-				problems = append(problems, "log: "+ev.Entry.Text+" "+ev.Entry.URL)
-			}
-		}
-	}))
-	defer cancel()
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start %s: %v", chromiumPath, err)
-	}
+	b := browsertest.Open(t, browsertest.Options{Timeout: 60 * time.Second})
+	ctx := b.Ctx
 	for _, url := range urls {
 		if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
 			t.Errorf("navigate to %s: %v", url, err)
@@ -86,9 +49,7 @@ func checkInBrowser(t *testing.T, urls ...string) {
 		// Give late errors (CSP violations, failed loads) a moment.
 		time.Sleep(300 * time.Millisecond)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	for _, p := range problems {
+	for _, p := range b.Problems() {
 		t.Errorf("the public page's console shows an error: %s", p)
 	}
 }
