@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"tally/aggregate"
+	"tally/aggregate/sqlite"
 	"tally/collector/geo/geotest"
 )
 
@@ -369,5 +371,59 @@ func TestHeaderValuesOutliveTheirRequest(t *testing.T) {
 		if r.Metrics[0] != 1 || r.Metrics[1] != 3 {
 			t.Errorf("language %s: visitors %v pageviews %v, want 1 and 3 (%s)", r.Dimensions[0], r.Metrics[0], r.Metrics[1], res)
 		}
+	}
+}
+
+// An admin command may run while `serve` has the embedded store open, and
+// a site deleted meanwhile stays deleted: the server's next checkpoints
+// discard what it still held for it.
+func TestAdminWhileServing(t *testing.T) {
+	dir := t.TempDir()
+	tally(t, "site", "add", "example.com", "--data", dir)
+	key := lastLine(tally(t, "apikey", "create", "--data", dir))
+	s := startServer(t, dir, &syncBuffer{})
+	v := visitor{ip: "198.51.100.7", ua: chromeUA}
+	if code, _ := s.event(v, `{"n":"pageview","u":"https://example.com/","d":"example.com"}`); code != 202 {
+		t.Fatalf("status %d", code)
+	}
+	tally(t, "site", "add", "other.example", "--data", dir)
+	if code, _ := s.event(v, `{"n":"pageview","u":"https://other.example/","d":"other.example"}`); code != 202 {
+		t.Fatalf("a site added while serving is not accepted within the cache time: %d", code)
+	}
+	tally(t, "site", "delete", "example.com", "--data", dir)
+	// The server still knows the site for a few seconds (its site cache), so
+	// this hit is folded — and the next checkpoint (every 1 s here) must
+	// discard it rather than resurrect the site's rows.
+	if code, _ := s.event(v, `{"n":"pageview","u":"https://example.com/late","d":"example.com"}`); code != 202 {
+		t.Fatalf("status %d", code)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	s.stop()
+
+	st, err := sqlite.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	sites, err := st.Sites(context.Background())
+	if err != nil || len(sites) != 1 || sites[0].Domain != "other.example" {
+		t.Fatalf("sites after delete: %+v, %v", sites, err)
+	}
+	n := 0
+	for _, id := range []int64{1, 2, 3} {
+		st.ReadCells(context.Background(), id, time.Now().Add(-48*time.Hour), time.Now().Add(time.Hour), func(c *aggregate.Cell) error {
+			if id != sites[0].ID {
+				t.Errorf("a cell of deleted site %d survived: %+v", id, c.Key)
+			}
+			n++
+			return nil
+		})
+	}
+	if n == 0 {
+		t.Error("the other site's cells are missing: nothing was checked")
+	}
+	s = startServer(t, dir, &syncBuffer{})
+	if code, body := s.query(key, `{"site_id":"example.com","metrics":["pageviews"],"date_range":"day"}`); code != 404 {
+		t.Errorf("deleted site answers %d %s", code, body)
 	}
 }
