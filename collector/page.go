@@ -84,18 +84,11 @@ func Clean(s string) string {
 			return r
 		}, s)
 	}
-	s = strings.ToValidUTF8(s, "")
 	if len(s) > maxValue {
-		s = s[:maxValue]
-		for len(s) > 0 && !isRuneStart(s[len(s)-1]) {
-			s = s[:len(s)-1]
-		}
-		s = strings.ToValidUTF8(s, "")
+		s = s[:maxValue] // may cut a character; ToValidUTF8 drops its remains
 	}
-	return s
+	return strings.ToValidUTF8(s, "")
 }
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 // Language returns the primary language subtag ("en" of "en-GB"), from the
 // tracker's navigator.language if sent, else the first Accept-Language entry.

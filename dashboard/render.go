@@ -152,15 +152,6 @@ func RenderView(c *fiber.Ctx, v *View, p Page) error {
 	return render(c, fiber.StatusOK, "dashboard", p)
 }
 
-// ViewHTML renders only the view, for embedding in another template.
-func ViewHTML(v *View) (template.HTML, error) {
-	var buf bytes.Buffer
-	if err := pages["dashboard"].ExecuteTemplate(&buf, "view", v); err != nil {
-		return "", fmt.Errorf("render view of %s: %w", v.Site.Domain, err)
-	}
-	return template.HTML(buf.String()), nil
-}
-
 // ErrorPage renders an error as an HTML page (the server's error handler
 // uses it for every non-API route).
 func ErrorPage(c *fiber.Ctx, code int, msg string) error {

@@ -32,9 +32,6 @@ func New(store aggregate.Store, engine *aggregate.Engine, now func() time.Time, 
 	return &Handler{store: store, builder: NewBuilder(engine, secret), now: now, inst: inst}, nil
 }
 
-// Builder returns the protection layer the handlers use.
-func (h *Handler) Builder() *Builder { return h.builder }
-
 var errNotFound = fiber.NewError(fiber.StatusNotFound, "not found")
 
 // share resolves a slug to its share and site; anything unknown or
