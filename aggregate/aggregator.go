@@ -87,8 +87,12 @@ type Aggregator struct {
 	rollups  map[rollupID]*openCell
 	zones    map[int64]*time.Location // each site's zone, from its hits
 	sessions map[uint64]*session
+	// epoch moves whenever a cell or rollup leaves memory, which makes
+	// every session's cached targets stale.
+	epoch uint64
 
 	writeMu sync.Mutex // one checkpoint at a time
+	batch   batches    // the checkpoint's buffers, under writeMu
 	spill   *spill     // nil: no spilling
 
 	folded, queueFull, cellsFull, noSession, ckptFail atomic.Uint64
@@ -260,7 +264,7 @@ func (a *Aggregator) apply(h Hit) {
 		delta.Pageviews = 1
 	}
 	if h.Visitor == 0 {
-		a.bump(h.Site, hour, &h.Key, delta, 0, nil)
+		a.bump(h.Site, hour, &h.Key, delta, 0, nil, nil)
 		return
 	}
 
@@ -282,7 +286,7 @@ func (a *Aggregator) apply(h Hit) {
 			visit.Bounces = -1 // the second pageview: no longer a bounce
 		}
 		if !visit.IsZero() {
-			a.bump(s.site, s.startHour, &s.startKey, visit, 0, nil)
+			a.bump(s.site, s.startHour, &s.startKey, visit, 0, &s.start, nil)
 		}
 	case len(a.sessions) < a.cfg.MaxSessions:
 		// The first hit's cell is the visit's cell: it holds the visit, its
@@ -296,23 +300,21 @@ func (a *Aggregator) apply(h Hit) {
 		h.Key[EntryPage] = h.Key[Page]
 	}
 
-	// Later hits of a visit on the same day find the visitor already in the
-	// day's rollups of the visit's values; only new values need inserting.
-	var seen *Key
-	if s != nil {
-		if day := civilDay(a.openHour(hour), a.zone(h.Site)); s.day == day {
-			seen = &s.seenKey
-		} else {
-			s.day, s.seenKey = day, h.Key
-		}
+	if s == nil {
+		a.bump(h.Site, hour, &h.Key, delta, h.Visitor, nil, nil)
+		return
 	}
-	a.bump(h.Site, hour, &h.Key, delta, h.Visitor, seen)
-	if s != nil {
-		s.last = h.Time
-		if pv {
-			s.pageviews++
-			s.lastPage, s.lastHost, s.lastHour = h.Key[Page], h.Key[Hostname], hour
-		}
+	// Later hits of a visit find the day's rollups of the visit's values —
+	// and the visitor already in them — through s.hit: only values that
+	// changed need a lookup and an insert.
+	a.bump(h.Site, hour, &h.Key, delta, h.Visitor, &s.hit, &s.hitKey)
+	if delta.Visits == 1 {
+		s.start = s.hit // the first hit's cell is the visit's cell
+	}
+	s.last = h.Time
+	if pv {
+		s.pageviews++
+		s.lastPage, s.lastHost, s.lastHour = h.Key[Page], h.Key[Hostname], hour
 	}
 }
 
@@ -333,7 +335,7 @@ func (a *Aggregator) endVisit(visitor uint64, s *session) {
 		return // a visit of custom events only has no exit page
 	}
 	k := s.exitKey()
-	a.bump(s.site, s.lastHour, &k, Counters{Exits: 1}, visitor, nil)
+	a.bump(s.site, s.lastHour, &k, Counters{Exits: 1}, visitor, nil, nil)
 }
 
 // floor is the oldest hour still open in memory.
@@ -344,25 +346,44 @@ func (a *Aggregator) floor() time.Time {
 // bump adds delta, and the visitor unless zero, to the open cell of (site,
 // hour, key) and to the day rollups that cell rolls up into: one per
 // dimension value of the key, plus the day's totals. Exit cells roll up into
-// the exit-page rollup only. seen, when not nil, is a key whose visit- and
-// visitor-level values the visitor was already inserted under this day:
-// their rollup sketches are left alone (sketch inserts are most of the cost
-// of folding a hit). Callers hold a.mu.
-func (a *Aggregator) bump(site int64, hour time.Time, key *Key, delta Counters, visitor uint64, seen *Key) {
+// the exit-page rollup only. Callers hold a.mu.
+//
+// t, when not nil, is where the previous bump of the same visit landed, and
+// prev the key it had (nil: always key, as for a visit's own counters,
+// which bump only with visitor zero). Where t is still valid and a value is
+// unchanged, its rollup is taken from t and the visitor is not inserted
+// again; folding a visit's later hits then costs a few lookups instead of
+// 22, and sketch inserts, the rest of the cost, only where values change.
+// bump leaves t and prev describing this bump.
+func (a *Aggregator) bump(site int64, hour time.Time, key *Key, delta Counters, visitor uint64, t *target, prev *Key) {
 	hour = a.openHour(hour)
-	id := cellID{site, hour.Unix(), *key}
-	c := a.cells[id]
-	if c == nil {
-		if len(a.cells) >= a.cfg.MaxCells {
-			a.cellsFull.Add(1)
-			return
-		}
-		c = &openCell{}
-		a.cells[id] = c
-	}
-	c.add(delta, visitor)
-
+	h := hour.Unix()
 	day := civilDay(hour, a.zone(site))
+	if t == nil || isExit(key) {
+		t, prev = &target{}, nil // exit cells are bumped once per visit
+	}
+	valid := t.cell != nil && t.epoch == a.epoch && t.day == day
+	if !valid {
+		*t = target{epoch: a.epoch, day: day}
+	}
+
+	c := t.cell
+	if v := visitor; c == nil || t.hour != h || (prev != nil && *prev != *key) {
+		id := cellID{site, h, *key}
+		if c = a.cells[id]; c == nil {
+			if len(a.cells) >= a.cfg.MaxCells {
+				a.cellsFull.Add(1)
+				return
+			}
+			c = &openCell{}
+			a.cells[id] = c
+		}
+		c.add(delta, v)
+		t.cell, t.hour = c, h
+	} else {
+		c.add(delta, 0) // the same cell as the visit's previous hit
+	}
+
 	if isExit(key) {
 		a.rollup(rollupID{site, day, ExitPage, key[ExitPage]}).add(delta, visitor)
 		return
@@ -371,17 +392,22 @@ func (a *Aggregator) bump(site int64, hour time.Time, key *Key, delta Counters, 
 		if d == ExitPage {
 			continue
 		}
-		v := visitor
-		if seen != nil && d > Event && seen[d] == key[d] {
-			v = 0
+		r, v := t.rollups[d], uint64(0)
+		if r == nil || (prev != nil && prev[d] != key[d]) {
+			r, v = a.rollup(rollupID{site, day, d, key[d]}), visitor
+			t.rollups[d] = r
 		}
-		a.rollup(rollupID{site, day, d, key[d]}).add(delta, v)
+		r.add(delta, v)
 	}
-	v := visitor
-	if seen != nil {
-		v = 0
+	r, v := t.rollups[Totals], uint64(0)
+	if r == nil {
+		r, v = a.rollup(rollupID{site, day, Totals, ""}), visitor
+		t.rollups[Totals] = r
 	}
-	a.rollup(rollupID{site, day, Totals, ""}).add(delta, v)
+	r.add(delta, v)
+	if prev != nil {
+		*prev = *key
+	}
 }
 
 func (a *Aggregator) rollup(id rollupID) *openCell {

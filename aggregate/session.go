@@ -17,8 +17,26 @@ type session struct {
 	lastPage  string    // path of the latest pageview, the exit page if it ends now
 	lastHost  string    // hostname of that pageview
 	lastHour  time.Time // hour of that pageview
-	day       int64     // civil day whose rollups hold the visitor under seenKey
-	seenKey   Key       // the values the visitor was inserted under that day
+
+	// Where the visit's bumps last landed, so its next hit finds them
+	// without map lookups: start for the visit's own counters (its key is
+	// startKey), hit for its hits, whose values were hitKey.
+	start  target
+	hit    target
+	hitKey Key
+}
+
+// target is where one bump landed: a cell and the day rollups it rolls up
+// into. Its pointers stay valid while the aggregator's epoch is the one
+// they were taken in (it moves whenever a cell or rollup leaves memory) and
+// the bump's day is the same. The visitor of the bump that filled a pointer
+// is in that sketch already.
+type target struct {
+	epoch   uint64
+	hour    int64 // the cell's hour, Unix seconds
+	day     int64 // the rollups' civil day, as civilDay returns it
+	cell    *openCell
+	rollups [NumDims + 1]*openCell // by Dim, Totals last; nil until used
 }
 
 // exitKey is the key of the exit cell this visit adds to when it ends: the

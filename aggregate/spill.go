@@ -304,6 +304,7 @@ func (a *Aggregator) spillOver() error {
 	a.mu.Lock()
 	// A record that changed meanwhile (it cannot: closed hours are final)
 	// would stay in memory; its newer version is written after the replay.
+	a.epoch++
 	for i, id := range cids {
 		if c := a.cells[id]; c != nil && c.version == versions[i] {
 			delete(a.cells, id)
@@ -328,12 +329,14 @@ func (a *Aggregator) forgetWrittenLocked(floor time.Time) {
 	for id, c := range a.cells {
 		if id.hour < floor.Unix() && c.version == c.written {
 			delete(a.cells, id)
+			a.epoch++
 		}
 	}
 	// A rollup stays open while any hour of its day can still be touched.
 	for id, r := range a.rollups {
 		if r.version == r.written && !dayEnd(id.day, a.zone(id.site)).After(floor) {
 			delete(a.rollups, id)
+			a.epoch++
 		}
 	}
 }

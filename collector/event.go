@@ -131,6 +131,14 @@ func parseWidth(raw json.RawMessage) (int, error) {
 	if len(raw) == 0 {
 		return 0, nil
 	}
+	// The common body sends a few plain digits; json.Unmarshal into a
+	// float costs as much as the rest of the event.
+	if n, ok := smallUint(raw); ok {
+		if n > maxScreenWidth {
+			return 0, fmt.Errorf("screen_width out of range 0–%d", maxScreenWidth)
+		}
+		return n, nil
+	}
 	var f float64
 	if err := json.Unmarshal(raw, &f); err != nil {
 		return 0, errors.New("screen_width must be a number")
@@ -139,6 +147,22 @@ func parseWidth(raw json.RawMessage) (int, error) {
 		return 0, fmt.Errorf("screen_width out of range 0–%d", maxScreenWidth)
 	}
 	return int(f), nil
+}
+
+// smallUint parses up to six decimal digits with no sign, point or
+// exponent; ok is false for anything else, a leading zero included (JSON
+// allows "0" but not "012").
+func smallUint(b []byte) (n int, ok bool) {
+	if len(b) == 0 || len(b) > 6 || (b[0] == '0' && len(b) > 1) {
+		return 0, false
+	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
 }
 
 func parseFlag(raw json.RawMessage) (bool, error) {
