@@ -427,3 +427,27 @@ func TestSketchEstimateIsPathIndependent(t *testing.T) {
 		}
 	}
 }
+
+// A visit outlives the hours kept open in memory: its first cell is written
+// and forgotten while it goes on, and its later hits, which reuse the cell
+// and rollups the previous hit found, must notice and count in open ones.
+func TestLongVisitOutlivesOpenHours(t *testing.T) {
+	f := newFixture(t, time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC), "UTC")
+	start := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	for i := 0; i < 11; i++ {
+		f.clock.Set(start.Add(time.Duration(i) * 25 * time.Minute))
+		page := []string{"/a", "/b"}[i%2]
+		f.hit(1, "pageview", page, nil)
+		f.hit(2, "pageview", page, nil) // a second visitor in step
+		f.checkpoint()
+	}
+	rows := f.query("2026-11-20", "2026-11-20", all, nil)
+	// 2 visitors, 2 visits, 22 pageviews, no bounce, 250 minutes each.
+	expect(t, "totals", rows[0].Metrics, 2, 2, 22, 0, 15000, 11, 22)
+	rows = f.query("2026-11-20", "2026-11-20", []aggregate.Metric{aggregate.Visitors, aggregate.Pageviews}, []string{"event:page"})
+	if len(rows) != 2 {
+		t.Fatalf("pages: %+v", rows)
+	}
+	expect(t, "/a", rows[0].Metrics, 2, 12)
+	expect(t, "/b", rows[1].Metrics, 2, 10)
+}
