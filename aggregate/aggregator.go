@@ -109,6 +109,7 @@ type cellID struct {
 
 type openCell struct {
 	Counters
+	few     [2]uint64 // the first visitors (0: none), until sketch is made
 	sketch  *Sketch
 	version uint64 // bumped on every change
 	written uint64 // version last stored
@@ -422,12 +423,48 @@ func (a *Aggregator) rollup(id rollupID) *openCell {
 func (c *openCell) add(delta Counters, visitor uint64) {
 	c.Counters.Add(delta)
 	if visitor != 0 {
-		if c.sketch == nil {
-			c.sketch = NewSketch()
-		}
-		c.sketch.Insert(visitor)
+		c.insert(visitor)
 	}
 	c.version++
+}
+
+// insert adds a visitor key. Most cells see one or two visitors in their
+// hour; they keep them inline and get a sketch — several allocations and a
+// few hundred bytes that the garbage collector keeps scanning — only at the
+// third.
+func (c *openCell) insert(visitor uint64) {
+	switch {
+	case c.sketch != nil:
+		c.sketch.Insert(visitor)
+	case c.few[0] == 0 || c.few[0] == visitor:
+		c.few[0] = visitor
+	case c.few[1] == 0 || c.few[1] == visitor:
+		c.few[1] = visitor
+	default:
+		c.sketch = NewSketch()
+		c.sketch.Insert(c.few[0])
+		c.sketch.Insert(c.few[1])
+		c.sketch.Insert(visitor)
+		c.few = [2]uint64{}
+	}
+}
+
+// sketchCopy returns an independent sketch of the cell's visitors, nil
+// when it has none.
+func (c *openCell) sketchCopy() *Sketch {
+	if c.sketch != nil {
+		return c.sketch.Clone()
+	}
+	if c.few[0] == 0 {
+		return nil
+	}
+	s := NewSketch()
+	for _, v := range c.few {
+		if v != 0 {
+			s.Insert(v)
+		}
+	}
+	return s
 }
 
 // zone returns a site's time zone as its hits gave it, UTC before any.
@@ -493,7 +530,7 @@ func (a *Aggregator) snapshot(ctx context.Context, site int64, from, to time.Tim
 			continue
 		}
 		open[id] = true
-		c = Cell{Instance: a.instance, Site: site, Hour: time.Unix(id.hour, 0).UTC(), Key: id.key, Counters: oc.Counters, Sketch: oc.sketch.Clone()}
+		c = Cell{Instance: a.instance, Site: site, Hour: time.Unix(id.hour, 0).UTC(), Key: id.key, Counters: oc.Counters, Sketch: oc.sketchCopy()}
 		if err := fn(&c); err != nil {
 			a.mu.Unlock()
 			return nil, err
@@ -522,7 +559,7 @@ func (a *Aggregator) snapshotRollups(ctx context.Context, site int64, dim Dim, f
 			continue
 		}
 		open[id] = true
-		r = Rollup{Instance: a.instance, Site: site, Day: time.Unix(id.day, 0).UTC(), Dim: dim, Value: id.value, Counters: oc.Counters, Sketch: oc.sketch.Clone()}
+		r = Rollup{Instance: a.instance, Site: site, Day: time.Unix(id.day, 0).UTC(), Dim: dim, Value: id.value, Counters: oc.Counters, Sketch: oc.sketchCopy()}
 		if err := fn(&r); err != nil {
 			a.mu.Unlock()
 			return nil, err

@@ -121,7 +121,7 @@ func (a *Aggregator) checkpoint(ctx context.Context, endAll bool) error {
 			Dim:      id.dim,
 			Value:    id.value,
 			Counters: r.Counters,
-			Sketch:   r.sketch.Clone(),
+			Sketch:   r.sketchCopy(),
 		})
 		rversions = append(rversions, r.version)
 		rids = append(rids, id)
@@ -136,7 +136,7 @@ func (a *Aggregator) checkpoint(ctx context.Context, endAll bool) error {
 			Hour:     time.Unix(id.hour, 0).UTC(),
 			Key:      id.key,
 			Counters: c.Counters,
-			Sketch:   c.sketch.Clone(),
+			Sketch:   c.sketchCopy(),
 		})
 		versions = append(versions, c.version)
 		ids = append(ids, id)

@@ -279,7 +279,7 @@ func (a *Aggregator) spillOver() error {
 			hour := time.Unix(id.hour, 0).UTC()
 			key := id.key
 			recs = append(recs, spillRecord{Instance: a.instance, Site: id.site, Hour: &hour, Key: &key,
-				Counters: c.Counters, Sketch: sketchBytes(c.sketch)})
+				Counters: c.Counters, Sketch: sketchBytes(c.sketchCopy())})
 			cids = append(cids, id)
 			versions = append(versions, c.version)
 		}
@@ -287,7 +287,7 @@ func (a *Aggregator) spillOver() error {
 			r := a.rollups[id]
 			day := time.Unix(id.day, 0).UTC()
 			recs = append(recs, spillRecord{Instance: a.instance, Site: id.site, Day: &day, Dim: id.dim, Value: id.value,
-				Counters: r.Counters, Sketch: sketchBytes(r.sketch)})
+				Counters: r.Counters, Sketch: sketchBytes(r.sketchCopy())})
 			rids = append(rids, id)
 			versions = append(versions, r.version)
 		}
