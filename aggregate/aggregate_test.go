@@ -451,3 +451,22 @@ func TestLongVisitOutlivesOpenHours(t *testing.T) {
 	expect(t, "/a", rows[0].Metrics, 2, 12)
 	expect(t, "/b", rows[1].Metrics, 2, 10)
 }
+
+// A visitor-level value that changes within a visit (another language) is
+// counted under each value it had, and the visit's reused rollups stay those
+// of its first hit's values.
+func TestValueChangesWithinVisit(t *testing.T) {
+	f := newFixture(t, time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC), "UTC")
+	for i, lang := range []string{"en", "de", "en", "de"} {
+		f.clock.Set(time.Date(2026, 11, 20, 10, i, 0, 0, time.UTC))
+		f.hit(1, "pageview", "/", map[aggregate.Dim]string{aggregate.Language: lang})
+	}
+	f.checkpoint()
+	rows := f.query("2026-11-20", "2026-11-20", []aggregate.Metric{aggregate.Visitors, aggregate.Visits, aggregate.Pageviews, aggregate.VisitDuration}, []string{"visit:language"})
+	if len(rows) != 2 {
+		t.Fatalf("languages: %+v", rows)
+	}
+	// The visit belongs to its first hit's language; the pageviews to each hit's.
+	expect(t, "de", rows[0].Metrics, 1, 0, 2, 0) // ties go by value
+	expect(t, "en", rows[1].Metrics, 1, 1, 2, 180)
+}

@@ -265,7 +265,7 @@ func (a *Aggregator) apply(h Hit) {
 		delta.Pageviews = 1
 	}
 	if h.Visitor == 0 {
-		a.bump(h.Site, hour, &h.Key, delta, 0, nil, nil)
+		a.bump(h.Site, hour, &h.Key, delta, 0, nil, nil, nil)
 		return
 	}
 
@@ -287,7 +287,7 @@ func (a *Aggregator) apply(h Hit) {
 			visit.Bounces = -1 // the second pageview: no longer a bounce
 		}
 		if !visit.IsZero() {
-			a.bump(s.site, s.startHour, &s.startKey, visit, 0, &s.start, nil)
+			a.bump(s.site, s.startHour, &s.startKey, visit, 0, &s.start, &s.startKey, nil)
 		}
 	case len(a.sessions) < a.cfg.MaxSessions:
 		// The first hit's cell is the visit's cell: it holds the visit, its
@@ -302,13 +302,13 @@ func (a *Aggregator) apply(h Hit) {
 	}
 
 	if s == nil {
-		a.bump(h.Site, hour, &h.Key, delta, h.Visitor, nil, nil)
+		a.bump(h.Site, hour, &h.Key, delta, h.Visitor, nil, nil, nil)
 		return
 	}
 	// Later hits of a visit find the day's rollups of the visit's values —
 	// and the visitor already in them — through s.hit: only values that
 	// changed need a lookup and an insert.
-	a.bump(h.Site, hour, &h.Key, delta, h.Visitor, &s.hit, &s.hitKey)
+	a.bump(h.Site, hour, &h.Key, delta, h.Visitor, &s.hit, &s.startKey, &s.hitVals)
 	if delta.Visits == 1 {
 		s.start = s.hit // the first hit's cell is the visit's cell
 	}
@@ -336,7 +336,7 @@ func (a *Aggregator) endVisit(visitor uint64, s *session) {
 		return // a visit of custom events only has no exit page
 	}
 	k := s.exitKey()
-	a.bump(s.site, s.lastHour, &k, Counters{Exits: 1}, visitor, nil, nil)
+	a.bump(s.site, s.lastHour, &k, Counters{Exits: 1}, visitor, nil, nil, nil)
 }
 
 // floor is the oldest hour still open in memory.
@@ -349,27 +349,30 @@ func (a *Aggregator) floor() time.Time {
 // dimension value of the key, plus the day's totals. Exit cells roll up into
 // the exit-page rollup only. Callers hold a.mu.
 //
-// t, when not nil, is where the previous bump of the same visit landed, and
-// prev the key it had (nil: always key, as for a visit's own counters,
-// which bump only with visitor zero). Where t is still valid and a value is
-// unchanged, its rollup is taken from t and the visitor is not inserted
-// again; folding a visit's later hits then costs a few lookups instead of
-// 22, and sketch inserts, the rest of the cost, only where values change.
-// bump leaves t and prev describing this bump.
-func (a *Aggregator) bump(site int64, hour time.Time, key *Key, delta Counters, visitor uint64, t *target, prev *Key) {
+// t, when not nil, is where an earlier bump of the same visit landed: its
+// rollups are taken from t instead of looked up where t is still valid and
+// the value is the one the pointer was taken for, and the visitor is not
+// inserted again (it is in those sketches already). Folding a visit's later
+// hits then costs a few lookups instead of 22, and sketch inserts — the
+// rest of the cost — only where values change. For the visit-level and
+// visitor-level dimensions t's pointers are for base's values (the visit's
+// key); for the hit-level ones, for vals' when not nil (a visit's hits,
+// whose page and event change), else base's (the visit's own counters,
+// bumped with base as key and visitor zero, which also reuse t's cell).
+func (a *Aggregator) bump(site int64, hour time.Time, key *Key, delta Counters, visitor uint64, t *target, base *Key, vals *[hitDims]string) {
 	hour = a.openHour(hour)
 	h := hour.Unix()
 	day := civilDay(hour, a.zone(site))
 	if t == nil || isExit(key) {
-		t, prev = &target{}, nil // exit cells are bumped once per visit
+		t, base, vals = &target{}, key, nil // nothing to reuse
 	}
-	valid := t.cell != nil && t.epoch == a.epoch && t.day == day
-	if !valid {
+	if t.cell == nil || t.epoch != a.epoch || t.day != day {
 		*t = target{epoch: a.epoch, day: day}
 	}
 
-	c := t.cell
-	if v := visitor; c == nil || t.hour != h || (prev != nil && *prev != *key) {
+	if c := t.cell; c != nil && vals == nil && t.hour == h {
+		c.add(delta, 0) // the visit's own cell again
+	} else {
 		id := cellID{site, h, *key}
 		if c = a.cells[id]; c == nil {
 			if len(a.cells) >= a.cfg.MaxCells {
@@ -379,10 +382,8 @@ func (a *Aggregator) bump(site int64, hour time.Time, key *Key, delta Counters, 
 			c = &openCell{}
 			a.cells[id] = c
 		}
-		c.add(delta, v)
+		c.add(delta, visitor)
 		t.cell, t.hour = c, h
-	} else {
-		c.add(delta, 0) // the same cell as the visit's previous hit
 	}
 
 	if isExit(key) {
@@ -394,7 +395,15 @@ func (a *Aggregator) bump(site int64, hour time.Time, key *Key, delta Counters, 
 			continue
 		}
 		r, v := t.rollups[d], uint64(0)
-		if r == nil || (prev != nil && prev[d] != key[d]) {
+		switch {
+		case vals != nil && int(d) < hitDims:
+			if r == nil || vals[d] != key[d] {
+				r, v = a.rollup(rollupID{site, day, d, key[d]}), visitor
+				t.rollups[d], vals[d] = r, key[d]
+			}
+		case key[d] != base[d]: // a value that changed within the visit
+			r, v = a.rollup(rollupID{site, day, d, key[d]}), visitor
+		case r == nil:
 			r, v = a.rollup(rollupID{site, day, d, key[d]}), visitor
 			t.rollups[d] = r
 		}
@@ -406,9 +415,6 @@ func (a *Aggregator) bump(site int64, hour time.Time, key *Key, delta Counters, 
 		t.rollups[Totals] = r
 	}
 	r.add(delta, v)
-	if prev != nil {
-		*prev = *key
-	}
 }
 
 func (a *Aggregator) rollup(id rollupID) *openCell {

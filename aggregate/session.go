@@ -20,10 +20,10 @@ type session struct {
 
 	// Where the visit's bumps last landed, so its next hit finds them
 	// without map lookups: start for the visit's own counters (its key is
-	// startKey), hit for its hits, whose values were hitKey.
-	start  target
-	hit    target
-	hitKey Key
+	// startKey), hit for its hits, whose hit-level values were hitVals.
+	start   target
+	hit     target
+	hitVals [hitDims]string
 }
 
 // target is where one bump landed: a cell and the day rollups it rolls up

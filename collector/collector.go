@@ -98,7 +98,7 @@ const (
 // events get the same 202, so the answer reveals nothing.
 func (c *Collector) Event(ctx *fiber.Ctx) error {
 	req := Request{
-		Body:           ctx.Body(),
+		Body:           body(ctx),
 		Peer:           peerAddr(ctx),
 		XForwardedFor:  ctx.Get(fiber.HeaderXForwardedFor),
 		XRealIP:        ctx.Get("X-Real-IP"),
@@ -121,6 +121,17 @@ func (c *Collector) Event(ctx *fiber.Ctx) error {
 	}
 	ctx.Status(fiber.StatusAccepted)
 	return ctx.SendString("ok")
+}
+
+// body returns the request body. Fiber's Body copies it (the app is
+// Immutable); the pipeline keeps no reference into it — every string it
+// keeps is copied out by the parser — so an uncompressed body is read in
+// place. A compressed one goes through Body, which decodes it.
+func body(ctx *fiber.Ctx) []byte {
+	if len(ctx.Request().Header.ContentEncoding()) == 0 {
+		return ctx.Request().Body()
+	}
+	return ctx.Body()
 }
 
 func peerAddr(ctx *fiber.Ctx) netip.Addr {

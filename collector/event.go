@@ -65,10 +65,13 @@ func ParseEvent(body []byte) (Event, error) {
 	}
 	var raw rawEvent
 	if !decodeFlat(body, &raw) {
-		raw = rawEvent{}
-		if err := json.Unmarshal(body, &raw); err != nil {
+		// A variable of its own, so that raw, which the common path fills,
+		// stays on the stack: json.Unmarshal makes what it is given escape.
+		var slow rawEvent
+		if err := json.Unmarshal(body, &slow); err != nil {
 			return ev, fmt.Errorf("malformed JSON: %s", jsonReason(err))
 		}
+		raw = slow
 	}
 	ev.Name = strings.TrimSpace(first(raw.Name, raw.N))
 	ev.URL = strings.TrimSpace(first(raw.URL, raw.U))
