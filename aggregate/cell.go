@@ -53,10 +53,24 @@ func (k Key) Encode() string { return strings.Join(k[:], keySep) }
 // appended has fewer fields; the missing ones are empty.
 func DecodeKey(s string) (Key, error) {
 	var k Key
-	parts := strings.Split(s, keySep)
-	if len(parts) > NumDims {
-		return k, fmt.Errorf("decode cell key: %d fields, want at most %d", len(parts), NumDims)
+	if !decodeKeyInto(&k, s) {
+		return Key{}, fmt.Errorf("decode cell key: %d fields, want at most %d", strings.Count(s, keySep)+1, NumDims)
 	}
-	copy(k[:], parts)
 	return k, nil
+}
+
+// decodeKeyInto fills k from an encoded key without allocating: the values
+// share s's memory. It reports false if s has more fields than a Key.
+func decodeKeyInto(k *Key, s string) bool {
+	for i := 0; ; i++ {
+		if i == NumDims {
+			return false
+		}
+		v, rest, more := strings.Cut(s, keySep)
+		k[i] = v
+		if !more {
+			return true
+		}
+		s = rest
+	}
 }

@@ -132,9 +132,9 @@ func (a *Aggregator) checkpoint(ctx context.Context, endAll bool) error {
 		}
 		batch = append(batch, Cell{
 			Instance: a.instance,
-			Site:     id.site,
-			Hour:     time.Unix(id.hour, 0).UTC(),
-			Key:      id.key,
+			Site:     id.site(),
+			Hour:     time.Unix(id.hour(), 0).UTC(),
+			Key:      id.key(),
 			Counters: c.Counters,
 			Sketch:   c.sketchCopy(),
 		})

@@ -343,9 +343,13 @@ func (e *Engine) readCells(ctx context.Context, site int64, from, to time.Time, 
 			return err
 		}
 	}
+	var id []byte
 	return e.store.ReadCells(ctx, site, from, to, func(c *Cell) error {
-		if e.agg != nil && c.Instance == e.agg.instance && open[cellID{c.Site, c.Hour.Unix(), c.Key}] {
-			return nil // the in-memory copy of this cell is newer
+		if e.agg != nil && c.Instance == e.agg.instance {
+			id = appendCellID(id[:0], c.Site, c.Hour.Unix(), &c.Key)
+			if open[cellID(id)] {
+				return nil // the in-memory copy of this cell is newer
+			}
 		}
 		return add(c)
 	})

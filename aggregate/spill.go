@@ -247,8 +247,8 @@ func (a *Aggregator) spillOver() error {
 		return g
 	}
 	for id := range a.cells {
-		if id.hour < floor.Unix() {
-			g := get(id.hour + 3600)
+		if id.hour() < floor.Unix() {
+			g := get(id.hour() + 3600)
 			g.cells = append(g.cells, id)
 		}
 	}
@@ -276,9 +276,9 @@ func (a *Aggregator) spillOver() error {
 		hours++
 		for _, id := range g.cells {
 			c := a.cells[id]
-			hour := time.Unix(id.hour, 0).UTC()
-			key := id.key
-			recs = append(recs, spillRecord{Instance: a.instance, Site: id.site, Hour: &hour, Key: &key,
+			hour := time.Unix(id.hour(), 0).UTC()
+			key := id.key()
+			recs = append(recs, spillRecord{Instance: a.instance, Site: id.site(), Hour: &hour, Key: &key,
 				Counters: c.Counters, Sketch: sketchBytes(c.sketchCopy())})
 			cids = append(cids, id)
 			versions = append(versions, c.version)
@@ -327,7 +327,7 @@ func (a *Aggregator) spillOver() error {
 // Callers hold a.mu.
 func (a *Aggregator) forgetWrittenLocked(floor time.Time) {
 	for id, c := range a.cells {
-		if id.hour < floor.Unix() && c.version == c.written {
+		if id.hour() < floor.Unix() && c.version == c.written {
 			delete(a.cells, id)
 			a.epoch++
 		}
@@ -355,7 +355,7 @@ func (a *Aggregator) spilledCells(site int64, from, to time.Time, open map[cellI
 		if r.Hour == nil || r.Site != site || r.Instance != a.instance || r.Hour.Before(from) || !r.Hour.Before(to) {
 			return nil
 		}
-		id := cellID{r.Site, r.Hour.Unix(), *r.Key}
+		id := newCellID(r.Site, r.Hour.Unix(), r.Key)
 		if open[id] {
 			return nil // still in memory: being spilled right now
 		}
