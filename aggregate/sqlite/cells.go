@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"tally/aggregate"
@@ -25,19 +26,34 @@ func (s *Store) WriteCells(ctx context.Context, cells []aggregate.Cell) error {
 		return fmt.Errorf("write cells: %w", err)
 	}
 
-	ins, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO cells
-		(site_id, hour, instance, key_id, pageviews, events, visits, bounces, duration, exits, sketch)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return fmt.Errorf("write cells: %w", err)
-	}
-	defer ins.Close()
-
 	intern, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO cell_keys (site_id, key) VALUES (?, ?) RETURNING id`)
 	if err != nil {
 		return fmt.Errorf("write cells: %w", err)
 	}
 	defer intern.Close()
+	// Rows go in batches of cellsPerInsert per statement: one statement per
+	// row cost more than SQLite's work for it.
+	var full *sql.Stmt
+	args := make([]any, 0, cellsPerInsert*cellColumns)
+	flush := func() error {
+		n := len(args) / cellColumns
+		if n == 0 {
+			return nil
+		}
+		var err error
+		if n == cellsPerInsert {
+			if full == nil {
+				if full, err = tx.PrepareContext(ctx, insertCells(n)); err != nil {
+					return err
+				}
+			}
+			_, err = full.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, insertCells(n), args...)
+		}
+		args = args[:0]
+		return err
+	}
 	newKeys := map[keyRef]int64{}
 	for i := range cells {
 		c := &cells[i]
@@ -54,21 +70,55 @@ func (s *Store) WriteCells(ctx context.Context, cells []aggregate.Cell) error {
 				return fmt.Errorf("write cells: %w", err)
 			}
 		}
-		if _, err := ins.ExecContext(ctx, c.Site, c.Hour.Unix(), c.Instance, id,
-			c.Pageviews, c.Events, c.Visits, c.Bounces, c.Duration, c.Exits, sketch); err != nil {
-			return fmt.Errorf("write cells: %w", err)
+		args = append(args, c.Site, c.Hour.Unix(), c.Instance, id,
+			c.Pageviews, c.Events, c.Visits, c.Bounces, c.Duration, c.Exits, sketch)
+		if len(args) == cap(args) {
+			if err := flush(); err != nil {
+				return fmt.Errorf("write cells: %w", err)
+			}
 		}
+	}
+	if err := flush(); err != nil {
+		return fmt.Errorf("write cells: %w", err)
+	}
+	if full != nil {
+		full.Close()
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("write cells: %w", err)
 	}
 	// Only now are the new ids durable; a rolled-back id must not be cached.
 	s.mu.Lock()
+	if len(s.keys)+len(newKeys) > maxCachedKeys {
+		clear(s.keys) // keys of past hours, mostly; busy ones come back
+	}
 	for k, id := range newKeys {
 		s.keys[k] = id
 	}
 	s.mu.Unlock()
 	return nil
+}
+
+const (
+	cellColumns    = 11
+	cellsPerInsert = 100
+	// maxCachedKeys bounds the interned-key cache (about 150 bytes an
+	// entry); a miss costs one lookup in cell_keys.
+	maxCachedKeys = 200_000
+)
+
+// insertCells returns an INSERT of n cell rows.
+func insertCells(n int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT OR REPLACE INTO cells
+		(site_id, hour, instance, key_id, pageviews, events, visits, bounces, duration, exits, sketch) VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?)")
+	}
+	return b.String()
 }
 
 // liveSites returns the ids of the sites that exist, inside tx, so that a

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -87,6 +88,28 @@ func testCells(t *testing.T, st aggregate.Store) {
 	}
 	if err := st.WriteCells(bg, nil); err != nil {
 		t.Fatalf("writing no cells: %v", err)
+	}
+
+	// A large batch: stores write rows in chunks.
+	var batch []aggregate.Cell
+	h3 := h.Add(3 * time.Hour)
+	for i := range 250 {
+		var k aggregate.Key
+		k[aggregate.Page] = fmt.Sprintf("/p/%d", i)
+		batch = append(batch, aggregate.Cell{Instance: "i1", Site: site.ID, Hour: h3, Key: k,
+			Counters: aggregate.Counters{Pageviews: int64(i + 1)}, Sketch: sketchOf(uint64(i + 1))})
+	}
+	if err := st.WriteCells(bg, batch); err != nil {
+		t.Fatal(err)
+	}
+	got = stored(t, st, site.ID, h3, h3.Add(time.Hour))
+	var pageviews, visitors int64
+	for _, g := range got {
+		pageviews += g.Pageviews
+		visitors += g.Sketch.Estimate()
+	}
+	if len(got) != 250 || pageviews != 31375 || visitors != 250 { // 1+…+250
+		t.Fatalf("batch of 250 cells: read %d cells, %d pageviews, %d visitors; want 250, 31375, 250", len(got), pageviews, visitors)
 	}
 }
 
