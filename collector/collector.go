@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
 
 	"tally/aggregate"
 	"tally/collector/geo"
@@ -76,8 +77,8 @@ func (c *Collector) Counts() *Counts { return &c.counts }
 type Request struct {
 	Body           []byte
 	Peer           netip.Addr
-	XForwardedFor  string
-	XRealIP        string
+	XForwardedFor  string // may share the request's buffer: parse, never keep
+	XRealIP        string // likewise
 	UserAgent      string
 	AcceptLanguage string
 	DNT, GPC       bool
@@ -100,12 +101,12 @@ func (c *Collector) Event(ctx *fiber.Ctx) error {
 	req := Request{
 		Body:           body(ctx),
 		Peer:           peerAddr(ctx),
-		XForwardedFor:  ctx.Get(fiber.HeaderXForwardedFor),
-		XRealIP:        ctx.Get("X-Real-IP"),
+		XForwardedFor:  peek(ctx, fiber.HeaderXForwardedFor),
+		XRealIP:        peek(ctx, "X-Real-IP"),
 		UserAgent:      ctx.Get(fiber.HeaderUserAgent),
 		AcceptLanguage: ctx.Get(fiber.HeaderAcceptLanguage),
-		DNT:            ctx.Get("DNT") == "1",
-		GPC:            ctx.Get("Sec-GPC") == "1",
+		DNT:            string(ctx.Request().Header.Peek("DNT")) == "1",
+		GPC:            string(ctx.Request().Header.Peek("Sec-GPC")) == "1",
 	}
 	out, err := c.Process(ctx.UserContext(), &req)
 	if err != nil {
@@ -121,6 +122,15 @@ func (c *Collector) Event(ctx *fiber.Ctx) error {
 	}
 	ctx.Status(fiber.StatusAccepted)
 	return ctx.SendString("ok")
+}
+
+// peek returns a header's value without copying it: the string shares the
+// request's buffer, so it is only for values the pipeline parses and never
+// keeps (the proxy headers become an address). Values that can end up in a
+// hit — the user agent, the language — are copied (ctx.Get, the app being
+// Immutable).
+func peek(ctx *fiber.Ctx, name string) string {
+	return utils.UnsafeString(ctx.Request().Header.Peek(name))
 }
 
 // body returns the request body. Fiber's Body copies it (the app is
