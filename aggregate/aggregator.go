@@ -41,9 +41,9 @@ type Config struct {
 	OnCheckpoint func(took time.Duration, err error)
 }
 
-// DefaultConfig suits one machine: about 1 KB per open cell and 0.5 KB per
-// session at the bounds, so at most ~1.2 GB under any traffic and a few MB
-// for a typical site.
+// DefaultConfig suits one machine: about 250 bytes per open cell (more
+// with a sketch) and 1 KB per session, so about 1 GB at the bounds under any
+// traffic and a few MB for a typical site (docs/design.md).
 var DefaultConfig = Config{
 	Checkpoint:  5 * time.Second,
 	QueueSize:   1 << 16,
