@@ -226,7 +226,70 @@ func display(d Dim, v string) string {
 type group struct {
 	dims     []string
 	counters Counters
-	days     map[string]*Sketch // visitor sketches by day in the site's zone
+	days     map[string]*dayVisitors // by day in the site's zone
+}
+
+// run is one query's accumulation: the groups the rows fall into.
+type run struct {
+	q          *Query
+	loc        *time.Location
+	exits      bool // the query reads exit cells (see Run)
+	needSketch bool // the query asks for visitors
+	groups     map[string]*group
+	sb         strings.Builder
+}
+
+// group returns the group c counts in (made if missing and create is set),
+// or nil when c does not count in the query.
+func (r *run) group(c *Cell, local time.Time, create bool) *group {
+	if isExit(&c.Key) != r.exits {
+		return nil
+	}
+	for i := range r.q.Filters {
+		f := &r.q.Filters[i]
+		if !f.match(display(f.Dim, c.Key[f.Dim])) {
+			return nil
+		}
+	}
+	r.sb.Reset()
+	for _, d := range r.q.Dimensions {
+		r.sb.WriteString(dimValue(d, c, local))
+		r.sb.WriteByte(0)
+	}
+	g := r.groups[r.sb.String()]
+	if g == nil && create {
+		g = &group{dims: make([]string, 0, len(r.q.Dimensions)), days: map[string]*dayVisitors{}}
+		for _, d := range r.q.Dimensions {
+			g.dims = append(g.dims, dimValue(d, c, local))
+		}
+		r.groups[r.sb.String()] = g
+	}
+	return g
+}
+
+// addCounters adds c's counters to its group and returns the group, or nil
+// when c does not count in the query.
+func (r *run) addCounters(c *Cell, local time.Time) *group {
+	g := r.group(c, local, true)
+	if g == nil {
+		return nil
+	}
+	cnt := c.Counters
+	if r.exits {
+		cnt.Visits = c.Exits
+	}
+	g.counters.Add(cnt)
+	return g
+}
+
+// add counts a cell, or a rollup that came with its sketch.
+func (r *run) add(c *Cell) error {
+	local := c.Hour.In(r.loc)
+	g := r.addCounters(c, local)
+	if g != nil && r.needSketch && c.Sketch != nil {
+		g.day(local).merge(c.Sketch)
+	}
+	return nil
 }
 
 // Run answers q.
@@ -242,77 +305,31 @@ func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 	from := start.UTC().Add(time.Hour - 1).Truncate(time.Hour)
 	to := end.UTC().Add(time.Hour - 1).Truncate(time.Hour)
 
+	r := &run{q: &q, loc: loc, groups: map[string]*group{}}
 	// Exit pages exist only in exit cells; any query that names the
 	// exit page reads those, and counts their exits as its visits.
-	exits := false
 	for _, d := range q.Dimensions {
-		exits = exits || (d.Grain == NoTime && d.Dim == ExitPage)
+		r.exits = r.exits || (d.Grain == NoTime && d.Dim == ExitPage)
 	}
 	for _, f := range q.Filters {
-		exits = exits || f.Dim == ExitPage
+		r.exits = r.exits || f.Dim == ExitPage
 	}
-	needSketch := false
 	for _, m := range q.Metrics {
-		needSketch = needSketch || m == Visitors
-	}
-
-	groups := map[string]*group{}
-	var sb strings.Builder
-	add := func(c *Cell) error {
-		if isExit(&c.Key) != exits {
-			return nil
-		}
-		for i := range q.Filters {
-			f := &q.Filters[i]
-			if !f.match(display(f.Dim, c.Key[f.Dim])) {
-				return nil
-			}
-		}
-		local := c.Hour.In(loc)
-		sb.Reset()
-		for _, d := range q.Dimensions {
-			sb.WriteString(dimValue(d, c, local))
-			sb.WriteByte(0)
-		}
-		g := groups[sb.String()]
-		if g == nil {
-			g = &group{dims: make([]string, 0, len(q.Dimensions)), days: map[string]*Sketch{}}
-			for _, d := range q.Dimensions {
-				g.dims = append(g.dims, dimValue(d, c, local))
-			}
-			groups[sb.String()] = g
-		}
-		cnt := c.Counters
-		if exits {
-			cnt.Visits = c.Exits
-		}
-		g.counters.Add(cnt)
-		if needSketch && c.Sketch != nil {
-			day := local.Format(time.DateOnly)
-			// Every cell's sketch is the engine's own (stores decode a new one
-			// per row, snapshots clone), so the first one of a group's day is
-			// kept and the others merge into it.
-			if s := g.days[day]; s != nil {
-				s.Merge(c.Sketch)
-			} else {
-				g.days[day] = c.Sketch
-			}
-		}
-		return nil
+		r.needSketch = r.needSketch || m == Visitors
 	}
 
 	var err error
 	if d, ok := rollupDim(&q); ok && !e.noRollups {
-		err = e.readRollups(ctx, q, d, loc, add)
+		err = e.readRollups(ctx, r, d)
 	} else {
-		err = e.readCells(ctx, q.Site.ID, from, to, add)
+		err = e.readCells(ctx, q.Site.ID, from, to, r.add)
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("query %s: %w", q.Site.Domain, err)
 	}
 
-	rows := make([]Row, 0, len(groups))
-	for _, g := range groups {
+	rows := make([]Row, 0, len(r.groups))
+	for _, g := range r.groups {
 		// With no dimension, a range without hits still answers one row of zeros.
 		rows = append(rows, Row{Dimensions: g.dims, Metrics: metrics(q.Metrics, g)})
 	}
@@ -355,13 +372,20 @@ func (e *Engine) readCells(ctx context.Context, site int64, from, to time.Time, 
 	})
 }
 
-// readRollups does the same from the day rollups of one dimension.
-func (e *Engine) readRollups(ctx context.Context, q Query, d Dim, loc *time.Location, add func(*Cell) error) error {
+// readRollups does the same from the day rollups of one dimension, in two
+// steps. First the open rollups (with their sketches) and the stored rows
+// without sketches: counters and each row's stored visitors estimate.
+// Visitors are distinct per day, so a group's day that has one row is that
+// row's estimate — the common case. Only days where a group has several
+// rows (several instances, or a restart that day) or a row of unknown
+// estimate need sketches; the second step reads those days' sketches.
+func (e *Engine) readRollups(ctx context.Context, r *run, d Dim) error {
+	q := r.q
 	from := time.Date(q.From.Year(), q.From.Month(), q.From.Day(), 0, 0, 0, 0, time.UTC)
 	to := time.Date(q.To.Year(), q.To.Month(), q.To.Day(), 0, 0, 0, 0, time.UTC)
-	feed := func(r *Rollup) error {
-		c := r.asCell(loc)
-		return add(&c)
+	feed := func(ro *Rollup) error {
+		c := ro.asCell(r.loc)
+		return r.add(&c)
 	}
 	var open map[rollupID]bool
 	if e.agg != nil {
@@ -370,12 +394,28 @@ func (e *Engine) readRollups(ctx context.Context, q Query, d Dim, loc *time.Loca
 			return err
 		}
 	}
-	return e.store.ReadRollups(ctx, q.Site.ID, d, from, to, func(r *Rollup) error {
-		if e.agg != nil && r.Instance == e.agg.instance && open[rollupID{r.Site, r.Day.Unix(), r.Dim, r.Value}] {
-			return nil
+	err := e.store.ReadRollupEstimates(ctx, q.Site.ID, d, from, to, func(ro *Rollup) error {
+		if e.agg != nil && ro.Instance == e.agg.instance && open[rollupID{ro.Site, ro.Day.Unix(), ro.Dim, ro.Value}] {
+			return nil // the in-memory copy of this rollup is newer
 		}
-		return feed(r)
+		r.addBare(ro)
+		return nil
 	})
+	if err != nil || !r.needSketch {
+		return err
+	}
+	for _, span := range r.sketchDays() {
+		// fill takes exactly the rows the first step read without sketch
+		// (by instance and value), so this instance's open rollups and rows
+		// written in between are not counted twice.
+		if err := e.store.ReadRollups(ctx, q.Site.ID, d, span[0], span[1], func(ro *Rollup) error {
+			r.fill(ro)
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func dimValue(d Dimension, c *Cell, local time.Time) string {
@@ -413,8 +453,8 @@ func metrics(ms []Metric, g *group) []Number {
 		switch m {
 		case Visitors:
 			// Distinct within a day, summed over days (the salt rotates daily).
-			for _, s := range g.days {
-				v += float64(s.Estimate())
+			for _, d := range g.days {
+				v += float64(d.estimate())
 			}
 		case Visits:
 			v = float64(c.Visits)

@@ -20,6 +20,13 @@ type Rollup struct {
 	Value    string
 	Counters
 	Sketch *Sketch
+	// Visitors is the row's stored visitors estimate, as read from a store:
+	// Sketch.Estimate of the row's sketch, computed by the store when the
+	// row was written, or -1 for rows written before stores kept it. A
+	// query that finds one row for a (day, value) sums this instead of
+	// reading and estimating the sketch. It means nothing on rollups handed
+	// to WriteRollups (stores compute it from Sketch) or taken from memory.
+	Visitors int64
 }
 
 type rollupID struct {

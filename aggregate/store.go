@@ -104,8 +104,13 @@ type Store interface {
 	// WriteRollups and ReadRollups do for day rollups what WriteCells and
 	// ReadCells do for cells; ReadRollups reads one dimension (or Totals)
 	// for the days from through to, inclusive (civil dates, midnight UTC).
+	// WriteRollups stores each row's visitors estimate beside its sketch.
 	WriteRollups(ctx context.Context, rollups []Rollup) error
 	ReadRollups(ctx context.Context, site int64, dim Dim, from, to time.Time, fn func(*Rollup) error) error
+	// ReadRollupEstimates is ReadRollups without the sketches: rows carry
+	// their stored estimate in Visitors and a nil Sketch. Most queries need
+	// no more, and sketches are most of the bytes of a rollup row.
+	ReadRollupEstimates(ctx context.Context, site int64, dim Dim, from, to time.Time, fn func(*Rollup) error) error
 	// DropBefore deletes every cell and rollup older than t (retention).
 	DropBefore(ctx context.Context, t time.Time) error
 

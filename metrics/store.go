@@ -38,6 +38,11 @@ func (s *Store) ReadRollups(ctx context.Context, site int64, dim aggregate.Dim, 
 	return s.Store.ReadRollups(ctx, site, dim, from, to, fn)
 }
 
+func (s *Store) ReadRollupEstimates(ctx context.Context, site int64, dim aggregate.Dim, from, to time.Time, fn func(*aggregate.Rollup) error) (err error) {
+	defer s.observe("read_rollup_estimates", time.Now(), &err)
+	return s.Store.ReadRollupEstimates(ctx, site, dim, from, to, fn)
+}
+
 func (s *Store) WriteCells(ctx context.Context, cells []aggregate.Cell) (err error) {
 	defer s.observe("write_cells", time.Now(), &err)
 	return s.Store.WriteCells(ctx, cells)

@@ -129,6 +129,9 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 		for _, st := range m.Statements() {
 			if err := s.conn.Exec(ctx, st); err != nil {
+				if s.columnExists(ctx, st) {
+					continue // another instance added it first
+				}
 				return fmt.Errorf("migration %s: %w", m.Name, err)
 			}
 		}
@@ -138,6 +141,23 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+var addColumn = regexp.MustCompile(`(?is)^\s*ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+(\w+)\s`)
+
+// columnExists reports whether st is an ALTER TABLE … ADD COLUMN whose
+// column exists. 18.16 has no ADD COLUMN IF NOT EXISTS, so an instance that
+// loses the race to apply such a migration gets an error for a column that
+// is there, which is what the migration wanted.
+func (s *Store) columnExists(ctx context.Context, st string) bool {
+	m := addColumn.FindStringSubmatch(st)
+	if m == nil {
+		return false
+	}
+	var n uint64
+	err := s.conn.QueryRow(ctx, `SELECT count() FROM system.columns WHERE database = ? AND table = ? AND name = ?`,
+		s.db, m[1], m[2]).Scan(&n)
+	return err == nil && n > 0
 }
 
 func (s *Store) Ping(ctx context.Context) error { return s.conn.Ping(ctx) }

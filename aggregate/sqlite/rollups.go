@@ -22,8 +22,8 @@ func (s *Store) WriteRollups(ctx context.Context, rollups []aggregate.Rollup) er
 		return fmt.Errorf("write rollups: %w", err)
 	}
 	ins, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO rollups
-		(site_id, dim, day, value, instance, pageviews, events, visits, bounces, duration, exits, sketch)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		(site_id, dim, day, value, instance, pageviews, events, visits, bounces, duration, exits, sketch, visitors)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return fmt.Errorf("write rollups: %w", err)
 	}
@@ -40,7 +40,7 @@ func (s *Store) WriteRollups(ctx context.Context, rollups []aggregate.Rollup) er
 			}
 		}
 		if _, err := ins.ExecContext(ctx, r.Site, int(r.Dim), r.Day.Unix(), r.Value, r.Instance,
-			r.Pageviews, r.Events, r.Visits, r.Bounces, r.Duration, r.Exits, sketch); err != nil {
+			r.Pageviews, r.Events, r.Visits, r.Bounces, r.Duration, r.Exits, sketch, r.Sketch.Estimate()); err != nil {
 			return fmt.Errorf("write rollups: %w", err)
 		}
 	}
@@ -51,8 +51,20 @@ func (s *Store) WriteRollups(ctx context.Context, rollups []aggregate.Rollup) er
 }
 
 func (s *Store) ReadRollups(ctx context.Context, site int64, dim aggregate.Dim, from, to time.Time, fn func(*aggregate.Rollup) error) error {
+	return s.readRollups(ctx, site, dim, from, to, true, fn)
+}
+
+func (s *Store) ReadRollupEstimates(ctx context.Context, site int64, dim aggregate.Dim, from, to time.Time, fn func(*aggregate.Rollup) error) error {
+	return s.readRollups(ctx, site, dim, from, to, false, fn)
+}
+
+func (s *Store) readRollups(ctx context.Context, site int64, dim aggregate.Dim, from, to time.Time, sketches bool, fn func(*aggregate.Rollup) error) error {
+	sketch := "NULL"
+	if sketches {
+		sketch = "sketch"
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT instance, day, value,
-			pageviews, events, visits, bounces, duration, exits, sketch
+			pageviews, events, visits, bounces, duration, exits, visitors, `+sketch+`
 		FROM rollups WHERE site_id = ? AND dim = ? AND day >= ? AND day <= ?`,
 		site, int(dim), from.Unix(), to.Unix())
 	if err != nil {
@@ -64,7 +76,7 @@ func (s *Store) ReadRollups(ctx context.Context, site int64, dim aggregate.Dim, 
 		var day int64
 		var sketch []byte
 		if err := rows.Scan(&r.Instance, &day, &r.Value, &r.Pageviews, &r.Events, &r.Visits,
-			&r.Bounces, &r.Duration, &r.Exits, &sketch); err != nil {
+			&r.Bounces, &r.Duration, &r.Exits, &r.Visitors, &sketch); err != nil {
 			return fmt.Errorf("read rollups: %w", err)
 		}
 		r.Day = time.Unix(day, 0).UTC()

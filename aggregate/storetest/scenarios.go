@@ -323,6 +323,61 @@ func testRestart(t *testing.T, st aggregate.Store) {
 	wantTotals(t, "after the second process", Totals(t, st, site, q), 10, 10, 30, 30)
 }
 
+// testInstances: two instances (two processes sharing the store, or one
+// restarted) store rows for the same days and values, and their visitors
+// overlap, so those days' visitors are the union of the instances' sketches,
+// not the sum of the estimates stored with their rows. Days with one row per
+// value use the stored estimate; both kinds meet in one range.
+func testInstances(t *testing.T, st aggregate.Store) {
+	site := addSite(t, st, "example.com", "UTC")
+	day1, day2 := day0.AddDate(0, 0, 1), day0.AddDate(0, 0, 2)
+	// Day 0: instance A sees the ten visitors in the morning, instance B the
+	// same ten again in the afternoon. Day 1: A alone. Day 2: A, and B with
+	// only anonymous hits (no visitor, an empty sketch).
+	anon := Standard(site.ID, day2.Add(15*time.Hour))
+	for i := range anon {
+		anon[i].Visitor = 0
+	}
+	FeedAll(t, st, append(Standard(site.ID, day0.Add(9*time.Hour)), append(Standard(site.ID, day1.Add(9*time.Hour)),
+		Standard(site.ID, day2.Add(9*time.Hour))...)...))
+	FeedAll(t, st, append(Standard(site.ID, day0.Add(15*time.Hour)), anon...))
+
+	q := Q{From: day0s, To: "2026-11-04", Metrics: all}
+	wantTotals(t, "three days, two instances", Totals(t, st, site, q), 30, 40, 150, 150)
+	wantTotals(t, "the day both saw", Totals(t, st, site, Q{From: day0s, To: day0s, Metrics: all}), 10, 20, 60, 60)
+	q.Dimensions = []string{"time:day"}
+	wantBreakdown(t, "visitors by day", Breakdown(t, st, site, q),
+		map[string]float64{"2026-11-02": 10, "2026-11-03": 10, "2026-11-04": 10})
+	q.Dimensions = []string{"visit:browser"}
+	wantBreakdown(t, "visitors by browser", Breakdown(t, st, site, q), map[string]float64{"Chrome": 12, "Firefox": 9, "Safari": 9})
+	q.Dimensions = []string{"event:page"}
+	q.Filters = []aggregate.Filter{MustFilter(t, aggregate.OpIsNot, aggregate.Page, "/docs")}
+	wantBreakdown(t, "visitors by page, without /docs", Breakdown(t, st, site, q), map[string]float64{"/": 30, "/pricing": 30})
+	q.Filters = nil
+
+	// A third instance, still open: its rows in memory, older copies of some
+	// of them stored, and the other instances' rows of the same day.
+	clock := &Clock{}
+	more := Standard(site.ID, day1.Add(18*time.Hour))
+	clock.Set(more[0].Time)
+	agg := NewAggregator(st, clock)
+	Feed(t, agg, clock, more[:15])
+	if err := agg.Checkpoint(bg); err != nil {
+		t.Fatal(err)
+	}
+	Feed(t, agg, clock, more[15:])
+	engine := aggregate.NewEngine(st, agg)
+	q.Dimensions = []string{"time:day"}
+	res := QueryWith(t, engine, site, q)
+	if got := res.Rows[1]; got.Dimensions[0] != "2026-11-03" || got.Metrics[0] != 10 || got.Metrics[1] != 20 {
+		t.Fatalf("day 1 with an open instance = %+v, want 10 visitors, 20 visits", got)
+	}
+	if err := agg.Close(bg); err != nil {
+		t.Fatal(err)
+	}
+	wantTotals(t, "after the third instance", Totals(t, st, site, Q{From: day0s, To: "2026-11-04", Metrics: all}), 30, 50, 180, 180)
+}
+
 func testRetention(t *testing.T, st aggregate.Store) {
 	site := addSite(t, st, "example.com", "UTC")
 	var hits []aggregate.Hit
@@ -337,4 +392,40 @@ func testRetention(t *testing.T, st aggregate.Store) {
 	}
 	wantTotals(t, "after dropping September", Totals(t, st, site, q), 20, 20, 60, 60)
 	wantTotals(t, "September", Totals(t, st, site, Q{From: "2026-09-01", To: "2026-09-30", Metrics: all}), 0, 0, 0, 0)
+}
+
+// UnknownEstimates checks rollup rows written before stores kept an
+// estimate beside the sketch (they read -1): queries fall back to their
+// sketches, also on days where they meet rows that have one. forget must
+// turn every stored rollup's estimate into -1, as such old rows read.
+func UnknownEstimates(t *testing.T, st aggregate.Store, forget func(t *testing.T)) {
+	site := addSite(t, st, "example.com", "UTC")
+	var hits []aggregate.Hit
+	for d := 0; d < 3; d++ {
+		hits = append(hits, Standard(site.ID, day0.AddDate(0, 0, d).Add(10*time.Hour))...)
+	}
+	FeedAll(t, st, hits)
+	forget(t)
+	known := 0
+	if err := st.ReadRollupEstimates(bg, site.ID, aggregate.Totals, day0, day0.AddDate(0, 0, 2), func(r *aggregate.Rollup) error {
+		if r.Visitors != -1 {
+			known++
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if known > 0 {
+		t.Fatalf("%d rollups still have an estimate after forget", known)
+	}
+	// After the upgrade a restarted instance writes rows with estimates.
+	FeedAll(t, st, Standard(site.ID, day0.AddDate(0, 0, 2).Add(15*time.Hour)))
+
+	q := Q{From: day0s, To: "2026-11-04", Metrics: all}
+	wantTotals(t, "three days of old rows", Totals(t, st, site, q), 30, 40, 120, 120)
+	q.Dimensions = []string{"time:day"}
+	wantBreakdown(t, "visitors by day", Breakdown(t, st, site, q),
+		map[string]float64{"2026-11-02": 10, "2026-11-03": 10, "2026-11-04": 10})
+	q.Dimensions = []string{"visit:browser"}
+	wantBreakdown(t, "visitors by browser", Breakdown(t, st, site, q), map[string]float64{"Chrome": 12, "Firefox": 9, "Safari": 9})
 }

@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore func(t *testing.T) aggregate.Store) {
 		{"PaginationAndOrder", testPagination},
 		{"SiteDelete", testSiteDelete},
 		{"Restart", testRestart},
+		{"Instances", testInstances},
 		{"Retention", testRetention},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, newStore(t)) })

@@ -104,7 +104,7 @@ func TestMetricsEndpoint(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"tally_open_cells", "tally_sessions", "go_goroutines", "process_resident_memory_bytes",
-		"tally_checkpoint_duration_seconds_count", `tally_store_duration_seconds_count{op="read_rollups",result="ok"}`} {
+		"tally_checkpoint_duration_seconds_count", `tally_store_duration_seconds_count{op="read_rollup_estimates",result="ok"}`} {
 		if _, ok := m[name]; !ok {
 			t.Errorf("no %s", name)
 		}
