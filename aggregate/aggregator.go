@@ -557,8 +557,10 @@ func (a *Aggregator) Realtime(site int64, since time.Time) int {
 
 // snapshot folds queued hits, then calls fn for each open cell of the site
 // in [from, to) and returns their ids: the store's rows of this instance for
-// those cells are older copies of them.
-func (a *Aggregator) snapshot(ctx context.Context, site int64, from, to time.Time, fn func(*Cell) error) (map[cellID]bool, error) {
+// those cells are older copies of them. Without sketches (a query that does
+// not count visitors) the cells come without theirs: copying them is most
+// of the work, done while folding waits.
+func (a *Aggregator) snapshot(ctx context.Context, site int64, from, to time.Time, sketches bool, fn func(*Cell) error) (map[cellID]bool, error) {
 	if err := a.Sync(ctx); err != nil {
 		return nil, err
 	}
@@ -571,7 +573,10 @@ func (a *Aggregator) snapshot(ctx context.Context, site int64, from, to time.Tim
 			continue
 		}
 		open[id] = true
-		c = Cell{Instance: a.instance, Site: site, Hour: time.Unix(id.hour(), 0).UTC(), Key: id.key(), Counters: oc.Counters, Sketch: oc.sketchCopy()}
+		c = Cell{Instance: a.instance, Site: site, Hour: time.Unix(id.hour(), 0).UTC(), Key: id.key(), Counters: oc.Counters}
+		if sketches {
+			c.Sketch = oc.sketchCopy()
+		}
 		if err := fn(&c); err != nil {
 			a.mu.Unlock()
 			return nil, err
@@ -587,7 +592,7 @@ func (a *Aggregator) snapshot(ctx context.Context, site int64, from, to time.Tim
 
 // snapshotRollups is snapshot for the open rollups of one dimension and the
 // days from through to.
-func (a *Aggregator) snapshotRollups(ctx context.Context, site int64, dim Dim, from, to time.Time, fn func(*Rollup) error) (map[rollupID]bool, error) {
+func (a *Aggregator) snapshotRollups(ctx context.Context, site int64, dim Dim, from, to time.Time, sketches bool, fn func(*Rollup) error) (map[rollupID]bool, error) {
 	if err := a.Sync(ctx); err != nil {
 		return nil, err
 	}
@@ -600,7 +605,10 @@ func (a *Aggregator) snapshotRollups(ctx context.Context, site int64, dim Dim, f
 			continue
 		}
 		open[id] = true
-		r = Rollup{Instance: a.instance, Site: site, Day: time.Unix(id.day, 0).UTC(), Dim: dim, Value: id.value, Counters: oc.Counters, Sketch: oc.sketchCopy()}
+		r = Rollup{Instance: a.instance, Site: site, Day: time.Unix(id.day, 0).UTC(), Dim: dim, Value: id.value, Counters: oc.Counters}
+		if sketches {
+			r.Sketch = oc.sketchCopy()
+		}
 		if err := fn(&r); err != nil {
 			a.mu.Unlock()
 			return nil, err

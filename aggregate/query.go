@@ -322,7 +322,7 @@ func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 	if d, ok := rollupDim(&q); ok && !e.noRollups {
 		err = e.readRollups(ctx, r, d)
 	} else {
-		err = e.readCells(ctx, q.Site.ID, from, to, r.add)
+		err = e.readCells(ctx, q.Site.ID, from, to, r.needSketch, r.add)
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("query %s: %w", q.Site.Domain, err)
@@ -352,11 +352,11 @@ func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 
 // readCells feeds add the cells of [from, to): the open ones in memory, then
 // the stored ones except this instance's older copies of those.
-func (e *Engine) readCells(ctx context.Context, site int64, from, to time.Time, add func(*Cell) error) error {
+func (e *Engine) readCells(ctx context.Context, site int64, from, to time.Time, sketches bool, add func(*Cell) error) error {
 	var open map[cellID]bool
 	if e.agg != nil {
 		var err error
-		if open, err = e.agg.snapshot(ctx, site, from, to, add); err != nil {
+		if open, err = e.agg.snapshot(ctx, site, from, to, sketches, add); err != nil {
 			return err
 		}
 	}
@@ -390,7 +390,7 @@ func (e *Engine) readRollups(ctx context.Context, r *run, d Dim) error {
 	var open map[rollupID]bool
 	if e.agg != nil {
 		var err error
-		if open, err = e.agg.snapshotRollups(ctx, q.Site.ID, d, from, to, feed); err != nil {
+		if open, err = e.agg.snapshotRollups(ctx, q.Site.ID, d, from, to, r.needSketch, feed); err != nil {
 			return err
 		}
 	}
