@@ -29,8 +29,8 @@ type clock struct {
 func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
-// fixture is a dashboard over a real embedded store, with the routes
-// registered as cmd/tally/routes.go registers them.
+// fixture is a dashboard over a real embedded store, with its routes
+// registered by Register, as cmd/tally does.
 type fixture struct {
 	t     *testing.T
 	st    aggregate.Store
@@ -65,23 +65,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Errorf("%s %s: unexpected error %v", c.Method(), c.Path(), err)
 		return ErrorPage(c, 500, "internal error")
 	}})
-	a := f.app
-	a.Get("/assets/:name", ServeAsset)
-	a.Get("/login", d.CSRF, d.LoginForm)
-	a.Post("/login", d.CSRF, d.Login)
-	a.Post("/logout", d.CSRF, d.Logout)
-	a.Get("/setup", d.CSRF, d.SetupForm)
-	a.Post("/setup", d.CSRF, d.Setup)
-	a.Get("/", d.CSRF, d.RequireUser, d.Sites)
-	a.Get("/sites/new", d.CSRF, d.RequireUser, d.NewSiteForm)
-	a.Post("/sites", d.CSRF, d.RequireUser, d.AddSite)
-	a.Get("/:domain", d.CSRF, d.RequireUser, d.SiteView)
-	a.Get("/:domain/export.csv", d.RequireUser, d.SiteCSV)
-	a.Get("/:domain/realtime", d.RequireUser, d.Realtime)
-	a.Get("/:domain/settings", d.CSRF, d.RequireUser, d.Settings)
-	a.Post("/:domain/settings", d.CSRF, d.RequireUser, d.SaveSettings)
-	a.Get("/:domain/delete", d.CSRF, d.RequireUser, d.DeleteForm)
-	a.Post("/:domain/delete", d.CSRF, d.RequireUser, d.DeleteSite)
+	d.Register(f.app, nil, nil) // publishing is dashboard/public's, tested there
 	return f
 }
 

@@ -3,12 +3,11 @@ package main
 import (
 	"github.com/gofiber/fiber/v2"
 
-	"tally/dashboard"
 	trackerjs "tally/tracker-js"
 )
 
 // routes registers every HTTP route tally serves, so the whole surface is
-// visible here at a glance.
+// visible here at a glance (the dashboard's own in dashboard/routes.go).
 func routes(app *fiber.App, s *server) {
 	// Collector: open to every origin, no credentials.
 	app.Options("/api/event", cors)
@@ -24,26 +23,9 @@ func routes(app *fiber.App, s *server) {
 	app.Get("/share/:slug", s.public.Share)
 	app.Get("/share/:slug/report/:period", s.public.Report)
 
-	// Dashboard: every page gets a CSRF token, every POST must return it.
-	d := s.dash
-	app.Get("/assets/:name", dashboard.ServeAsset) // content-hashed, cached forever
-	app.Get("/login", d.CSRF, d.LoginForm)
-	app.Post("/login", d.CSRF, d.Login)
-	app.Post("/logout", d.CSRF, d.Logout)
-	app.Get("/setup", d.CSRF, d.SetupForm)
-	app.Post("/setup", d.CSRF, d.Setup)
-	app.Get("/", d.CSRF, d.RequireUser, d.Sites)
-	app.Get("/sites/new", d.CSRF, d.RequireUser, d.NewSiteForm)
-	app.Post("/sites", d.CSRF, d.RequireUser, d.AddSite)
-	app.Get("/:domain", d.CSRF, d.RequireUser, d.SiteView)
-	app.Get("/:domain/export.csv", d.RequireUser, d.SiteCSV)
-	app.Get("/:domain/realtime", d.RequireUser, d.Realtime)
-	app.Get("/:domain/settings", d.CSRF, d.RequireUser, d.Settings)
-	app.Post("/:domain/settings", d.CSRF, d.RequireUser, d.SaveSettings)
-	app.Post("/:domain/share", d.CSRF, d.RequireUser, s.public.PublishSite(d))     // settings: publish
-	app.Post("/:domain/unshare", d.CSRF, d.RequireUser, s.public.UnpublishSite(d)) // settings: unpublish
-	app.Get("/:domain/delete", d.CSRF, d.RequireUser, d.DeleteForm)
-	app.Post("/:domain/delete", d.CSRF, d.RequireUser, d.DeleteSite)
+	// Dashboard: its pages, settings and site management, listed in
+	// dashboard/routes.go (the dashboard's tests register them the same way).
+	s.dash.Register(app, s.public.PublishSite(s.dash), s.public.UnpublishSite(s.dash))
 }
 
 // cors lets any page post events; the tracker sends text/plain, so

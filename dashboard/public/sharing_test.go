@@ -53,11 +53,7 @@ func newSharingApp(t *testing.T) *sharingApp {
 	}})
 	app.Get("/share/:slug", h.Share)
 	app.Get("/share/:slug/report/:period", h.Report)
-	app.Get("/login", dash.CSRF, dash.LoginForm)
-	app.Post("/login", dash.CSRF, dash.Login)
-	app.Get("/:domain/settings", dash.CSRF, dash.RequireUser, dash.Settings)
-	app.Post("/:domain/share", dash.CSRF, dash.RequireUser, h.PublishSite(dash))
-	app.Post("/:domain/unshare", dash.CSRF, dash.RequireUser, h.UnpublishSite(dash))
+	dash.Register(app, h.PublishSite(dash), h.UnpublishSite(dash))
 
 	for _, u := range []struct {
 		email string
