@@ -8,7 +8,7 @@
 //
 // The store is filled through the real aggregation path on the first run;
 // later runs with the same store reuse the data (-fill=false).
-// bench/dashboard/clickhouse.sh starts a throwaway ClickHouse server for it.
+// bench/clickhouse.sh starts a throwaway ClickHouse server for it.
 package main
 
 import (

@@ -28,39 +28,10 @@ CH_TCP=$(freeport) CH_HTTP=$(freeport) CH_OTHER=$(freeport) PORT=$(freeport) MPO
 go build -o "$W/tally" ./cmd/tally
 go build -o "$W/soak" ./bench/soak
 
-mkdir -p "$W/ch/log" "$W/ch/data" "$W/ch/tmp" "$W/ch/files" "$W/data"
-cat > "$W/ch/config.xml" <<XML
-<?xml version="1.0"?>
-<yandex>
-  <logger><level>warning</level><log>$W/ch/log/server.log</log><errorlog>$W/ch/log/err.log</errorlog></logger>
-  <listen_host>127.0.0.1</listen_host>
-  <http_port>$CH_HTTP</http_port><tcp_port>$CH_TCP</tcp_port><interserver_http_port>$CH_OTHER</interserver_http_port>
-  <path>$W/ch/data/</path><tmp_path>$W/ch/tmp/</tmp_path><user_files_path>$W/ch/files/</user_files_path>
-  <mark_cache_size>268435456</mark_cache_size>
-  <users_config>$W/ch/users.xml</users_config>
-  <default_profile>default</default_profile><default_database>default</default_database>
-  <timezone>UTC</timezone>
-</yandex>
-XML
-cat > "$W/ch/users.xml" <<'XML'
-<?xml version="1.0"?>
-<yandex>
-  <profiles><default>
-    <max_memory_usage>4000000000</max_memory_usage>
-    <allow_experimental_low_cardinality_type>1</allow_experimental_low_cardinality_type>
-  </default></profiles>
-  <users><default>
-    <password></password>
-    <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
-    <profile>default</profile><quota>default</quota>
-  </default></users>
-  <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors>
-    <result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
-</yandex>
-XML
+mkdir -p "$W/ch/log" "$W/data"
 
 start_ch() {
-	clickhouse-server --config-file="$W/ch/config.xml" >>"$W/ch/log/stdout.log" 2>&1 &
+	bash bench/clickhouse.sh "$W/ch" "$CH_TCP" "$CH_HTTP" "$CH_OTHER" >>"$W/ch/log/stdout.log" 2>&1 &
 	CH_PID=$!
 	for _ in $(seq 600); do
 		[ "$(curl -s "http://127.0.0.1:$CH_HTTP/?query=SELECT%201" || true)" = 1 ] && return 0

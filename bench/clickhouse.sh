@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# A throwaway clickhouse-server for the dashboard benchmark, in the
-# foreground until interrupted: loopback only, UTC, everything under DIR
-# (kept, so a filled database can be measured again later).
+# A throwaway clickhouse-server for the benchmarks and the soak run, in the
+# foreground until interrupted (it execs the server, so its pid is the
+# server's): loopback only, UTC, everything under DIR (kept, so a filled
+# database can be measured again later).
 #
-#   bench/dashboard/clickhouse.sh DIR [TCP_PORT=19000]
+#   bench/clickhouse.sh DIR [TCP_PORT=19000] [HTTP_PORT=TCP_PORT+1] [INTERSERVER_PORT=TCP_PORT+2]
 #
-# then: go run ./bench/dashboard -store clickhouse -dsn clickhouse://127.0.0.1:TCP_PORT/bench ...
+# e.g. go run ./bench/dashboard -store clickhouse -dsn clickhouse://127.0.0.1:TCP_PORT/bench ...
 set -euo pipefail
-DIR=${1:?usage: clickhouse.sh DIR [TCP_PORT]}
+DIR=${1:?usage: clickhouse.sh DIR [TCP_PORT] [HTTP_PORT] [INTERSERVER_PORT]}
 TCP=${2:-19000}
-HTTP=$((TCP + 1)) OTHER=$((TCP + 2))
+HTTP=${3:-$((TCP + 1))} OTHER=${4:-$((TCP + 2))}
 export PATH="$PATH:/usr/sbin" # Debian installs clickhouse-server there
 mkdir -p "$DIR/log" "$DIR/data" "$DIR/tmp" "$DIR/files"
 DIR=$(cd "$DIR" && pwd)
