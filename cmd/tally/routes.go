@@ -29,13 +29,15 @@ func routes(app *fiber.App, s *server) {
 }
 
 // cors lets any page post events; the tracker sends text/plain, so
-// browsers need no preflight, but other clients may ask.
+// browsers need no preflight, but other clients may ask. Only the preflight
+// answer needs the methods, headers and max age; an event's answer, sent
+// thousands of times a second, carries just the origin.
 func cors(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderAccessControlAllowOrigin, "*")
-	c.Set(fiber.HeaderAccessControlAllowMethods, "POST, OPTIONS")
-	c.Set(fiber.HeaderAccessControlAllowHeaders, "Content-Type")
-	c.Set(fiber.HeaderAccessControlMaxAge, "86400")
 	if c.Method() == fiber.MethodOptions {
+		c.Set(fiber.HeaderAccessControlAllowMethods, "POST, OPTIONS")
+		c.Set(fiber.HeaderAccessControlAllowHeaders, "Content-Type")
+		c.Set(fiber.HeaderAccessControlMaxAge, "86400")
 		return c.SendStatus(fiber.StatusNoContent)
 	}
 	return c.Next()

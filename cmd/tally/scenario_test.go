@@ -427,3 +427,33 @@ func TestAdminWhileServing(t *testing.T) {
 		t.Errorf("deleted site answers %d %s", code, body)
 	}
 }
+
+// Any page may post events: a preflight gets the methods and headers it
+// asks about, and every event's answer names any origin.
+func TestEventCORS(t *testing.T) {
+	dir := t.TempDir()
+	tally(t, "site", "add", "example.com", "--data", dir)
+	s := startServer(t, dir, &syncBuffer{})
+	req, _ := http.NewRequest(http.MethodOptions, "http://"+s.addr+"/api/event", nil)
+	req.Header.Set("Origin", "https://example.com")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	req.Header.Set("Access-Control-Request-Headers", "content-type")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	h := resp.Header
+	if resp.StatusCode != 204 || h.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(h.Get("Access-Control-Allow-Methods"), "POST") ||
+		!strings.EqualFold(h.Get("Access-Control-Allow-Headers"), "Content-Type") || h.Get("Access-Control-Max-Age") == "" {
+		t.Fatalf("preflight: %d %v", resp.StatusCode, h)
+	}
+	resp, err = http.Post("http://"+s.addr+"/api/event", "application/json", strings.NewReader(`{"n":"pageview","u":"https://example.com/","d":"example.com"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 202 || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Fatalf("event: %d %v", resp.StatusCode, resp.Header)
+	}
+}
