@@ -156,7 +156,8 @@ func (c *Collector) Process(ctx context.Context, r *Request) (Outcome, error) {
 	now := c.now()
 
 	// 0. Floods: a per-network rate limit, before any work.
-	if c.limit != nil && !c.limit.allow(Truncate(ClientIP(r.Peer, r.XForwardedFor, r.XRealIP, c.cfg.TrustedProxies)), now) {
+	ip := ClientIP(r.Peer, r.XForwardedFor, r.XRealIP, c.cfg.TrustedProxies)
+	if c.limit != nil && !c.limit.allow(Truncate(ip), now) {
 		c.counts.RateLimited.Add(1)
 		return DroppedRateLimited, nil
 	}
@@ -180,8 +181,10 @@ func (c *Collector) Process(ctx context.Context, r *Request) (Outcome, error) {
 		c.counts.Invalid.Add(1)
 		return 0, fiber.NewError(fiber.StatusBadRequest, err.Error())
 	}
-	var sites []aggregate.Site
-	var zones []*time.Location
+	// Nearly every event names one site: room for it on the stack.
+	var siteBuf [1]aggregate.Site
+	var zoneBuf [1]*time.Location
+	sites, zones := siteBuf[:0], zoneBuf[:0]
 	for _, d := range ev.Domains {
 		site, zone, ok, err := c.sites.lookup(ctx, d)
 		if err != nil {
@@ -225,8 +228,8 @@ func (c *Collector) Process(ctx context.Context, r *Request) (Outcome, error) {
 		return DroppedBot, nil
 	}
 
-	// 4–6. Client IP, geo on the full address, then truncate and hash.
-	ip := ClientIP(r.Peer, r.XForwardedFor, r.XRealIP, c.cfg.TrustedProxies)
+	// 4–6. Client IP (found above), geo on the full address, then
+	// truncate and hash.
 	loc := c.geo.Lookup(ip)
 	prefix := Truncate(ip)
 	salt, err := c.salts.For(ctx, now)
