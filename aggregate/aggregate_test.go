@@ -496,3 +496,18 @@ func TestStoredEstimateEqualsDecoded(t *testing.T) {
 		}
 	}
 }
+
+// A value holding the key separator would split in two when a cell's key is
+// decoded (and the stored row would no longer match its open cell): Add
+// strips it, whoever the caller.
+func TestKeySeparatorInValue(t *testing.T) {
+	f := newFixture(t, time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC), "UTC")
+	f.hit(1, "pageview", "/", map[aggregate.Dim]string{aggregate.Browser: "Foo\x1fBar", aggregate.Language: "en"})
+	f.checkpoint()
+	f.hit(2, "pageview", "/", map[aggregate.Dim]string{aggregate.Browser: "Foo\x1fBar", aggregate.Language: "en"})
+	rows := f.query("2026-11-20", "2026-11-20", []aggregate.Metric{aggregate.Visitors, aggregate.Pageviews}, []string{"visit:browser", "visit:language"})
+	if len(rows) != 1 || rows[0].Dimensions[0] != "FooBar" || rows[0].Dimensions[1] != "en" {
+		t.Fatalf("rows: %+v", rows)
+	}
+	expect(t, "FooBar", rows[0].Metrics, 2, 2)
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -129,13 +130,17 @@ func newCellID(site, hour int64, key *Key) cellID {
 func (id cellID) site() int64 { return int64(beUint64(string(id))) }
 func (id cellID) hour() int64 { return int64(beUint64(string(id[8:]))) }
 
-// key decodes the cell's key; its values share the id's memory.
+// key decodes the cell's key; its values share the id's memory. No value
+// holds keySep (Add strips it), so the id always decodes to the key it was
+// made from.
 func (id cellID) key() Key {
 	var k Key
 	decodeKeyInto(&k, string(id[16:]))
 	return k
 }
 
+// beUint64 is binary.BigEndian.Uint64 on a string, without the []byte
+// conversion (a copy) that would need.
 func beUint64(s string) uint64 {
 	_ = s[7]
 	return uint64(s[0])<<56 | uint64(s[1])<<48 | uint64(s[2])<<40 | uint64(s[3])<<32 |
@@ -210,6 +215,14 @@ func (a *Aggregator) Instance() string { return a.instance }
 // Add queues a hit and reports whether it was accepted; false means the queue
 // is full (overload) and the hit was dropped and counted.
 func (a *Aggregator) Add(h Hit) bool {
+	// Cells are keyed by their values joined with keySep; a value holding
+	// it would split into two on decoding. The collector strips control
+	// characters, and this keeps the encoding safe whoever the caller is.
+	for i, v := range h.Key {
+		if strings.Contains(v, keySep) {
+			h.Key[i] = strings.ReplaceAll(v, keySep, "")
+		}
+	}
 	select {
 	case a.in <- h:
 		return true
@@ -388,7 +401,7 @@ func (a *Aggregator) floor() time.Time {
 // rollups are taken from t instead of looked up where t is still valid and
 // the value is the one the pointer was taken for, and the visitor is not
 // inserted again (it is in those sketches already). Folding a visit's later
-// hits then costs a few lookups instead of 22, and sketch inserts — the
+// hits then costs a few lookups instead of 21, and sketch inserts — the
 // rest of the cost — only where values change. For the visit-level and
 // visitor-level dimensions t's pointers are for base's values (the visit's
 // key); for the hit-level ones, for vals' when not nil (a visit's hits,
@@ -405,7 +418,7 @@ func (a *Aggregator) bump(site int64, hour time.Time, key *Key, delta Counters, 
 		*t = target{epoch: a.epoch, day: day}
 	}
 
-	if c := t.cell; c != nil && vals == nil && t.hour == h {
+	if c := t.cell; c != nil && vals == nil && key == base && t.hour == h {
 		c.add(delta, 0) // the visit's own cell again
 	} else {
 		a.idBuf = appendCellID(a.idBuf[:0], site, h, key)

@@ -59,8 +59,9 @@ func DecodeKey(s string) (Key, error) {
 	return k, nil
 }
 
-// decodeKeyInto fills k from an encoded key without allocating: the values
-// share s's memory. It reports false if s has more fields than a Key.
+// decodeKeyInto fills k, which must be zero, from an encoded key without
+// allocating: the values share s's memory; fields past the last encoded one
+// stay empty. It reports false if s has more fields than a Key.
 func decodeKeyInto(k *Key, s string) bool {
 	for i := 0; ; i++ {
 		if i == NumDims {

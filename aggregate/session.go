@@ -29,8 +29,9 @@ type session struct {
 // target is where one bump landed: a cell and the day rollups it rolls up
 // into. Its pointers stay valid while the aggregator's epoch is the one
 // they were taken in (it moves whenever a cell or rollup leaves memory) and
-// the bump's day is the same. The visitor of the bump that filled a pointer
-// is in that sketch already.
+// the bump's day is the same. For a visit's hit target the visitor is in
+// every sketch it points to; the start target is only ever bumped without
+// a visitor (the visit's own counters).
 type target struct {
 	epoch   uint64
 	hour    int64 // the cell's hour, Unix seconds

@@ -326,18 +326,20 @@ func (a *Aggregator) spillOver() error {
 // forgetWrittenLocked drops closed cells and ended rollups that are stored.
 // Callers hold a.mu.
 func (a *Aggregator) forgetWrittenLocked(floor time.Time) {
+	n := len(a.cells) + len(a.rollups)
 	for id, c := range a.cells {
 		if id.hour() < floor.Unix() && c.version == c.written {
 			delete(a.cells, id)
-			a.epoch++
 		}
 	}
 	// A rollup stays open while any hour of its day can still be touched.
 	for id, r := range a.rollups {
 		if r.version == r.written && !dayEnd(id.day, a.zone(id.site)).After(floor) {
 			delete(a.rollups, id)
-			a.epoch++
 		}
+	}
+	if len(a.cells)+len(a.rollups) < n {
+		a.epoch++ // sessions may point at what left
 	}
 }
 

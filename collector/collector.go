@@ -245,8 +245,8 @@ func (c *Collector) Process(ctx context.Context, r *Request) (Outcome, error) {
 	key[aggregate.OS] = ua.OS
 	key[aggregate.OSVersion] = ua.OSVersion
 	key[aggregate.Device] = ua.Device
-	key[aggregate.Country] = loc.Country
-	key[aggregate.Region] = loc.Region
+	key[aggregate.Country] = Clean(loc.Country) // from the .mmdb file, not the client,
+	key[aggregate.Region] = Clean(loc.Region)   // but a key value all the same
 
 	// 8–9. Referrer → source; campaign parameters override.
 	ref := referrer.Parse(ev.Referrer, page.Host)

@@ -76,9 +76,10 @@ func ParsePage(raw string, hashMode bool) (Page, error) {
 var queryNames = [...]string{"utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term", "ref", "source"}
 
 // queryValues sets out[i] to the first value of queryNames[i] in a raw
-// query, exactly as url.ParseQuery and Get would, without building the map
-// of every parameter (most of them are not wanted, and the map was a
-// tenth of the pipeline's time).
+// query, as url.ParseQuery and Get would, without building the map of
+// every parameter (most of them are not wanted, and the map was a tenth of
+// the pipeline's time). Unlike ParseQuery it has no limit on the number of
+// parameters; page URLs are capped far below that limit.
 func queryValues(raw string, out *[len(queryNames)]string) {
 	var found [len(queryNames)]bool
 	for raw != "" {

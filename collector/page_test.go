@@ -2,6 +2,7 @@ package collector
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -12,6 +13,9 @@ func FuzzQueryValues(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
+		if strings.Count(raw, "&") >= 9_000 {
+			t.Skip("ParseQuery gives up past 10 000 parameters; page URLs cannot get there")
+		}
 		var got [len(queryNames)]string
 		queryValues(raw, &got)
 		want, _ := url.ParseQuery(raw)

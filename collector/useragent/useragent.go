@@ -6,6 +6,7 @@ package useragent
 
 import (
 	"strings"
+	"unicode"
 
 	ua "github.com/mileusna/useragent"
 )
@@ -16,6 +17,22 @@ const (
 	Mobile  = "Mobile"
 	Tablet  = "Tablet"
 )
+
+// clean drops control characters and invalid UTF-8 from a value taken from
+// the header: an unknown browser's name passes through as the client sent
+// it, and a control character (the aggregator's key separator is one) must
+// never reach a dimension value. Once per distinct header: results are cached.
+func clean(s string) string {
+	if strings.IndexFunc(s, unicode.IsControl) >= 0 {
+		s = strings.Map(func(r rune) rune {
+			if unicode.IsControl(r) {
+				return -1
+			}
+			return r
+		}, s)
+	}
+	return strings.ToValidUTF8(s, "")
+}
 
 // Info is what tally keeps of a user agent.
 type Info struct {
@@ -53,10 +70,10 @@ func classify(header string) Info {
 		return Info{Bot: true}
 	}
 	info := Info{
-		Browser:        browserName(p),
-		BrowserVersion: major(p.Version),
-		OS:             osName(p.OS),
-		OSVersion:      major(p.OSVersion),
+		Browser:        clean(browserName(p)),
+		BrowserVersion: clean(major(p.Version)),
+		OS:             clean(osName(p.OS)),
+		OSVersion:      clean(major(p.OSVersion)),
 	}
 	switch {
 	case p.Tablet:

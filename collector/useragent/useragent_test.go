@@ -1,6 +1,9 @@
 package useragent
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 const (
 	chromeWin  = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.71 Safari/537.36"
@@ -77,5 +80,25 @@ func TestCacheAgreesWithParse(t *testing.T) {
 	}
 	if len(c.entries) > 2 {
 		t.Fatalf("cache grew past its bound: %d", len(c.entries))
+	}
+}
+
+// An unknown browser's name comes from the header as sent; a control
+// character in it (the aggregator's key separator is one) must not pass.
+func TestControlCharactersDropped(t *testing.T) {
+	for _, header := range []string{
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) Foo\x1fBar/1.0",
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) Foo\x1fBar/1\x1f2.0",
+		"Mozilla/5.0 (X11; Li\x1fnux x86_64) Foo\x00Bar/3.0",
+	} {
+		got := Parse(header, 0)
+		for _, v := range []string{got.Browser, got.BrowserVersion, got.OS, got.OSVersion, got.Device} {
+			if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 }) {
+				t.Errorf("%q: %+v keeps a control character", header, got)
+			}
+		}
+		if got.Browser == "" {
+			t.Errorf("%q: no browser at all (%+v): the test no longer reaches the pass-through", header, got)
+		}
 	}
 }
