@@ -130,6 +130,19 @@ func TestMetricsEndpoint(t *testing.T) {
 	if strings.Contains(string(b), "tally_hits_received_total") {
 		t.Errorf("the public listener serves metrics")
 	}
+
+	// The profiler: on the metrics listener only.
+	for addr, want := range map[string]bool{maddr: true, s.addr: false} {
+		resp, err := http.Get("http://" + addr + "/debug/pprof/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if got := resp.StatusCode == 200 && strings.Contains(string(b), "goroutine"); got != want {
+			t.Errorf("%s/debug/pprof/: status %d, profiler served %v, want %v", addr, resp.StatusCode, got, want)
+		}
+	}
 }
 
 func TestMetricsOffByDefault(t *testing.T) {
