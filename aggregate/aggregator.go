@@ -3,7 +3,6 @@ package aggregate
 import (
 	"context"
 	"crypto/rand"
-	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
@@ -102,57 +101,6 @@ type Aggregator struct {
 	spills, replays                                   atomic.Uint64
 	failing                                           atomic.Int64 // failed checkpoints in a row
 	failingSince                                      atomic.Int64 // Unix nanoseconds; 0 when healthy
-}
-
-// cellID identifies an open cell: its site and hour (Unix seconds of the
-// UTC hour) as 8 bytes each, then its encoded key. One string hashes and
-// compares much faster than a struct of 20 strings spread over the heap,
-// and gives the garbage collector one pointer to follow instead of 20.
-type cellID string
-
-// appendCellID appends the id of (site, hour, key) to b.
-func appendCellID(b []byte, site, hour int64, key *Key) []byte {
-	b = binary.BigEndian.AppendUint64(b, uint64(site))
-	b = binary.BigEndian.AppendUint64(b, uint64(hour))
-	for i := range key {
-		if i > 0 {
-			b = append(b, keySep...)
-		}
-		b = append(b, key[i]...)
-	}
-	return b
-}
-
-func newCellID(site, hour int64, key *Key) cellID {
-	return cellID(appendCellID(make([]byte, 0, 64), site, hour, key))
-}
-
-func (id cellID) site() int64 { return int64(beUint64(string(id))) }
-func (id cellID) hour() int64 { return int64(beUint64(string(id[8:]))) }
-
-// key decodes the cell's key; its values share the id's memory. No value
-// holds keySep (Add strips it), so the id always decodes to the key it was
-// made from.
-func (id cellID) key() Key {
-	var k Key
-	decodeKeyInto(&k, string(id[16:]))
-	return k
-}
-
-// beUint64 is binary.BigEndian.Uint64 on a string, without the []byte
-// conversion (a copy) that would need.
-func beUint64(s string) uint64 {
-	_ = s[7]
-	return uint64(s[0])<<56 | uint64(s[1])<<48 | uint64(s[2])<<40 | uint64(s[3])<<32 |
-		uint64(s[4])<<24 | uint64(s[5])<<16 | uint64(s[6])<<8 | uint64(s[7])
-}
-
-type openCell struct {
-	Counters
-	few     [2]uint64 // the first visitors (0: none), until sketch is made
-	sketch  *Sketch
-	version uint64 // bumped on every change
-	written uint64 // version last stored
 }
 
 // New starts an aggregator. now is the clock (injected so tests can move time).
@@ -474,53 +422,6 @@ func (a *Aggregator) rollup(id rollupID) *openCell {
 	return r
 }
 
-func (c *openCell) add(delta Counters, visitor uint64) {
-	c.Counters.Add(delta)
-	if visitor != 0 {
-		c.insert(visitor)
-	}
-	c.version++
-}
-
-// insert adds a visitor key. Most cells see one or two visitors in their
-// hour; they keep them inline and get a sketch — several allocations and a
-// few hundred bytes that the garbage collector keeps scanning — only at the
-// third.
-func (c *openCell) insert(visitor uint64) {
-	switch {
-	case c.sketch != nil:
-		c.sketch.Insert(visitor)
-	case c.few[0] == 0 || c.few[0] == visitor:
-		c.few[0] = visitor
-	case c.few[1] == 0 || c.few[1] == visitor:
-		c.few[1] = visitor
-	default:
-		c.sketch = NewSketch()
-		c.sketch.Insert(c.few[0])
-		c.sketch.Insert(c.few[1])
-		c.sketch.Insert(visitor)
-		c.few = [2]uint64{}
-	}
-}
-
-// sketchCopy returns an independent sketch of the cell's visitors, nil
-// when it has none.
-func (c *openCell) sketchCopy() *Sketch {
-	if c.sketch != nil {
-		return c.sketch.Clone()
-	}
-	if c.few[0] == 0 {
-		return nil
-	}
-	s := NewSketch()
-	for _, v := range c.few {
-		if v != 0 {
-			s.Insert(v)
-		}
-	}
-	return s
-}
-
 // zone returns a site's time zone as its hits gave it, UTC before any.
 func (a *Aggregator) zone(site int64) *time.Location {
 	if z := a.zones[site]; z != nil {
@@ -566,70 +467,4 @@ func (a *Aggregator) Realtime(site int64, since time.Time) int {
 		}
 	}
 	return n
-}
-
-// snapshot folds queued hits, then calls fn for each open cell of the site
-// in [from, to) and returns their ids: the store's rows of this instance for
-// those cells are older copies of them. Without sketches (a query that does
-// not count visitors) the cells come without theirs: copying them is most
-// of the work, done while folding waits.
-func (a *Aggregator) snapshot(ctx context.Context, site int64, from, to time.Time, sketches bool, fn func(*Cell) error) (map[cellID]bool, error) {
-	if err := a.Sync(ctx); err != nil {
-		return nil, err
-	}
-	a.mu.Lock()
-	open := map[cellID]bool{}
-	lo, hi := from.Unix(), to.Unix()
-	var c Cell
-	for id, oc := range a.cells {
-		if id.site() != site || id.hour() < lo || id.hour() >= hi {
-			continue
-		}
-		open[id] = true
-		c = Cell{Instance: a.instance, Site: site, Hour: time.Unix(id.hour(), 0).UTC(), Key: id.key(), Counters: oc.Counters}
-		if sketches {
-			c.Sketch = oc.sketchCopy()
-		}
-		if err := fn(&c); err != nil {
-			a.mu.Unlock()
-			return nil, err
-		}
-	}
-	a.mu.Unlock()
-	// Outside a.mu: a replay holds the spill file while it writes.
-	if err := a.spilledCells(site, from, to, open, fn); err != nil {
-		return nil, err
-	}
-	return open, nil
-}
-
-// snapshotRollups is snapshot for the open rollups of one dimension and the
-// days from through to.
-func (a *Aggregator) snapshotRollups(ctx context.Context, site int64, dim Dim, from, to time.Time, sketches bool, fn func(*Rollup) error) (map[rollupID]bool, error) {
-	if err := a.Sync(ctx); err != nil {
-		return nil, err
-	}
-	a.mu.Lock()
-	open := map[rollupID]bool{}
-	lo, hi := from.Unix(), to.Unix()
-	var r Rollup
-	for id, oc := range a.rollups {
-		if id.site != site || id.dim != dim || id.day < lo || id.day > hi {
-			continue
-		}
-		open[id] = true
-		r = Rollup{Instance: a.instance, Site: site, Day: time.Unix(id.day, 0).UTC(), Dim: dim, Value: id.value, Counters: oc.Counters}
-		if sketches {
-			r.Sketch = oc.sketchCopy()
-		}
-		if err := fn(&r); err != nil {
-			a.mu.Unlock()
-			return nil, err
-		}
-	}
-	a.mu.Unlock()
-	if err := a.spilledRollups(site, dim, from, to, open, fn); err != nil {
-		return nil, err
-	}
-	return open, nil
 }
