@@ -4,9 +4,9 @@ import (
 	"errors"
 	"net/url"
 	"strings"
-	"unicode"
 
 	"tally/collector/referrer"
+	"tally/internal/safetext"
 )
 
 const maxValue = 1024 // longest dimension value kept
@@ -109,15 +109,7 @@ func queryValues(raw string, out *[len(queryNames)]string) {
 // no control characters (the cell key separator is one), valid UTF-8 and at
 // most maxValue bytes.
 func Clean(s string) string {
-	s = strings.TrimSpace(s)
-	if strings.IndexFunc(s, unicode.IsControl) >= 0 {
-		s = strings.Map(func(r rune) rune {
-			if unicode.IsControl(r) {
-				return -1
-			}
-			return r
-		}, s)
-	}
+	s = safetext.StripControl(strings.TrimSpace(s))
 	if len(s) > maxValue {
 		s = s[:maxValue] // may cut a character; ToValidUTF8 drops its remains
 	}

@@ -6,9 +6,10 @@ package useragent
 
 import (
 	"strings"
-	"unicode"
 
 	ua "github.com/mileusna/useragent"
+
+	"tally/internal/safetext"
 )
 
 // Device classes.
@@ -20,19 +21,8 @@ const (
 
 // clean drops control characters and invalid UTF-8 from a value taken from
 // the header: an unknown browser's name passes through as the client sent
-// it, and a control character (the aggregator's key separator is one) must
-// never reach a dimension value. Once per distinct header: results are cached.
-func clean(s string) string {
-	if strings.IndexFunc(s, unicode.IsControl) >= 0 {
-		s = strings.Map(func(r rune) rune {
-			if unicode.IsControl(r) {
-				return -1
-			}
-			return r
-		}, s)
-	}
-	return strings.ToValidUTF8(s, "")
-}
+// it. Once per distinct header: results are cached.
+func clean(s string) string { return strings.ToValidUTF8(safetext.StripControl(s), "") }
 
 // Info is what tally keeps of a user agent.
 type Info struct {
