@@ -94,7 +94,6 @@ type Aggregator struct {
 	epoch uint64
 
 	writeMu sync.Mutex // one checkpoint at a time
-	batch   batches    // the checkpoint's buffers, under writeMu
 	spill   *spill     // nil: no spilling
 
 	folded, queueFull, cellsFull, noSession, ckptFail atomic.Uint64

@@ -95,21 +95,12 @@ func (a *Aggregator) checkpoint(ctx context.Context, endAll bool) error {
 			a.endVisit(v, s)
 		}
 	}
-	// The batches are kept between checkpoints (under a.writeMu): growing
-	// them anew every few seconds was a tenth of a busy checkpoint.
-	b := &a.batch
-	batch, versions, ids := b.cells[:0], b.versions[:0], b.ids[:0]
-	rbatch, rversions, rids := b.rollups[:0], b.rversions[:0], b.rids[:0]
-	defer func() {
-		clear(batch) // drop the sketches and keys until next time
-		clear(rbatch)
-		clear(ids)
-		clear(rids)
-		*b = batches{batch[:0], versions[:0], ids[:0], rbatch[:0], rversions[:0], rids[:0]}
-		if cap(batch)+cap(rbatch) > maxKeptBatch {
-			*b = batches{} // after an outage's backlog: not worth holding
-		}
-	}()
+	var batch []Cell
+	var versions []uint64
+	var ids []cellID
+	var rbatch []Rollup
+	var rversions []uint64
+	var rids []rollupID
 	for id, r := range a.rollups {
 		if r.version == r.written {
 			continue
@@ -169,20 +160,6 @@ func (a *Aggregator) checkpoint(ctx context.Context, endAll bool) error {
 		a.log.Debug("checkpoint", "cells", len(batch), "rollups", len(rbatch), "took", time.Since(start))
 	}
 	return nil
-}
-
-// maxKeptBatch is the most cells and rollups a checkpoint's buffers keep for
-// the next one (about 400 bytes each).
-const maxKeptBatch = 1 << 16
-
-// batches are a checkpoint's write buffers, reused by the next one.
-type batches struct {
-	cells     []Cell
-	versions  []uint64
-	ids       []cellID
-	rollups   []Rollup
-	rversions []uint64
-	rids      []rollupID
 }
 
 // Close stops taking hits, folds those queued, ends every visit and writes

@@ -96,8 +96,6 @@ type Store interface {
 	// WriteCells stores cells, replacing any earlier row with the same
 	// (Instance, Site, Hour, Key). Cells of a site that no longer exists are
 	// discarded, so a checkpoint racing a deletion cannot resurrect it.
-	// The slice is the checkpoint's, reused afterwards: a store must not
-	// keep it, or the cells, once it returns (WriteRollups likewise).
 	WriteCells(ctx context.Context, cells []Cell) error
 	// ReadCells calls fn for every stored cell of the site with from <= Hour < to.
 	// fn must not keep the cell after it returns, but may keep (and change)
