@@ -75,10 +75,12 @@ func (c *Collector) Counts() *Counts { return &c.counts }
 
 // Request is what the pipeline reads of an HTTP request.
 type Request struct {
-	Body           []byte
-	Peer           netip.Addr
-	XForwardedFor  string // may share the request's buffer: parse, never keep
-	XRealIP        string // likewise
+	Body []byte
+	Peer netip.Addr
+	// The headers may share the request's buffer, which is reused once the
+	// request is answered: the pipeline parses them and keeps only copies.
+	XForwardedFor  string
+	XRealIP        string
 	UserAgent      string
 	AcceptLanguage string
 	DNT, GPC       bool
@@ -103,8 +105,8 @@ func (c *Collector) Event(ctx *fiber.Ctx) error {
 		Peer:           peerAddr(ctx),
 		XForwardedFor:  peek(ctx, fiber.HeaderXForwardedFor),
 		XRealIP:        peek(ctx, "X-Real-IP"),
-		UserAgent:      ctx.Get(fiber.HeaderUserAgent),
-		AcceptLanguage: ctx.Get(fiber.HeaderAcceptLanguage),
+		UserAgent:      peek(ctx, fiber.HeaderUserAgent),
+		AcceptLanguage: peek(ctx, fiber.HeaderAcceptLanguage),
 		DNT:            string(ctx.Request().Header.Peek("DNT")) == "1",
 		GPC:            string(ctx.Request().Header.Peek("Sec-GPC")) == "1",
 	}
@@ -126,9 +128,10 @@ func (c *Collector) Event(ctx *fiber.Ctx) error {
 
 // peek returns a header's value without copying it: the string shares the
 // request's buffer, so it is only for values the pipeline parses and never
-// keeps (the proxy headers become an address). Values that can end up in a
-// hit — the user agent, the language — are copied (ctx.Get, the app being
-// Immutable).
+// keeps. The proxy headers become an address, the user agent a hash and
+// classes that the classifier copies, Accept-Language a subtag that
+// Language copies; ctx.Get (the app being Immutable) would copy each
+// header whole on every event.
 func peek(ctx *fiber.Ctx, name string) string {
 	return utils.UnsafeString(ctx.Request().Header.Peek(name))
 }

@@ -7,6 +7,7 @@ import (
 
 	"tally/collector/referrer"
 	"tally/internal/safetext"
+	"tally/internal/weburl"
 )
 
 const maxValue = 1024 // longest dimension value kept
@@ -26,14 +27,14 @@ type UTM struct{ Source, Medium, Campaign, Content, Term string }
 // path without trailing slash (but "/" stays), no query except campaign
 // parameters, and no fragment unless the site routes by hash.
 func ParsePage(raw string, hashMode bool) (Page, error) {
-	u, err := url.Parse(raw)
+	u, err := splitURL(raw)
 	if err != nil {
 		return Page{}, errors.New("url is not a valid URL")
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return Page{}, errors.New("url must be http or https")
 	}
-	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	host := strings.TrimSuffix(strings.ToLower(u.Host), ".")
 	if host == "" {
 		return Page{}, errors.New("url has no host")
 	}
@@ -70,6 +71,19 @@ func ParsePage(raw string, hashMode bool) (Page, error) {
 		}
 	}
 	return p, nil
+}
+
+// splitURL splits a page URL: most are plain and need no decoding, which
+// weburl does without allocating; net/url decodes and validates the rest.
+func splitURL(raw string) (weburl.Parts, error) {
+	if p, ok := weburl.Split(raw); ok {
+		return p, nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return weburl.Parts{}, err
+	}
+	return weburl.Parts{Scheme: u.Scheme, Host: u.Hostname(), Path: u.Path, RawQuery: u.RawQuery, Fragment: u.Fragment}, nil
 }
 
 // queryNames are the query parameters a page URL is read for.
@@ -118,6 +132,7 @@ func Clean(s string) string {
 
 // Language returns the primary language subtag ("en" of "en-GB"), from the
 // tracker's navigator.language if sent, else the first Accept-Language entry.
+// The result is a copy: either input may share a reused request buffer.
 func Language(fromTracker, acceptLanguage string) string {
 	v := fromTracker
 	if v == "" {
@@ -135,5 +150,5 @@ func Language(fromTracker, acceptLanguage string) string {
 			return ""
 		}
 	}
-	return v
+	return strings.Clone(v)
 }

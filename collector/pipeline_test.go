@@ -3,6 +3,7 @@ package collector
 import (
 	"net/netip"
 	"testing"
+	"unsafe"
 )
 
 func TestClientIP(t *testing.T) {
@@ -141,5 +142,16 @@ func TestClean(t *testing.T) {
 	}
 	if got := Clean("é" + string(long)); len(got) > maxValue {
 		t.Errorf("len %d > %d", len(got), maxValue)
+	}
+}
+
+// TestLanguageOwnsItsMemory: Accept-Language is read in place from a
+// request buffer the server reuses; the subtag goes into a cell key.
+func TestLanguageOwnsItsMemory(t *testing.T) {
+	buf := []byte("de-DE,de;q=0.9")
+	got := Language("", unsafe.String(&buf[0], len(buf)))
+	copy(buf, "xx-XX")
+	if got != "de" {
+		t.Fatalf("Language = %q after the buffer was reused, want de", got)
 	}
 }

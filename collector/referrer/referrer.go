@@ -7,6 +7,8 @@ package referrer
 import (
 	"net/url"
 	"strings"
+
+	"tally/internal/weburl"
 )
 
 // Referrer is what tally keeps of a referrer.
@@ -23,6 +25,9 @@ func Parse(raw, ownHost string) Referrer {
 	if raw == "" {
 		return Referrer{}
 	}
+	if p, ok := weburl.Split(raw); ok { // most referrers: no decoding needed
+		return fromHost(p.Host, p.Path, ownHost)
+	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
 		// android-app://com.google.android.gm and similar carry a name.
@@ -31,11 +36,16 @@ func Parse(raw, ownHost string) Referrer {
 		}
 		return Referrer{}
 	}
-	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	return fromHost(u.Hostname(), u.EscapedPath(), ownHost)
+}
+
+// fromHost names the referrer of an http(s) URL from its host and escaped
+// path; an own-site referrer is none.
+func fromHost(host, path, ownHost string) Referrer {
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
 	if SameSite(host, ownHost) {
 		return Referrer{}
 	}
-	path := u.EscapedPath()
 	if path == "/" {
 		path = ""
 	}
@@ -56,8 +66,17 @@ func Name(host string) string {
 	if n, ok := exact[host]; ok {
 		return n
 	}
-	labels := strings.Split(host, ".")
 	// google.de, google.co.uk, m.facebook.com, news.google.com …
+	var buf [8]string // labels on the stack: most hosts have a few
+	labels := buf[:0]
+	for rest := host; ; {
+		label, more, found := strings.Cut(rest, ".")
+		labels = append(labels, label)
+		if !found {
+			break
+		}
+		rest = more
+	}
 	for i := range labels {
 		for _, b := range brands {
 			if labels[i] == b.label && (b.any || i == len(labels)-2 || (i == len(labels)-3 && len(labels[len(labels)-2]) <= 3)) {

@@ -21,8 +21,10 @@ const (
 
 // clean drops control characters and invalid UTF-8 from a value taken from
 // the header: an unknown browser's name passes through as the client sent
-// it. Once per distinct header: results are cached.
-func clean(s string) string { return strings.ToValidUTF8(safetext.StripControl(s), "") }
+// it. The result is a copy: the header may share a request buffer that is
+// reused once the request is answered, while the classes are cached and
+// become cell keys. Once per distinct header: results are cached.
+func clean(s string) string { return strings.Clone(strings.ToValidUTF8(safetext.StripControl(s), "")) }
 
 // Info is what tally keeps of a user agent.
 type Info struct {

@@ -3,6 +3,7 @@ package useragent
 import (
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 const (
@@ -100,5 +101,31 @@ func TestControlCharactersDropped(t *testing.T) {
 		if got.Browser == "" {
 			t.Errorf("%q: no browser at all (%+v): the test no longer reaches the pass-through", header, got)
 		}
+	}
+}
+
+// TestResultsOwnTheirMemory: the collector passes the header as it sits in
+// the request buffer, which the server reuses for the next request; the
+// classes are cached and become cell keys, so they must not point into it.
+// (The parser library builds its own strings today; clean's copy keeps
+// this true whatever a later version of it returns.)
+func TestResultsOwnTheirMemory(t *testing.T) {
+	// An unknown browser: its name is taken from the header as sent.
+	const ua = "Zorgbrowser/7.2 (X11; Linux x86_64)"
+	buf := []byte(ua)
+	header := unsafe.String(&buf[0], len(buf))
+	c := NewCache(10)
+	got := c.Parse(header, 0)
+	want := got
+	want.Browser, want.BrowserVersion = strings.Clone(want.Browser), strings.Clone(want.BrowserVersion)
+	want.OS, want.OSVersion = strings.Clone(want.OS), strings.Clone(want.OSVersion)
+	for i := range buf {
+		buf[i] = 'x' // the next request's bytes
+	}
+	if got != want || c.Parse(ua, 0) != want {
+		t.Fatalf("classes changed with the buffer: %+v, want %+v", got, want)
+	}
+	if want.Browser != "Zorgbrowser" || want.BrowserVersion != "7" {
+		t.Fatalf("classes = %+v", want)
 	}
 }
