@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -26,11 +25,10 @@ func (s *Store) WriteCells(ctx context.Context, cells []aggregate.Cell) error {
 		return fmt.Errorf("write cells: %w", err)
 	}
 
-	intern, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO cell_keys (site_id, key) VALUES (?, ?) RETURNING id`)
+	ids, newKeys, err := s.keyIDs(ctx, tx, cells, live)
 	if err != nil {
 		return fmt.Errorf("write cells: %w", err)
 	}
-	defer intern.Close()
 	// Rows go in batches of cellsPerInsert per statement: one statement per
 	// row cost more than SQLite's work for it.
 	var full *sql.Stmt
@@ -54,15 +52,10 @@ func (s *Store) WriteCells(ctx context.Context, cells []aggregate.Cell) error {
 		args = args[:0]
 		return err
 	}
-	newKeys := map[keyRef]int64{}
 	for i := range cells {
 		c := &cells[i]
 		if !live[c.Site] {
 			continue
-		}
-		id, err := s.keyID(ctx, tx, intern, c.Site, c.Key.Encode(), newKeys)
-		if err != nil {
-			return err
 		}
 		var sketch []byte
 		if c.Sketch != nil {
@@ -70,7 +63,7 @@ func (s *Store) WriteCells(ctx context.Context, cells []aggregate.Cell) error {
 				return fmt.Errorf("write cells: %w", err)
 			}
 		}
-		args = append(args, c.Site, c.Hour.Unix(), c.Instance, id,
+		args = append(args, c.Site, c.Hour.Unix(), c.Instance, ids[i],
 			c.Pageviews, c.Events, c.Visits, c.Bounces, c.Duration, c.Exits, sketch)
 		if len(args) == cap(args) {
 			if err := flush(); err != nil {
@@ -102,6 +95,8 @@ func (s *Store) WriteCells(ctx context.Context, cells []aggregate.Cell) error {
 const (
 	cellColumns    = 11
 	cellsPerInsert = 100
+	// keysPerStatement is how many new keys are interned per statement.
+	keysPerStatement = 200
 	// maxCachedKeys bounds the interned-key cache (about 150 bytes an
 	// entry); a miss costs one lookup in cell_keys.
 	maxCachedKeys = 200_000
@@ -140,29 +135,101 @@ func liveSites(ctx context.Context, tx *sql.Tx) (map[int64]bool, error) {
 	return live, rows.Err()
 }
 
-// keyID returns the id of an interned cell key, interning it if new: one
-// statement for a new key, none for one this process has seen.
-func (s *Store) keyID(ctx context.Context, tx *sql.Tx, intern *sql.Stmt, site int64, key string, pending map[keyRef]int64) (int64, error) {
-	ref := keyRef{site, key}
+// keyIDs returns the id of each live cell's interned key (by the cell's
+// index), interning the keys this process has not seen in batches: one
+// statement per key cost more than SQLite's work for it, and a busy
+// checkpoint meets thousands of new keys. newKeys are the ids learnt here,
+// to be cached once the transaction commits.
+func (s *Store) keyIDs(ctx context.Context, tx *sql.Tx, cells []aggregate.Cell, live map[int64]bool) (ids []int64, newKeys map[keyRef]int64, err error) {
+	ids = make([]int64, len(cells))
+	newKeys = map[keyRef]int64{}
+	var missing []keyRef // each once, in the order first met
+	refs := make([]keyRef, len(cells))
 	s.mu.Lock()
-	id, ok := s.keys[ref]
+	for i := range cells {
+		c := &cells[i]
+		if !live[c.Site] {
+			continue
+		}
+		ref := keyRef{c.Site, c.Key.Encode()}
+		refs[i] = ref
+		if id, ok := s.keys[ref]; ok {
+			ids[i] = id
+			continue
+		}
+		if _, ok := newKeys[ref]; !ok {
+			newKeys[ref] = 0
+			missing = append(missing, ref)
+		}
+	}
 	s.mu.Unlock()
-	if ok {
-		return id, nil
+
+	for len(missing) > 0 {
+		n := min(len(missing), keysPerStatement)
+		if err := internKeys(ctx, tx, missing[:n], newKeys); err != nil {
+			return nil, nil, err
+		}
+		missing = missing[n:]
 	}
-	if id, ok := pending[ref]; ok {
-		return id, nil
+	for i := range cells {
+		if ids[i] == 0 && live[cells[i].Site] {
+			ids[i] = newKeys[refs[i]]
+		}
 	}
-	err := intern.QueryRowContext(ctx, site, key).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		// Interned already, by another process or before a restart.
-		err = tx.QueryRowContext(ctx, `SELECT id FROM cell_keys WHERE site_id = ? AND key = ?`, site, key).Scan(&id)
+	return ids, newKeys, nil
+}
+
+// internKeys interns keys and reads their ids into ids. New keys get theirs
+// from the insert; the few it skips, interned already by another process
+// or before a restart (or dropped from the cache), are looked up.
+func internKeys(ctx context.Context, tx *sql.Tx, refs []keyRef, ids map[keyRef]int64) error {
+	args := make([]any, 0, 2*len(refs))
+	for _, r := range refs {
+		args = append(args, r.site, r.key)
 	}
+	values := strings.Repeat("(?,?),", len(refs))
+	values = values[:len(values)-1]
+	read := func(query string, args []any) (int, error) {
+		rows, err := tx.QueryContext(ctx, query, args...)
+		if err != nil {
+			return 0, err
+		}
+		defer rows.Close()
+		n := 0
+		for rows.Next() {
+			var id int64
+			var r keyRef
+			if err := rows.Scan(&id, &r.site, &r.key); err != nil {
+				return 0, err
+			}
+			ids[r] = id
+			n++
+		}
+		return n, rows.Err()
+	}
+	n, err := read(`INSERT OR IGNORE INTO cell_keys (site_id, key) VALUES `+values+` RETURNING id, site_id, key`, args)
 	if err != nil {
-		return 0, fmt.Errorf("intern cell key: %w", err)
+		return fmt.Errorf("intern cell keys: %w", err)
 	}
-	pending[ref] = id
-	return id, nil
+	if n == len(refs) {
+		return nil
+	}
+	args = args[:0]
+	for _, r := range refs {
+		if ids[r] == 0 {
+			args = append(args, r.site, r.key)
+		}
+	}
+	values = strings.Repeat("(?,?),", len(args)/2)
+	values = values[:len(values)-1]
+	m, err := read(`SELECT id, site_id, key FROM cell_keys WHERE (site_id, key) IN (VALUES `+values+`)`, args)
+	if err != nil {
+		return fmt.Errorf("intern cell keys: %w", err)
+	}
+	if n+m != len(refs) {
+		return fmt.Errorf("intern cell keys: %d of %d keys found after inserting them", n+m, len(refs))
+	}
+	return nil
 }
 
 func (s *Store) ReadCells(ctx context.Context, site int64, from, to time.Time, fn func(*aggregate.Cell) error) error {
