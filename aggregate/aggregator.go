@@ -85,7 +85,8 @@ type Aggregator struct {
 
 	mu       sync.Mutex
 	cells    map[cellID]*openCell
-	rollups  map[rollupID]*openCell
+	rollups  map[rollupID]*openCell // each in a slot of rslots
+	rslots   slots
 	zones    map[int64]*time.Location // each site's zone, from its hits
 	sessions map[uint64]*session
 	idBuf    []byte // scratch for cell ids, under mu
@@ -269,10 +270,12 @@ func (a *Aggregator) apply(h Hit) {
 		a.endVisit(h.Visitor, s)
 		s = nil
 	}
+	var start Key // the visit's key, for a visit in progress
 	switch {
 	case s != nil:
+		start = s.key()
 		for _, d := range visitDims {
-			h.Key[d] = s.startKey[d]
+			h.Key[d] = start[d]
 		}
 		var visit Counters
 		if gap := h.Time.Sub(s.last); gap > 0 {
@@ -282,13 +285,14 @@ func (a *Aggregator) apply(h Hit) {
 			visit.Bounces = -1 // the second pageview: no longer a bounce
 		}
 		if !visit.IsZero() {
-			a.bump(s.site, s.startHour, &s.startKey, visit, 0, &s.start, &s.startKey, nil)
+			a.bump(s.site, s.startHour, &start, visit, 0, &s.start, &start, nil)
 		}
 	case len(a.sessions) < a.cfg.MaxSessions:
 		// The first hit's cell is the visit's cell: it holds the visit, its
 		// bounce until a second pageview, and its duration.
 		h.Key[EntryPage] = h.Key[Page]
-		s = &session{site: h.Site, startHour: a.openHour(hour), startKey: h.Key}
+		start = h.Key
+		s = &session{site: h.Site, startHour: a.openHour(hour), startKey: start.Encode()}
 		a.sessions[h.Visitor] = s
 		delta.Visits, delta.Bounces = 1, 1
 	default:
@@ -303,7 +307,7 @@ func (a *Aggregator) apply(h Hit) {
 	// Later hits of a visit find the day's rollups of the visit's values —
 	// and the visitor already in them — through s.hit: only values that
 	// changed need a lookup and an insert.
-	a.bump(h.Site, hour, &h.Key, delta, h.Visitor, &s.hit, &s.startKey, &s.hitVals)
+	a.bump(h.Site, hour, &h.Key, delta, h.Visitor, &s.hit, &start, &s.hitVals)
 	if delta.Visits == 1 {
 		s.start = s.hit // the first hit's cell is the visit's cell
 	}
@@ -346,11 +350,11 @@ func (a *Aggregator) floor() time.Time {
 //
 // t, when not nil, is where an earlier bump of the same visit landed: its
 // rollups are taken from t instead of looked up where t is still valid and
-// the value is the one the pointer was taken for, and the visitor is not
+// the value is the one the slot was taken for, and the visitor is not
 // inserted again (it is in those sketches already). Folding a visit's later
 // hits then costs a few lookups instead of 21, and sketch inserts — the
 // rest of the cost — only where values change. For the visit-level and
-// visitor-level dimensions t's pointers are for base's values (the visit's
+// visitor-level dimensions t's slots are for base's values (the visit's
 // key); for the hit-level ones, for vals' when not nil (a visit's hits,
 // whose page and event change), else base's (the visit's own counters,
 // bumped with base as key and visitor zero, which also reuse t's cell).
@@ -382,43 +386,56 @@ func (a *Aggregator) bump(site int64, hour time.Time, key *Key, delta Counters, 
 	}
 
 	if isExit(key) {
-		a.rollup(rollupID{site, day, ExitPage, key[ExitPage]}).add(delta, visitor)
+		_, r := a.rollup(rollupID{site, day, ExitPage, key[ExitPage]})
+		r.add(delta, visitor)
 		return
 	}
-	for d := Dim(0); int(d) < NumDims; d++ {
+	for d := Dim(0); int(d) <= NumDims; d++ { // Totals last
 		if d == ExitPage {
 			continue
 		}
-		r, v := t.rollups[d], uint64(0)
+		value := ""
+		if d != Totals {
+			value = key[d]
+		}
+		sl, v := t.rollups[d], uint64(0)
 		switch {
 		case vals != nil && int(d) < hitDims:
-			if r == nil || vals[d] != key[d] {
-				r, v = a.rollup(rollupID{site, day, d, key[d]}), visitor
-				t.rollups[d], vals[d] = r, key[d]
+			if sl == 0 || vals[d] != value {
+				sl, v = a.rollupSlot(site, day, d, value), visitor
+				t.rollups[d], vals[d] = sl, value
 			}
-		case key[d] != base[d]: // a value that changed within the visit
-			r, v = a.rollup(rollupID{site, day, d, key[d]}), visitor
-		case r == nil:
-			r, v = a.rollup(rollupID{site, day, d, key[d]}), visitor
-			t.rollups[d] = r
+		case d != Totals && value != base[d]: // a value that changed within the visit
+			sl, v = a.rollupSlot(site, day, d, value), visitor
+		case sl == 0:
+			sl, v = a.rollupSlot(site, day, d, value), visitor
+			t.rollups[d] = sl
 		}
-		r.add(delta, v)
+		a.rslots.at(sl).add(delta, v)
 	}
-	r, v := t.rollups[Totals], uint64(0)
-	if r == nil {
-		r, v = a.rollup(rollupID{site, day, Totals, ""}), visitor
-		t.rollups[Totals] = r
-	}
-	r.add(delta, v)
 }
 
-func (a *Aggregator) rollup(id rollupID) *openCell {
-	r := a.rollups[id]
-	if r == nil {
-		r = &openCell{}
-		a.rollups[id] = r
+// rollup returns the open rollup id, opening it if need be.
+func (a *Aggregator) rollup(id rollupID) (slot, *openCell) {
+	if r := a.rollups[id]; r != nil {
+		return r.slot, r
 	}
-	return r
+	sl, r := a.rslots.take()
+	r.slot = sl
+	a.rollups[id] = r
+	return sl, r
+}
+
+func (a *Aggregator) rollupSlot(site, day int64, d Dim, value string) slot {
+	sl, _ := a.rollup(rollupID{site, day, d, value})
+	return sl
+}
+
+// dropRollup forgets an open rollup; its slot is reused. Callers move the
+// epoch: sessions may name the slot.
+func (a *Aggregator) dropRollup(id rollupID, r *openCell) {
+	delete(a.rollups, id)
+	a.rslots.release(r.slot)
 }
 
 // zone returns a site's time zone as its hits gave it, UTC before any.

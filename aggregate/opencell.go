@@ -52,6 +52,7 @@ type openCell struct {
 	sketch  *Sketch
 	version uint64 // bumped on every change
 	written uint64 // version last stored
+	slot    slot   // a rollup's place in the aggregator's slots; 0 for a cell
 }
 
 func (c *openCell) add(delta Counters, visitor uint64) {

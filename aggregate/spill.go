@@ -312,7 +312,7 @@ func (a *Aggregator) spillOver() error {
 	}
 	for i, id := range rids {
 		if r := a.rollups[id]; r != nil && r.version == versions[len(cids)+i] {
-			delete(a.rollups, id)
+			a.dropRollup(id, r)
 		}
 	}
 	left := len(a.cells) + len(a.rollups)
@@ -335,7 +335,7 @@ func (a *Aggregator) forgetWrittenLocked(floor time.Time) {
 	// A rollup stays open while any hour of its day can still be touched.
 	for id, r := range a.rollups {
 		if r.version == r.written && !dayEnd(id.day, a.zone(id.site)).After(floor) {
-			delete(a.rollups, id)
+			a.dropRollup(id, r)
 		}
 	}
 	if len(a.cells)+len(a.rollups) < n {
