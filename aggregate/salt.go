@@ -18,9 +18,10 @@ const SaltSize = 32
 type Salts struct {
 	store Store
 
-	mu   sync.Mutex
-	day  string
-	salt []byte
+	mu     sync.Mutex
+	day    string // the salt's UTC day, 2006-01-02
+	dayNum int64  // the same day, in days since the Unix epoch
+	salt   []byte
 }
 
 // NewSalts returns a Salts backed by store.
@@ -29,12 +30,19 @@ func NewSalts(store Store) *Salts { return &Salts{store: store} }
 // For returns the salt of now's UTC day, loading or creating it on the first
 // call of a day. It never returns an earlier day's salt.
 func (s *Salts) For(ctx context.Context, now time.Time) ([]byte, error) {
-	day := now.UTC().Format(time.DateOnly)
+	// The day number is checked first: formatting the date on every event
+	// cost more than the rest of this.
+	const secondsPerDay = 24 * 60 * 60
+	dayNum := now.Unix() / secondsPerDay
+	if now.Unix() < 0 && now.Unix()%secondsPerDay != 0 {
+		dayNum-- // division truncates towards zero; days start at their floor
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.day == day {
+	if s.salt != nil && s.dayNum == dayNum {
 		return s.salt, nil
 	}
+	day := now.UTC().Format(time.DateOnly)
 	// Forget yesterday's salt before anything else, even if loading fails.
 	clear(s.salt)
 	s.salt, s.day = nil, ""
@@ -46,6 +54,6 @@ func (s *Salts) For(ctx context.Context, now time.Time) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("salt for %s: %w", day, err)
 	}
-	s.day, s.salt = day, salt
+	s.day, s.dayNum, s.salt = day, dayNum, salt
 	return salt, nil
 }

@@ -92,7 +92,9 @@ func ParseEvent(body []byte) (Event, error) {
 	case len(ev.Referrer) > maxURL:
 		ev.Referrer = "" // an oversized referrer is not worth rejecting the hit
 	}
-	for _, d := range strings.Split(domains, ",") {
+	for rest, more := domains, true; more; {
+		var d string
+		d, rest, more = strings.Cut(rest, ",")
 		if d = strings.ToLower(strings.TrimSpace(d)); d != "" {
 			ev.Domains = append(ev.Domains, d)
 		}

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"encoding/json"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -12,7 +13,27 @@ import (
 // differently cased keys, malformed input), and the caller then decodes
 // with encoding/json, which also words the errors. So whatever decodeFlat
 // accepts, encoding/json would decode the same way; a fuzz test checks it.
+//
+// The string values are copied out of b, which may be the request's reused
+// buffer, into one allocation they share.
 func decodeFlat(b []byte, raw *rawEvent) bool {
+	type span struct {
+		field      *string
+		start, end int
+	}
+	var spans [9]span // one per string field at most: a repeated key overwrites
+	n, size := 0, 0
+	setStrings := func() {
+		var all strings.Builder
+		all.Grow(size)
+		for _, sp := range spans[:n] {
+			all.Write(b[sp.start:sp.end])
+		}
+		s := all.String()
+		for _, sp := range spans[:n] {
+			*sp.field, s = s[:sp.end-sp.start], s[sp.end-sp.start:]
+		}
+	}
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return false
@@ -22,10 +43,11 @@ func decodeFlat(b []byte, raw *rawEvent) bool {
 		return skipSpace(b, i+1) == len(b)
 	}
 	for {
-		key, j, ok := plainString(b, i)
+		ks, ke, j, ok := plainString(b, i)
 		if !ok {
 			return false
 		}
+		key := b[ks:ke]
 		i = skipSpace(b, j)
 		if i >= len(b) || b[i] != ':' {
 			return false
@@ -34,15 +56,26 @@ func decodeFlat(b []byte, raw *rawEvent) bool {
 		if i >= len(b) {
 			return false
 		}
-		switch key {
+		switch string(key) {
 		case "n", "name", "u", "url", "d", "domain", "r", "referrer", "l":
 			// null leaves the field as it was, as encoding/json does.
 			if j, ok = literal(b, i, "null"); !ok {
-				var v string
-				if v, j, ok = plainString(b, i); !ok {
+				var vs, ve int
+				if vs, ve, j, ok = plainString(b, i); !ok {
 					return false
 				}
-				*stringField(raw, key) = v
+				f := stringField(raw, key)
+				for k := range spans[:n] { // a repeated key: the last one counts
+					if spans[k].field == f {
+						size -= spans[k].end - spans[k].start
+						spans[k] = spans[n-1]
+						n--
+						break
+					}
+				}
+				spans[n] = span{f, vs, ve}
+				n++
+				size += ve - vs
 			}
 		case "w", "screen_width":
 			if j, ok = literal(b, i, "null"); ok {
@@ -78,15 +111,19 @@ func decodeFlat(b []byte, raw *rawEvent) bool {
 		case ',':
 			i = skipSpace(b, i+1)
 		case '}':
-			return skipSpace(b, i+1) == len(b)
+			if skipSpace(b, i+1) != len(b) {
+				return false
+			}
+			setStrings()
+			return true
 		default:
 			return false
 		}
 	}
 }
 
-func stringField(raw *rawEvent, key string) *string {
-	switch key {
+func stringField(raw *rawEvent, key []byte) *string {
+	switch string(key) {
 	case "n":
 		return &raw.N
 	case "name":
@@ -107,8 +144,8 @@ func stringField(raw *rawEvent, key string) *string {
 	return &raw.L
 }
 
-func rawField(raw *rawEvent, key string) *json.RawMessage {
-	switch key {
+func rawField(raw *rawEvent, key []byte) *json.RawMessage {
+	switch string(key) {
 	case "w":
 		return &raw.W
 	case "screen_width":
@@ -127,25 +164,26 @@ func skipSpace(b []byte, i int) int {
 }
 
 // plainString reads a JSON string of valid UTF-8 without escapes or control
-// characters and returns it and the index after its closing quote.
+// characters and returns where its contents start and end in b and the
+// index after its closing quote.
 // (encoding/json would replace invalid UTF-8; ParseEvent rejects it first,
 // but this decoder does not rely on that.)
-func plainString(b []byte, i int) (string, int, bool) {
+func plainString(b []byte, i int) (start, end, next int, ok bool) {
 	if i >= len(b) || b[i] != '"' {
-		return "", i, false
+		return 0, 0, i, false
 	}
 	for j := i + 1; j < len(b); j++ {
 		switch c := b[j]; {
 		case c == '"':
 			if !utf8.Valid(b[i+1 : j]) {
-				return "", j, false
+				return 0, 0, j, false
 			}
-			return string(b[i+1 : j]), j + 1, true
+			return i + 1, j, j + 1, true
 		case c == '\\' || c < 0x20:
-			return "", j, false
+			return 0, 0, j, false
 		}
 	}
-	return "", len(b), false
+	return 0, 0, len(b), false
 }
 
 func literal(b []byte, i int, lit string) (int, bool) {
