@@ -42,7 +42,7 @@ type Cell struct {
 	Sketch *Sketch // visitor keys seen in this cell; nil when none
 }
 
-// keySep separates dimension values in an encoded key. The collector strips
+// keySep separates dimension values in an encoded key (one byte). The collector strips
 // control characters from every value, so it never occurs inside one.
 const keySep = "\x1f"
 
@@ -63,15 +63,19 @@ func DecodeKey(s string) (Key, error) {
 // allocating: the values share s's memory; fields past the last encoded one
 // stay empty. It reports false if s has more fields than a Key.
 func decodeKeyInto(k *Key, s string) bool {
-	for i := 0; ; i++ {
-		if i == NumDims {
+	// A plain loop: most values are a few bytes, too short for
+	// strings.IndexByte's call to pay off.
+	n, start := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] != keySep[0] {
+			continue
+		}
+		if n == NumDims-1 {
 			return false
 		}
-		v, rest, more := strings.Cut(s, keySep)
-		k[i] = v
-		if !more {
-			return true
-		}
-		s = rest
+		k[n] = s[start:i]
+		n, start = n+1, i+1
 	}
+	k[n] = s[start:]
+	return true
 }
