@@ -48,8 +48,10 @@ func beUint64(s string) uint64 {
 // openCell is a cell or a rollup while it is open in memory.
 type openCell struct {
 	Counters
-	few     [2]uint64 // the first visitors (0: none), until sketch is made
-	sketch  *Sketch
+	few [2]uint64 // the first visitors (0: none), until sketch is made
+	// sketch is held by value (made when sketch.hll is set): an insert into
+	// a busy rollup then follows one pointer fewer, each a likely cache miss.
+	sketch  Sketch
 	version uint64 // bumped on every change
 	written uint64 // version last stored
 	slot    slot   // a rollup's place in the aggregator's slots; 0 for a cell
@@ -69,14 +71,14 @@ func (c *openCell) add(delta Counters, visitor uint64) {
 // third.
 func (c *openCell) insert(visitor uint64) {
 	switch {
-	case c.sketch != nil:
+	case c.sketch.hll != nil:
 		c.sketch.Insert(visitor)
 	case c.few[0] == 0 || c.few[0] == visitor:
 		c.few[0] = visitor
 	case c.few[1] == 0 || c.few[1] == visitor:
 		c.few[1] = visitor
 	default:
-		c.sketch = NewSketch()
+		c.sketch = *NewSketch()
 		c.sketch.Insert(c.few[0])
 		c.sketch.Insert(c.few[1])
 		c.sketch.Insert(visitor)
@@ -87,7 +89,7 @@ func (c *openCell) insert(visitor uint64) {
 // sketchCopy returns an independent sketch of the cell's visitors, nil
 // when it has none.
 func (c *openCell) sketchCopy() *Sketch {
-	if c.sketch != nil {
+	if c.sketch.hll != nil {
 		return c.sketch.Clone()
 	}
 	if c.few[0] == 0 {
