@@ -93,6 +93,9 @@ type Aggregator struct {
 	// epoch moves whenever a cell or rollup leaves memory, which makes
 	// every session's cached targets stale.
 	epoch uint64
+	// clock is now as of the hit being folded, or the checkpoint ending
+	// visits: read once for each, as the clock costs more than a lookup.
+	clock time.Time
 
 	writeMu sync.Mutex // one checkpoint at a time
 	spill   *spill     // nil: no spilling
@@ -251,6 +254,7 @@ func (a *Aggregator) drainLocked() {
 // apply folds one hit. Callers hold a.mu.
 func (a *Aggregator) apply(h Hit) {
 	a.folded.Add(1)
+	a.clock = a.now()
 	if h.Zone != nil {
 		a.zones[h.Site] = h.Zone
 	}
@@ -322,8 +326,9 @@ func (a *Aggregator) apply(h Hit) {
 // hour: re-creating a closed hour's cell would replace its stored row with a
 // partial one.
 func (a *Aggregator) openHour(hour time.Time) time.Time {
-	if hour.Before(a.floor()) {
-		return a.now().UTC().Truncate(time.Hour)
+	current := a.clock.UTC().Truncate(time.Hour)
+	if hour.Before(current.Add(-time.Duration(a.cfg.OpenHours) * time.Hour)) {
+		return current
 	}
 	return hour
 }

@@ -145,3 +145,73 @@ func BenchmarkFold(b *testing.B) {
 	b.StopTimer()
 	agg.Close(ctx)
 }
+
+// BenchmarkFoldLikeIngest folds the hits bench/ingest/event.lua sends —
+// 50 000 networks × 6 user agents, so most hits come from a visitor not
+// seen yet, Zipf-ish pages, referrers, languages, screen widths — at the
+// pace of a busy server (50 000 hits a second of the aggregator's clock)
+// with a checkpoint every 5 s of it, into the embedded store. Its state
+// grows as the server's does: run it with -benchtime 1000000x to compare
+// with the ingest benchmark's 15-second runs.
+func BenchmarkFoldLikeIngest(b *testing.B) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	site, _ := st.AddSite(ctx, aggregate.Site{Domain: "example.com", Timezone: "UTC"})
+	start := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	clk := &clock{t: start}
+	agg := aggregate.New(aggregate.Config{Checkpoint: time.Hour}, st, clk.Now, quiet)
+	r := rand.New(rand.NewPCG(3, 3))
+	type ua struct{ browser, version, os, osVersion, device string }
+	uas := []ua{{"Chrome", "120", "Windows", "10", "Desktop"}, {"Firefox", "121", "Linux", "", "Desktop"},
+		{"Safari", "17", "iOS", "17", "Mobile"}, {"Safari", "17", "macOS", "10", "Desktop"},
+		{"Chrome", "120", "Android", "14", "Mobile"}, {"Microsoft Edge", "120", "macOS", "10", "Desktop"}}
+	refs := [][2]string{{"", ""}, {"", ""}, {"", ""}, {"Google", "google.com/search"}, {"DuckDuckGo", "duckduckgo.com"},
+		{"news.ycombinator.com", "news.ycombinator.com/item"}, {"Twitter", "t.co/abc"}}
+	langs := []string{"en", "de", "fr", "ja", "es"}
+	devices := []string{"Mobile", "Tablet", "Desktop"}
+	hits := make([]aggregate.Hit, 1<<18)
+	for i := range hits {
+		var k aggregate.Key
+		k[aggregate.Hostname] = "example.com"
+		k[aggregate.Page] = "/"
+		if x := r.Float64(); x > 0.9 {
+			k[aggregate.Page], k[aggregate.UTMSource], k[aggregate.UTMMedium], k[aggregate.Source] = "/pricing", "newsletter", "email", "newsletter"
+		} else if x > 0.5 {
+			k[aggregate.Page] = fmt.Sprintf("/blog/post-%d", int(1/(r.Float64()+0.01)))
+		}
+		k[aggregate.Event] = aggregate.PageviewEvent
+		u := uas[r.IntN(len(uas))]
+		k[aggregate.Browser], k[aggregate.BrowserVersion], k[aggregate.OS], k[aggregate.OSVersion] = u.browser, u.version, u.os, u.osVersion
+		k[aggregate.Device] = devices[r.IntN(len(devices))]
+		if ref := refs[r.IntN(len(refs))]; k[aggregate.Source] == "" {
+			k[aggregate.Source], k[aggregate.Referrer] = ref[0], ref[1]
+		}
+		k[aggregate.Language] = langs[r.IntN(len(langs))]
+		visitor := uint64(r.IntN(50_000))*6 + uint64(r.IntN(len(uas))) + 1
+		hits[i] = aggregate.Hit{Site: site.ID, Visitor: visitor * 0x9e3779b97f4a7c15, Key: k, Zone: time.UTC}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		h := hits[i%len(hits)]
+		h.Time = start.Add(time.Duration(i) * 20 * time.Microsecond)
+		if i%4096 == 0 {
+			clk.Set(h.Time)
+		}
+		for !agg.Add(h) {
+			agg.Sync(ctx)
+		}
+		if i%250_000 == 249_999 {
+			if err := agg.Checkpoint(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	agg.Sync(ctx)
+	b.StopTimer()
+	agg.Close(ctx)
+}

@@ -90,6 +90,7 @@ func (a *Aggregator) checkpoint(ctx context.Context, endAll bool) error {
 	a.mu.Lock()
 	a.drainLocked()
 	now := a.now()
+	a.clock = now
 	for v, s := range a.sessions {
 		if endAll || now.Sub(s.last) >= VisitGap {
 			a.endVisit(v, s)

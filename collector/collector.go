@@ -59,7 +59,7 @@ type Counts struct {
 func New(cfg Config, store aggregate.Store, agg *aggregate.Aggregator, salts *aggregate.Salts, geoDB *geo.DB, now func() time.Time, log *slog.Logger) *Collector {
 	return &Collector{
 		cfg:   cfg,
-		sites: newSiteCache(store, now),
+		sites: newSiteCache(store),
 		agg:   agg,
 		salts: salts,
 		geo:   geoDB,
@@ -189,7 +189,7 @@ func (c *Collector) Process(ctx context.Context, r *Request) (Outcome, error) {
 	var zoneBuf [1]*time.Location
 	sites, zones := siteBuf[:0], zoneBuf[:0]
 	for _, d := range ev.Domains {
-		site, zone, ok, err := c.sites.lookup(ctx, d)
+		site, zone, ok, err := c.sites.lookup(ctx, d, now)
 		if err != nil {
 			c.counts.Err.Add(1)
 			c.log.Error("site lookup failed", "err", err)

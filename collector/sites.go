@@ -14,7 +14,6 @@ import (
 // deleted by an admin command is seen within seconds.
 type siteCache struct {
 	store aggregate.Store
-	now   func() time.Time
 	ttl   time.Duration
 
 	mu      sync.Mutex
@@ -31,14 +30,13 @@ type siteEntry struct {
 // maxSiteEntries bounds the cache against floods of made-up domains.
 const maxSiteEntries = 10_000
 
-func newSiteCache(store aggregate.Store, now func() time.Time) *siteCache {
-	return &siteCache{store: store, now: now, ttl: 10 * time.Second, entries: map[string]siteEntry{}}
+func newSiteCache(store aggregate.Store) *siteCache {
+	return &siteCache{store: store, ttl: 10 * time.Second, entries: map[string]siteEntry{}}
 }
 
 // lookup returns the site of a domain and its time zone, ok false if there
-// is none.
-func (c *siteCache) lookup(ctx context.Context, domain string) (aggregate.Site, *time.Location, bool, error) {
-	now := c.now()
+// is none; now is the event's time.
+func (c *siteCache) lookup(ctx context.Context, domain string, now time.Time) (aggregate.Site, *time.Location, bool, error) {
 	c.mu.Lock()
 	e, hit := c.entries[domain]
 	c.mu.Unlock()

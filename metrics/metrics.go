@@ -69,9 +69,10 @@ func (m *Metrics) Handler() http.Handler {
 
 // Ingest is Fiber middleware that times POST /api/event.
 func (m *Metrics) Ingest(c *fiber.Ctx) error {
-	start := time.Now()
 	err := c.Next()
-	m.ingest.Observe(time.Since(start).Seconds())
+	// The server notes when it hands a request to the handler: one clock
+	// read fewer per event.
+	m.ingest.Observe(time.Since(c.Context().Time()).Seconds())
 	return err
 }
 
