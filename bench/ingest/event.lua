@@ -1,7 +1,9 @@
--- wrk script: realistic tracker events. Every request has its own visitor
--- (X-Forwarded-For, believed because tally runs with --trusted-proxies
--- 127.0.0.1/32), one of several real user agents, a Zipf-ish page, a
--- referrer and a campaign now and then.
+-- wrk script: realistic tracker events. 50 000 visitors, each on a network
+-- of its own (X-Forwarded-For, believed because tally runs with
+-- --trusted-proxies 127.0.0.1/32), each with one of several real user
+-- agents, a language and a screen width that stay the same from hit to hit
+-- as a browser's do; Zipf-ish pages, a referrer and a campaign now and then.
+-- event-churn.lua is the worst case, where every request changes browser.
 math.randomseed(os.time())
 local uas = {
   "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.71 Safari/537.36",
@@ -21,16 +23,17 @@ request = function()
   local r = math.random()
   if r > 0.5 then page = "/blog/post-" .. math.floor(1 / (math.random() + 0.01)) end
   if r > 0.9 then page = "/pricing?utm_source=newsletter&utm_medium=email" end
-  local body = string.format('{"n":"pageview","u":"https://example.com%s","d":"example.com","r":"%s","w":%d}',
-    page, refs[math.random(#refs)], ({390, 820, 1440})[math.random(3)])
-  -- 50 000 visitors, each on a network of its own, so visits have several pages.
+  -- 50 000 visitors, each on a network of its own, so visits have several
+  -- pages. A visitor keeps its browser, language and screen from hit to hit.
   local v = math.random(50000)
   local ip = string.format("%d.%d.%d.7", 11 + v % 200, math.floor(v / 200) % 256, v % 251)
+  local body = string.format('{"n":"pageview","u":"https://example.com%s","d":"example.com","r":"%s","w":%d}',
+    page, refs[math.random(#refs)], ({390, 820, 1440})[v % 3 + 1])
   return wrk.format("POST", "/api/event", {
     ["Content-Type"] = "text/plain",
-    ["User-Agent"] = uas[math.random(#uas)],
+    ["User-Agent"] = uas[v % #uas + 1],
     ["X-Forwarded-For"] = ip,
-    ["Accept-Language"] = langs[math.random(#langs)],
+    ["Accept-Language"] = langs[v % #langs + 1],
   }, body)
 end
 
