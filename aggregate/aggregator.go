@@ -42,8 +42,8 @@ type Config struct {
 }
 
 // DefaultConfig suits one machine: about 250 bytes per open cell (more
-// with a sketch) and 1 KB per session, so about 1 GB at the bounds under any
-// traffic and a few MB for a typical site (docs/design.md).
+// with a sketch) and 400 bytes per session, so about 0.5 GB at the bounds
+// under any traffic and a few MB for a typical site (docs/design.md).
 var DefaultConfig = Config{
 	Checkpoint:  5 * time.Second,
 	QueueSize:   1 << 16,
