@@ -146,7 +146,7 @@ func BenchmarkFold(b *testing.B) {
 	agg.Close(ctx)
 }
 
-// BenchmarkFoldLikeIngest folds the hits bench/ingest/event-churn.lua sends —
+// BenchmarkFoldLikeIngest folds the hits bench/ingest/event.lua sends with CHURN=1 —
 // 50 000 networks × 6 user agents, so most hits come from a visitor not
 // seen yet, Zipf-ish pages, referrers, languages, screen widths — at the
 // pace of a busy server (50 000 hits a second of the aggregator's clock)

@@ -3,7 +3,14 @@
 -- --trusted-proxies 127.0.0.1/32), each with one of several real user
 -- agents, a language and a screen width that stay the same from hit to hit
 -- as a browser's do; Zipf-ish pages, a referrer and a campaign now and then.
--- event-churn.lua is the worst case, where every request changes browser.
+--
+-- CHURN=1 makes it the worst case for the session table: every request
+-- picks its user agent, language and screen width anew, so the networks
+-- make up to 300 000 visitors (an IP and a user agent are a visitor), most
+-- hits come from a visitor not seen yet, and a returning visitor's
+-- language and device change between hits. That was the ingest
+-- benchmark's load until 2026-11-30 (docs/benchmarks.md).
+local churn = os.getenv("CHURN") == "1"
 math.randomseed(os.time())
 local uas = {
   "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.71 Safari/537.36",
@@ -27,13 +34,17 @@ request = function()
   -- pages. A visitor keeps its browser, language and screen from hit to hit.
   local v = math.random(50000)
   local ip = string.format("%d.%d.%d.7", 11 + v % 200, math.floor(v / 200) % 256, v % 251)
+  local ua, lang, width = v % #uas + 1, v % #langs + 1, v % 3 + 1
+  if churn then
+    ua, lang, width = math.random(#uas), math.random(#langs), math.random(3)
+  end
   local body = string.format('{"n":"pageview","u":"https://example.com%s","d":"example.com","r":"%s","w":%d}',
-    page, refs[math.random(#refs)], ({390, 820, 1440})[v % 3 + 1])
+    page, refs[math.random(#refs)], ({390, 820, 1440})[width])
   return wrk.format("POST", "/api/event", {
     ["Content-Type"] = "text/plain",
-    ["User-Agent"] = uas[v % #uas + 1],
+    ["User-Agent"] = uas[ua],
     ["X-Forwarded-For"] = ip,
-    ["Accept-Language"] = langs[v % #langs + 1],
+    ["Accept-Language"] = langs[lang],
   }, body)
 end
 

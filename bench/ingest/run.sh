@@ -3,8 +3,8 @@
 # handler that does no work, with the same wrk load in the same run.
 #
 # Usage: bench/ingest/run.sh [seconds] [connections] [rounds]
-# (needs wrk: apt-get install wrk). LOAD=bench/ingest/event-churn.lua runs
-# the worst-case load instead of bench/ingest/event.lua.
+# (needs wrk: apt-get install wrk). CHURN=1 runs bench/ingest/event.lua's
+# worst case, where every request changes browser (read by the wrk script).
 #
 # Each round measures the no-op server, then a fresh tally server (empty
 # data directory, so every round starts from the same state), one right
@@ -26,7 +26,7 @@ go build -o "$tmp/noop" ./bench/ingest/noop
 "$tmp/noop" --listen 127.0.0.1:18001 &
 
 load() { # url seconds -> wrk's report
-	wrk -t1 -c"$conns" -d"$2s" -s "${LOAD:-bench/ingest/event.lua}" "$1"
+	wrk -t1 -c"$conns" -d"$2s" -s bench/ingest/event.lua "$1"
 }
 rate() { awk '/Requests\/sec/ {print $2}'; }
 
