@@ -326,9 +326,8 @@ func (a *Aggregator) apply(h Hit) {
 // hour: re-creating a closed hour's cell would replace its stored row with a
 // partial one.
 func (a *Aggregator) openHour(hour time.Time) time.Time {
-	current := a.clock.UTC().Truncate(time.Hour)
-	if hour.Before(current.Add(-time.Duration(a.cfg.OpenHours) * time.Hour)) {
-		return current
+	if hour.Before(a.floor(a.clock)) {
+		return a.clock.UTC().Truncate(time.Hour)
 	}
 	return hour
 }
@@ -343,9 +342,9 @@ func (a *Aggregator) endVisit(visitor uint64, s *session) {
 	a.bump(s.site, s.lastHour, &k, Counters{Exits: 1}, visitor, nil, nil, nil)
 }
 
-// floor is the oldest hour still open in memory.
-func (a *Aggregator) floor() time.Time {
-	return a.now().UTC().Truncate(time.Hour).Add(-time.Duration(a.cfg.OpenHours) * time.Hour)
+// floor is the oldest hour still open in memory at now.
+func (a *Aggregator) floor(now time.Time) time.Time {
+	return now.UTC().Truncate(time.Hour).Add(-time.Duration(a.cfg.OpenHours) * time.Hour)
 }
 
 // bump adds delta, and the visitor unless zero, to the open cell of (site,

@@ -156,7 +156,7 @@ func (a *Aggregator) checkpoint(ctx context.Context, endAll bool) error {
 			r.written = rversions[i]
 		}
 	}
-	a.forgetWrittenLocked(a.floor())
+	a.forgetWrittenLocked(a.floor(a.now()))
 	if len(batch) > 0 {
 		a.log.Debug("checkpoint", "cells", len(batch), "rollups", len(rbatch), "took", time.Since(start))
 	}

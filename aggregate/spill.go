@@ -224,7 +224,7 @@ func (a *Aggregator) spillOver() error {
 		return nil
 	}
 	a.mu.Lock()
-	floor := a.floor()
+	floor := a.floor(a.now())
 	a.forgetWrittenLocked(floor)
 	excess := len(a.cells) + len(a.rollups) - a.cfg.SpillCells
 	if excess <= 0 {
