@@ -19,8 +19,7 @@ type Salts struct {
 	store Store
 
 	mu     sync.Mutex
-	day    string // the salt's UTC day, 2006-01-02
-	dayNum int64  // the same day, in days since the Unix epoch
+	dayNum int64 // the salt's UTC day, in days since the Unix epoch
 	salt   []byte
 }
 
@@ -45,7 +44,7 @@ func (s *Salts) For(ctx context.Context, now time.Time) ([]byte, error) {
 	day := now.UTC().Format(time.DateOnly)
 	// Forget yesterday's salt before anything else, even if loading fails.
 	clear(s.salt)
-	s.salt, s.day = nil, ""
+	s.salt = nil
 	fresh := make([]byte, SaltSize)
 	if _, err := rand.Read(fresh); err != nil {
 		return nil, fmt.Errorf("new salt: %w", err)
@@ -54,6 +53,6 @@ func (s *Salts) For(ctx context.Context, now time.Time) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("salt for %s: %w", day, err)
 	}
-	s.day, s.dayNum, s.salt = day, dayNum, salt
+	s.dayNum, s.salt = dayNum, salt
 	return salt, nil
 }
