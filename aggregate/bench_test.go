@@ -101,19 +101,31 @@ func BenchmarkDashboardQueries(b *testing.B) {
 	}
 }
 
-// BenchmarkFold measures folding hits into cells and rollups (the
-// aggregator's goroutine), with realistic repetition: 50 000 visitors making
-// visits of a few pages.
-func BenchmarkFold(b *testing.B) {
+// foldBench returns an aggregator with cfg over a fresh embedded store
+// holding one UTC site, and the clock it runs on, stopped at 10:00 UTC.
+// The store closes when the benchmark ends.
+func foldBench(b *testing.B, cfg aggregate.Config) (*aggregate.Aggregator, aggregate.Site, *clock) {
+	b.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, b.TempDir())
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer st.Close()
-	site, _ := st.AddSite(ctx, aggregate.Site{Domain: "example.com", Timezone: "UTC"})
+	b.Cleanup(func() { st.Close() })
+	site, err := st.AddSite(ctx, aggregate.Site{Domain: "example.com", Timezone: "UTC"})
+	if err != nil {
+		b.Fatal(err)
+	}
 	clk := &clock{t: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)}
-	agg := aggregate.New(aggregate.Config{Checkpoint: time.Hour, QueueSize: 1 << 12}, st, clk.Now, quiet)
+	return aggregate.New(cfg, st, clk.Now, quiet), site, clk
+}
+
+// BenchmarkFold measures folding hits into cells and rollups (the
+// aggregator's goroutine), with realistic repetition: 50 000 visitors making
+// visits of a few pages.
+func BenchmarkFold(b *testing.B) {
+	ctx := context.Background()
+	agg, site, clk := foldBench(b, aggregate.Config{Checkpoint: time.Hour, QueueSize: 1 << 12})
 	r := rand.New(rand.NewPCG(1, 1))
 	hits := make([]aggregate.Hit, 1<<16)
 	browsers := []string{"Chrome", "Safari", "Firefox", "Microsoft Edge"}
@@ -155,15 +167,8 @@ func BenchmarkFold(b *testing.B) {
 // with the ingest benchmark's 15-second runs.
 func BenchmarkFoldLikeIngest(b *testing.B) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	site, _ := st.AddSite(ctx, aggregate.Site{Domain: "example.com", Timezone: "UTC"})
-	start := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
-	clk := &clock{t: start}
-	agg := aggregate.New(aggregate.Config{Checkpoint: time.Hour}, st, clk.Now, quiet)
+	agg, site, clk := foldBench(b, aggregate.Config{Checkpoint: time.Hour})
+	start := clk.Now()
 	r := rand.New(rand.NewPCG(3, 3))
 	type ua struct{ browser, version, os, osVersion, device string }
 	uas := []ua{{"Chrome", "120", "Windows", "10", "Desktop"}, {"Firefox", "121", "Linux", "", "Desktop"},
