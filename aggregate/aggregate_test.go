@@ -4,8 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"math"
-	"math/rand/v2"
 	"reflect"
 	"sync"
 	"testing"
@@ -335,98 +333,8 @@ func TestFiltersAndPagination(t *testing.T) {
 	}
 }
 
-func TestSketchAccuracy(t *testing.T) {
-	s := aggregate.NewSketch()
-	r := rand.New(rand.NewPCG(1, 2))
-	const n = 100_000
-	for i := 0; i < n; i++ {
-		s.Insert(r.Uint64())
-	}
-	if e := s.Estimate(); math.Abs(float64(e-n))/n > 0.02 {
-		t.Fatalf("estimate %d of %d distinct keys: more than 2%% off", e, n)
-	}
-	// Small sets are exact (the sparse representation).
-	small := aggregate.NewSketch()
-	for i := 0; i < 1000; i++ {
-		small.Insert(r.Uint64())
-	}
-	b, _ := small.MarshalBinary()
-	back, err := aggregate.UnmarshalSketch(b)
-	if err != nil || back.Estimate() != 1000 {
-		t.Fatalf("1000 keys estimated %d after a round trip (err %v)", back.Estimate(), err)
-	}
-}
 
-func TestSaltRotation(t *testing.T) {
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	salts := aggregate.NewSalts(st)
-	d1 := time.Date(2026, 11, 20, 23, 59, 59, 0, time.UTC)
-	s1, err := salts.For(ctx, d1)
-	if err != nil || len(s1) != aggregate.SaltSize {
-		t.Fatalf("salt: %x, %v", s1, err)
-	}
-	s1copy := append([]byte(nil), s1...)
-	again, _ := aggregate.NewSalts(st).For(ctx, d1) // another process, same day
-	if string(again) != string(s1copy) {
-		t.Fatal("a second instance got another salt for the same day")
-	}
-	s2, err := salts.For(ctx, d1.Add(time.Second)) // midnight UTC
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(s2) == string(s1copy) {
-		t.Fatal("salt did not rotate at midnight UTC")
-	}
-	// Yesterday's salt is gone from the store: asking for it makes a new one.
-	fresh := make([]byte, aggregate.SaltSize)
-	old, err := st.Salt(ctx, "2026-11-20", fresh)
-	if err != nil || string(old) == string(s1copy) {
-		t.Fatalf("yesterday's salt survived rotation")
-	}
-}
 
-// A set's estimate must not depend on whether its keys went into one sketch
-// or were spread over many and merged (rollups versus cells), below and
-// above the size at which sketches turn dense.
-func TestSketchEstimateIsPathIndependent(t *testing.T) {
-	for _, n := range []int{10, 2900, 3100, 20_000} {
-		r := rand.New(rand.NewPCG(uint64(n), 9))
-		one := aggregate.NewSketch()
-		parts := make([]*aggregate.Sketch, 37)
-		for i := range parts {
-			parts[i] = aggregate.NewSketch()
-		}
-		for i := 0; i < n; i++ {
-			k := r.Uint64()
-			one.Insert(k)
-			one.Insert(k) // repeated visits change nothing
-			parts[i%len(parts)].Insert(k)
-		}
-		merged := aggregate.NewSketch()
-		for _, p := range parts {
-			b, err := p.MarshalBinary()
-			if err != nil {
-				t.Fatal(err)
-			}
-			back, err := aggregate.UnmarshalSketch(b)
-			if err != nil {
-				t.Fatal(err)
-			}
-			merged.Merge(back)
-		}
-		if a, b := one.Estimate(), merged.Estimate(); a != b {
-			t.Errorf("%d keys: one sketch %d, merged parts %d", n, a, b)
-		}
-		if e := one.Estimate(); math.Abs(float64(e)-float64(n))/float64(n) > 0.02 {
-			t.Errorf("%d keys estimated %d", n, e)
-		}
-	}
-}
 
 // A visit outlives the hours kept open in memory: its first cell is written
 // and forgotten while it goes on, and its later hits, which reuse the cell
@@ -471,31 +379,6 @@ func TestValueChangesWithinVisit(t *testing.T) {
 	expect(t, "en", rows[1].Metrics, 1, 1, 2, 180)
 }
 
-// Stores keep each rollup's estimate beside its sketch, computed from the
-// sketch in memory after encoding it; queries use it in place of decoding
-// and estimating the sketch, so the two must agree exactly — sparse, dense,
-// and sparse sketches past the dense threshold that have not turned yet.
-func TestStoredEstimateEqualsDecoded(t *testing.T) {
-	r := rand.New(rand.NewPCG(3, 4))
-	for _, n := range []int{0, 1, 7, 100, 2999, 3000, 3001, 3050, 3255, 3300, 5000, 40_000} {
-		s := aggregate.NewSketch()
-		for i := 0; i < n; i++ {
-			s.Insert(r.Uint64())
-		}
-		b, err := s.MarshalBinary()
-		if err != nil {
-			t.Fatal(err)
-		}
-		stored := s.Estimate()
-		back, err := aggregate.UnmarshalSketch(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := back.Estimate(); got != stored {
-			t.Errorf("%d keys: stored estimate %d, decoded sketch estimates %d", n, stored, got)
-		}
-	}
-}
 
 // A value holding the key separator would split in two when a cell's key is
 // decoded (and the stored row would no longer match its open cell): Add
@@ -510,4 +393,31 @@ func TestKeySeparatorInValue(t *testing.T) {
 		t.Fatalf("rows: %+v", rows)
 	}
 	expect(t, "FooBar", rows[0].Metrics, 2, 2)
+}
+
+// The salt lives in memory only and is replaced by a timer at 00:00 UTC,
+// by the clock alone: no event needs to arrive after midnight.
+func TestSaltRenewedAtMidnightByTheClock(t *testing.T) {
+	c := &clock{t: time.Date(2026, 11, 20, 23, 59, 59, 900_000_000, time.UTC)}
+	salts := aggregate.NewSalts(c.Now)
+	defer salts.Close()
+	var s1, again [aggregate.SaltSize]byte
+	salts.Copy(c.Now(), &s1)
+	salts.Copy(c.Now(), &again)
+	if s1 != again || s1 == ([aggregate.SaltSize]byte{}) {
+		t.Fatalf("same day, salts %x and %x", s1, again)
+	}
+	c.Set(time.Date(2026, 11, 21, 0, 0, 0, 1, time.UTC))
+	deadline := time.Now().Add(5 * time.Second)
+	for salts.Day().Day() != 21 {
+		if time.Now().After(deadline) {
+			t.Fatal("the salt was not renewed at midnight without an event")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	var s2 [aggregate.SaltSize]byte
+	salts.Copy(c.Now(), &s2)
+	if s2 == s1 {
+		t.Fatal("the new day has yesterday's salt")
+	}
 }

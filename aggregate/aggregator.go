@@ -22,18 +22,20 @@ type Config struct {
 	// MaxSessions bounds the session table; past it, a new visitor's hits are
 	// still counted (pageviews, visitors) but start no visit.
 	MaxSessions int
-	// MaxCells bounds the open cells; past it, hits that would need a new cell
-	// are dropped and counted.
+	// MaxCells bounds the cells in memory: those counting since the last
+	// checkpoint and those taken by checkpoints the store has not stored
+	// yet; past it, hits that would need a new cell are dropped and counted.
 	MaxCells int
-	// OpenHours is how many past hours stay open in memory besides the
-	// current one, so a visit that crosses an hour still updates its first cell.
-	OpenHours int
+	// MaxFirsts bounds the day's first-occurrence set (8 bytes a slot, at
+	// most 4/3 slots an entry); past it, visitors are undercounted until
+	// midnight and the shortfall is counted (Stats.FirstsFull).
+	MaxFirsts int
 	// MaxBackoff caps the wait between checkpoints that keep failing; the
 	// wait doubles from Checkpoint after each failure.
 	MaxBackoff time.Duration
-	// SpillDir is where closed hours that the store could not take go once
-	// more than SpillCells cells and rollups wait in memory; empty: they
-	// stay in memory (up to MaxCells).
+	// SpillDir is where checkpoints that the store could not take go once
+	// more than SpillCells of their cells wait in memory; empty: they stay
+	// in memory (up to MaxCells).
 	SpillDir   string
 	SpillCells int
 	// OnCheckpoint, when set, is told how long each periodic checkpoint
@@ -41,15 +43,16 @@ type Config struct {
 	OnCheckpoint func(took time.Duration, err error)
 }
 
-// DefaultConfig suits one machine: about 250 bytes per open cell (more
-// with a sketch) and 400 bytes per session, so about 0.5 GB at the bounds
-// under any traffic and a few MB for a typical site (docs/design.md).
+// DefaultConfig suits one machine: about 500 bytes per cell in memory,
+// 250 per session and at most 16 bytes per first-occurrence entry, so
+// about 1 GB at the bounds under any traffic and a few MB for a typical
+// site (docs/design.md, "Memory bounds").
 var DefaultConfig = Config{
 	Checkpoint:  5 * time.Second,
 	QueueSize:   1 << 16,
 	MaxSessions: 500_000,
 	MaxCells:    1_000_000,
-	OpenHours:   2,
+	MaxFirsts:   16_000_000,
 	MaxBackoff:  time.Minute,
 	SpillCells:  250_000,
 }
@@ -57,8 +60,14 @@ var DefaultConfig = Config{
 // Stats are running totals for logs and metrics.
 type Stats struct {
 	Folded, DroppedQueueFull, DroppedCellsFull, NoSession uint64
-	OpenCells, Sessions                                   int
-	CheckpointFailures                                    uint64
+	// OpenCells counts cells in memory: counting, and taken by
+	// checkpoints not stored yet (PendingCells of them).
+	OpenCells, PendingCells, Sessions int
+	// Firsts is the entries of the day's first-occurrence set, FirstsBytes
+	// its memory; FirstsFull counts combinations it had no room for.
+	Firsts, FirstsBytes int
+	FirstsFull          uint64
+	CheckpointFailures  uint64
 	// FailingSince is when the current run of failed checkpoints began;
 	// zero while checkpoints succeed. Failing counts that run.
 	FailingSince time.Time
@@ -69,11 +78,12 @@ type Stats struct {
 	Spills, Replays uint64
 }
 
-// Aggregator folds hits into the open hour cells and the session table, and
-// checkpoints the cells to the store. Add never blocks on the store.
+// Aggregator folds hits into hour cells of counters, using the session
+// table and the day's first-occurrence set, and checkpoints the cells to the
+// store as batches of additions. Add never blocks on the store.
 type Aggregator struct {
 	cfg      Config
-	store    Store
+	store    CellWriter
 	now      func() time.Time
 	log      *slog.Logger
 	instance string
@@ -84,20 +94,21 @@ type Aggregator struct {
 	wg   sync.WaitGroup
 
 	mu       sync.Mutex
-	cells    map[cellID]*openCell
-	rollups  map[rollupID]*openCell // each in a slot of rslots
-	rslots   slots
-	zones    map[int64]*time.Location // each site's zone, from its hits
+	cells    map[cellID]*Counters // counted since the last checkpoint took them
 	sessions map[uint64]*session
+	firsts   *firsts
+	day      int64  // UTC day of firsts
 	idBuf    []byte // scratch for cell ids, under mu
-	// epoch moves whenever a cell or rollup leaves memory, which makes
-	// every session's cached targets stale.
-	epoch uint64
 	// clock is now as of the hit being folded, or the checkpoint ending
 	// visits: read once for each, as the clock costs more than a lookup.
 	clock time.Time
+	// pending are checkpoints taken but not stored yet, oldest first;
+	// pendingCells counts their cells (under mu, for the cell bound).
+	pending      []Batch
+	pendingCells int
+	seq          uint64 // the last batch's Seq
 
-	writeMu sync.Mutex // one checkpoint at a time
+	writeMu sync.Mutex // one checkpoint at a time; guards pending's writes
 	spill   *spill     // nil: no spilling
 
 	folded, queueFull, cellsFull, noSession, ckptFail atomic.Uint64
@@ -106,8 +117,15 @@ type Aggregator struct {
 	failingSince                                      atomic.Int64 // Unix nanoseconds; 0 when healthy
 }
 
+// CellWriter is what the aggregator needs of a store.
+type CellWriter interface {
+	// WriteBatch adds the batch's cells to the store, unless a batch of
+	// the same Instance and Seq is stored already; then it does nothing.
+	WriteBatch(ctx context.Context, b Batch) error
+}
+
 // New starts an aggregator. now is the clock (injected so tests can move time).
-func New(cfg Config, store Store, now func() time.Time, log *slog.Logger) *Aggregator {
+func New(cfg Config, store CellWriter, now func() time.Time, log *slog.Logger) *Aggregator {
 	if cfg.Checkpoint <= 0 {
 		cfg.Checkpoint = DefaultConfig.Checkpoint
 	}
@@ -120,8 +138,8 @@ func New(cfg Config, store Store, now func() time.Time, log *slog.Logger) *Aggre
 	if cfg.MaxCells <= 0 {
 		cfg.MaxCells = DefaultConfig.MaxCells
 	}
-	if cfg.OpenHours <= 0 {
-		cfg.OpenHours = DefaultConfig.OpenHours
+	if cfg.MaxFirsts <= 0 {
+		cfg.MaxFirsts = DefaultConfig.MaxFirsts
 	}
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = DefaultConfig.MaxBackoff
@@ -138,10 +156,9 @@ func New(cfg Config, store Store, now func() time.Time, log *slog.Logger) *Aggre
 		in:       make(chan Hit, cfg.QueueSize),
 		sync:     make(chan chan struct{}),
 		done:     make(chan struct{}),
-		cells:    map[cellID]*openCell{},
-		rollups:  map[rollupID]*openCell{},
-		zones:    map[int64]*time.Location{},
+		cells:    map[cellID]*Counters{},
 		sessions: map[uint64]*session{},
+		firsts:   newFirsts(cfg.MaxFirsts),
 		spill:    newSpill(cfg.SpillDir),
 	}
 	a.wg.Add(2)
@@ -150,8 +167,8 @@ func New(cfg Config, store Store, now func() time.Time, log *slog.Logger) *Aggre
 	return a
 }
 
-// newInstanceID is fresh on every start, so a restarted process never
-// replaces the rows its predecessor wrote for the same hour.
+// newInstanceID is fresh on every start: a batch is named by (instance,
+// seq), and a restarted process counts its seq from 1 again.
 func newInstanceID() string {
 	b := make([]byte, 8)
 	if _, err := rand.Read(b); err != nil {
@@ -255,9 +272,7 @@ func (a *Aggregator) drainLocked() {
 func (a *Aggregator) apply(h Hit) {
 	a.folded.Add(1)
 	a.clock = a.now()
-	if h.Zone != nil {
-		a.zones[h.Site] = h.Zone
-	}
+	a.rollDay(a.clock)
 	hour := h.Time.UTC().Truncate(time.Hour)
 	pv := h.IsPageview()
 	delta := Counters{Events: 1}
@@ -265,7 +280,7 @@ func (a *Aggregator) apply(h Hit) {
 		delta.Pageviews = 1
 	}
 	if h.Visitor == 0 {
-		a.bump(h.Site, hour, &h.Key, delta, 0, nil, nil, nil)
+		a.bump(h.Site, hour, &h.Key, &delta)
 		return
 	}
 
@@ -274,10 +289,9 @@ func (a *Aggregator) apply(h Hit) {
 		a.endVisit(h.Visitor, s)
 		s = nil
 	}
-	var start Key // the visit's key, for a visit in progress
 	switch {
 	case s != nil:
-		start = s.key()
+		start := s.key()
 		for _, d := range visitDims {
 			h.Key[d] = start[d]
 		}
@@ -289,14 +303,15 @@ func (a *Aggregator) apply(h Hit) {
 			visit.Bounces = -1 // the second pageview: no longer a bounce
 		}
 		if !visit.IsZero() {
-			a.bump(s.site, s.startHour, &start, visit, 0, &s.start, &start, nil)
+			// Counters add up, so the visit's cell takes its later counts
+			// in whatever cell of that key and hour is open now.
+			a.bump(s.site, s.startHour, &start, &visit)
 		}
 	case len(a.sessions) < a.cfg.MaxSessions:
 		// The first hit's cell is the visit's cell: it holds the visit, its
 		// bounce until a second pageview, and its duration.
 		h.Key[EntryPage] = h.Key[Page]
-		start = h.Key
-		s = &session{site: h.Site, startHour: a.openHour(hour), startKey: start.Encode()}
+		s = &session{site: h.Site, startHour: hour, startKey: h.Key.Encode()}
 		a.sessions[h.Visitor] = s
 		delta.Visits, delta.Bounces = 1, 1
 	default:
@@ -304,16 +319,10 @@ func (a *Aggregator) apply(h Hit) {
 		h.Key[EntryPage] = h.Key[Page]
 	}
 
+	a.markFirsts(h.Visitor, &h.Key, s, &delta.Uniques)
+	a.bump(h.Site, hour, &h.Key, &delta)
 	if s == nil {
-		a.bump(h.Site, hour, &h.Key, delta, h.Visitor, nil, nil, nil)
 		return
-	}
-	// Later hits of a visit find the day's rollups of the visit's values —
-	// and the visitor already in them — through s.hit: only values that
-	// changed need a lookup and an insert.
-	a.bump(h.Site, hour, &h.Key, delta, h.Visitor, &s.hit, &start, &s.hitVals)
-	if delta.Visits == 1 {
-		s.start = s.hit // the first hit's cell is the visit's cell
 	}
 	s.last = h.Time
 	if pv {
@@ -322,14 +331,65 @@ func (a *Aggregator) apply(h Hit) {
 	}
 }
 
-// openHour returns hour if it is still open in memory, else the current
-// hour: re-creating a closed hour's cell would replace its stored row with a
-// partial one.
-func (a *Aggregator) openHour(hour time.Time) time.Time {
-	if hour.Before(a.floor(a.clock)) {
-		return a.clock.UTC().Truncate(time.Hour)
+// rollDay forgets the first-occurrence set when the UTC day of now is not
+// the set's: the visitor keys it was made of died with yesterday's salt.
+// Callers hold a.mu.
+func (a *Aggregator) rollDay(now time.Time) {
+	if day := utcDay(now); day != a.day {
+		a.firsts.clear()
+		a.day = day
 	}
-	return hour
+}
+
+// markFirsts sets u to 1 for each unique counter whose combination of
+// (visitor, values of key) is new today. s is the hit's visit, nil when it
+// has none; a visit's later hits look up only combinations whose values
+// changed since its previous hit. Callers hold a.mu.
+func (a *Aggregator) markFirsts(visitor uint64, key *Key, s *session, u *[NumUniques]int64) {
+	f := a.firsts
+	var hv [NumDims]uint64
+	var tuple uint64
+	for d := Hostname; int(d) < NumDims; d++ {
+		if d == ExitPage {
+			continue
+		}
+		hv[d] = f.valueHash(key[d])
+		if d.Level() != HitLevel {
+			tuple = mix(tuple ^ hv[d])
+		}
+	}
+	mark := func(un Unique, x, y uint64) {
+		if f.add(combine(visitor, un, x, y)) {
+			u[un] = 1
+		}
+	}
+	known := s != nil && s.marked == a.day && s.tuple == tuple
+	if !known {
+		mark(UVisitor, 0, 0)
+		for d := Source; int(d) < NumDims; d++ {
+			if d != ExitPage {
+				mark(UniqueOf(d), hv[d], 0)
+			}
+		}
+	}
+	if !known || s.page != hv[Page] {
+		mark(UniqueOf(Page), hv[Page], 0)
+		for i, v := range visitDims {
+			mark(uPage+Unique(i), hv[Page], hv[v])
+		}
+	}
+	if !known || s.event != hv[Event] {
+		mark(UniqueOf(Event), hv[Event], 0)
+		for i, v := range visitDims {
+			mark(uEvent+Unique(i), hv[Event], hv[v])
+		}
+	}
+	if !known || s.host != hv[Hostname] {
+		mark(UniqueOf(Hostname), hv[Hostname], 0)
+	}
+	if s != nil {
+		s.marked, s.tuple, s.page, s.event, s.host = a.day, tuple, hv[Page], hv[Event], hv[Hostname]
+	}
 }
 
 // endVisit counts a visit's exit and forgets it. Callers hold a.mu.
@@ -339,115 +399,26 @@ func (a *Aggregator) endVisit(visitor uint64, s *session) {
 		return // a visit of custom events only has no exit page
 	}
 	k := s.exitKey()
-	a.bump(s.site, s.lastHour, &k, Counters{Exits: 1}, visitor, nil, nil, nil)
+	c := Counters{Exits: 1}
+	if a.firsts.add(combine(visitor, UniqueOf(ExitPage), a.firsts.valueHash(s.lastPage), 0)) {
+		c.Uniques[UniqueOf(ExitPage)] = 1
+	}
+	a.bump(s.site, s.lastHour, &k, &c)
 }
 
-// floor is the oldest hour still open in memory at now.
-func (a *Aggregator) floor(now time.Time) time.Time {
-	return now.UTC().Truncate(time.Hour).Add(-time.Duration(a.cfg.OpenHours) * time.Hour)
-}
-
-// bump adds delta, and the visitor unless zero, to the open cell of (site,
-// hour, key) and to the day rollups that cell rolls up into: one per
-// dimension value of the key, plus the day's totals. Exit cells roll up into
-// the exit-page rollup only. Callers hold a.mu.
-//
-// t, when not nil, is where an earlier bump of the same visit landed: its
-// rollups are taken from t instead of looked up where t is still valid and
-// the value is the one the slot was taken for, and the visitor is not
-// inserted again (it is in those sketches already). Folding a visit's later
-// hits then costs a few lookups instead of 21, and sketch inserts — the
-// rest of the cost — only where values change. For the visit-level and
-// visitor-level dimensions t's slots are for base's values (the visit's
-// key); for the hit-level ones, for vals' when not nil (a visit's hits,
-// whose page and event change), else base's (the visit's own counters,
-// bumped with base as key and visitor zero, which also reuse t's cell).
-func (a *Aggregator) bump(site int64, hour time.Time, key *Key, delta Counters, visitor uint64, t *target, base *Key, vals *[hitDims]string) {
-	hour = a.openHour(hour)
-	h := hour.Unix()
-	day := civilDay(hour, a.zone(site))
-	if t == nil || isExit(key) {
-		t, base, vals = &target{}, key, nil // nothing to reuse
-	}
-	if t.cell == nil || t.epoch != a.epoch || t.day != day {
-		*t = target{epoch: a.epoch, day: day}
-	}
-
-	if c := t.cell; c != nil && vals == nil && key == base && t.hour == h {
-		c.add(delta, 0) // the visit's own cell again
-	} else {
-		a.idBuf = appendCellID(a.idBuf[:0], site, h, key)
-		if c = a.cells[cellID(a.idBuf)]; c == nil { // no copy of idBuf for a lookup
-			if len(a.cells) >= a.cfg.MaxCells {
-				a.cellsFull.Add(1)
-				return
-			}
-			c = &openCell{}
-			a.cells[cellID(a.idBuf)] = c
+// bump adds delta to the open cell of (site, hour, key). Callers hold a.mu.
+func (a *Aggregator) bump(site int64, hour time.Time, key *Key, delta *Counters) {
+	a.idBuf = appendCellID(a.idBuf[:0], site, hour.Unix(), key)
+	c := a.cells[cellID(a.idBuf)] // no copy of idBuf for a lookup
+	if c == nil {
+		if len(a.cells)+a.pendingCells >= a.cfg.MaxCells {
+			a.cellsFull.Add(1)
+			return
 		}
-		c.add(delta, visitor)
-		t.cell, t.hour = c, h
+		c = &Counters{}
+		a.cells[cellID(a.idBuf)] = c
 	}
-
-	if isExit(key) {
-		_, r := a.rollup(rollupID{site, day, ExitPage, key[ExitPage]})
-		r.add(delta, visitor)
-		return
-	}
-	for d := Dim(0); int(d) <= NumDims; d++ { // Totals last
-		if d == ExitPage {
-			continue
-		}
-		value := ""
-		if d != Totals {
-			value = key[d]
-		}
-		sl, v := t.rollups[d], uint64(0)
-		switch {
-		case vals != nil && int(d) < hitDims:
-			if sl == 0 || vals[d] != value {
-				sl, v = a.rollupSlot(site, day, d, value), visitor
-				t.rollups[d], vals[d] = sl, value
-			}
-		case d != Totals && value != base[d]: // a value that changed within the visit
-			sl, v = a.rollupSlot(site, day, d, value), visitor
-		case sl == 0:
-			sl, v = a.rollupSlot(site, day, d, value), visitor
-			t.rollups[d] = sl
-		}
-		a.rslots.at(sl).add(delta, v)
-	}
-}
-
-// rollup returns the open rollup id, opening it if need be.
-func (a *Aggregator) rollup(id rollupID) (slot, *openCell) {
-	if r := a.rollups[id]; r != nil {
-		return r.slot, r
-	}
-	sl, r := a.rslots.take()
-	r.slot = sl
-	a.rollups[id] = r
-	return sl, r
-}
-
-func (a *Aggregator) rollupSlot(site, day int64, d Dim, value string) slot {
-	sl, _ := a.rollup(rollupID{site, day, d, value})
-	return sl
-}
-
-// dropRollup forgets an open rollup; its slot is reused. Callers move the
-// epoch: sessions may name the slot.
-func (a *Aggregator) dropRollup(id rollupID, r *openCell) {
-	delete(a.rollups, id)
-	a.rslots.release(r.slot)
-}
-
-// zone returns a site's time zone as its hits gave it, UTC before any.
-func (a *Aggregator) zone(site int64) *time.Location {
-	if z := a.zones[site]; z != nil {
-		return z
-	}
-	return time.UTC
+	c.Add(delta)
 }
 
 // Stats returns running totals.
@@ -470,8 +441,10 @@ func (a *Aggregator) Stats() Stats {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	st.OpenCells = len(a.cells) + len(a.rollups)
+	st.OpenCells = len(a.cells) + a.pendingCells
+	st.PendingCells = a.pendingCells
 	st.Sessions = len(a.sessions)
+	st.Firsts, st.FirstsBytes, st.FirstsFull = a.firsts.n, a.firsts.bytes(), a.firsts.full
 	return st
 }
 

@@ -6,8 +6,8 @@ import (
 	"time"
 )
 
-// Counters are the summable part of a cell. Every metric except visitors is a
-// ratio of sums of these, so any set of cells can be added up in any order.
+// Counters are the summable part of a cell. Every metric is a sum of these
+// or a ratio of such sums, so any set of cells adds up in any order.
 type Counters struct {
 	Pageviews int64 // hits named "pageview"
 	Events    int64 // all hits, custom events included
@@ -15,38 +15,50 @@ type Counters struct {
 	Bounces   int64 // +1 when a visit starts, −1 at its second pageview
 	Duration  int64 // seconds between consecutive hits of a visit, summed
 	Exits     int64 // visits that ended here (only in exit cells)
+	// Uniques are the first-occurrence visitor counters, by Unique.
+	Uniques [NumUniques]int64
 }
 
 // Add adds o to c.
-func (c *Counters) Add(o Counters) {
+func (c *Counters) Add(o *Counters) {
 	c.Pageviews += o.Pageviews
 	c.Events += o.Events
 	c.Visits += o.Visits
 	c.Bounces += o.Bounces
 	c.Duration += o.Duration
 	c.Exits += o.Exits
+	for i, v := range o.Uniques {
+		c.Uniques[i] += v
+	}
 }
 
 // IsZero reports whether no counter is set.
-func (c Counters) IsZero() bool { return c == Counters{} }
+func (c *Counters) IsZero() bool { return *c == Counters{} }
 
-// Cell is the aggregate of one site, one UTC hour and one combination of
-// dimension values, as one instance saw it. Stores keep one row per
-// (Instance, Site, Hour, Key) and replace it on every checkpoint.
+// Cell is what one instance counted for one site, one UTC hour and one
+// combination of dimension values between two checkpoints: counters only.
+// Stores add cells up; a cell is never replaced.
 type Cell struct {
-	Instance string    // the process that wrote it; a fresh id every start
-	Site     int64     // site id
-	Hour     time.Time // UTC, truncated to the hour
-	Key      Key
+	Site int64
+	Hour time.Time // UTC, truncated to the hour
+	Key  Key
 	Counters
-	Sketch *Sketch // visitor keys seen in this cell; nil when none
+}
+
+// Batch is one checkpoint's cells. Stores write a batch at most once: a
+// batch whose (Instance, Seq) is stored already is skipped, so a retried or
+// replayed checkpoint never counts twice.
+type Batch struct {
+	Instance string // the process that counted it; fresh on every start
+	Seq      uint64 // 1, 2, … within the instance
+	Cells    []Cell
 }
 
 // keySep separates dimension values in an encoded key (one byte). The collector strips
 // control characters from every value, so it never occurs inside one.
 const keySep = "\x1f"
 
-// Encode returns the key as one string, for stores that intern keys.
+// Encode returns the key as one string.
 func (k Key) Encode() string { return strings.Join(k[:], keySep) }
 
 // DecodeKey is the inverse of Key.Encode. A key written before dimensions were

@@ -7,9 +7,9 @@ import (
 )
 
 // checkpointLoop checkpoints every cfg.Checkpoint. While the store fails,
-// the wait doubles up to cfg.MaxBackoff, unwritten cells stay in memory, and
-// past cfg.SpillCells the oldest closed hours spill to disk; the first
-// checkpoint that reaches the store again replays the spill file.
+// the wait doubles up to cfg.MaxBackoff, unwritten batches stay in memory,
+// and past cfg.SpillCells the oldest spill to disk; the first checkpoint
+// that reaches the store again replays the spill file.
 func (a *Aggregator) checkpointLoop() {
 	defer a.wg.Done()
 	wait := a.cfg.Checkpoint
@@ -52,31 +52,47 @@ func (a *Aggregator) afterCheckpoint(err error, wait time.Duration) time.Duratio
 	}
 	wait = min(wait*2, a.cfg.MaxBackoff)
 	st := a.Stats()
-	a.log.Warn("checkpoint failed; cells stay in memory and are retried", "err", err,
+	a.log.Warn("checkpoint failed; its cells stay in memory and are retried", "err", err,
 		"attempt", n, "retry_in", wait.String(), "in_memory", st.OpenCells, "spilled", st.Spilled)
 	a.writeMu.Lock()
 	serr := a.spillOver()
 	a.writeMu.Unlock()
 	if serr != nil {
-		a.log.Error("spill to disk failed; closed hours stay in memory", "err", serr)
+		a.log.Error("spill to disk failed; the batches stay in memory", "err", serr)
 	}
 	return wait
 }
 
-// Checkpoint ends visits idle for longer than VisitGap, writes every changed
-// open cell to the store, and then forgets closed hours that are fully written.
+// Checkpoint ends visits idle for longer than VisitGap, takes the cells
+// counted since the last checkpoint as a batch, and writes every batch not
+// stored yet, oldest first.
 func (a *Aggregator) Checkpoint(ctx context.Context) error {
 	a.writeMu.Lock()
 	defer a.writeMu.Unlock()
 	return a.checkpoint(ctx, false)
 }
 
-// checkpoint writes changed cells; endAll ends every visit first (shutdown:
-// the session table does not survive a restart, so neither do its visits).
-// Callers hold a.writeMu.
+// Flush is Checkpoint when anything is counted but not stored; queries call
+// it so that they see every hit answered before they began.
+func (a *Aggregator) Flush(ctx context.Context) error {
+	if err := a.Sync(ctx); err != nil {
+		return err
+	}
+	a.mu.Lock()
+	dirty := len(a.cells) > 0 || len(a.pending) > 0
+	a.mu.Unlock()
+	if !dirty {
+		return nil
+	}
+	return a.Checkpoint(ctx)
+}
+
+// checkpoint takes and writes a batch; endAll ends every visit first
+// (shutdown: the session table does not survive a restart, so neither do
+// its visits). Callers hold a.writeMu.
 func (a *Aggregator) checkpoint(ctx context.Context, endAll bool) error {
 	start := time.Now()
-	// Spilled hours first: they are older than anything in memory.
+	// Spilled batches first: they are older than anything in memory.
 	if err := a.replaySpill(ctx); err != nil {
 		a.ckptFail.Add(1)
 		return err
@@ -91,76 +107,61 @@ func (a *Aggregator) checkpoint(ctx context.Context, endAll bool) error {
 	a.drainLocked()
 	now := a.now()
 	a.clock = now
+	a.rollDay(now)
 	for v, s := range a.sessions {
 		if endAll || now.Sub(s.last) >= VisitGap {
 			a.endVisit(v, s)
 		}
 	}
-	var batch []Cell
-	var versions []uint64
-	var ids []cellID
-	var rbatch []Rollup
-	var rversions []uint64
-	var rids []rollupID
-	for id, r := range a.rollups {
-		if r.version == r.written {
-			continue
-		}
-		rbatch = append(rbatch, Rollup{
-			Instance: a.instance,
-			Site:     id.site,
-			Day:      time.Unix(id.day, 0).UTC(),
-			Dim:      id.dim,
-			Value:    id.value,
-			Counters: r.Counters,
-			Sketch:   r.sketchCopy(),
-		})
-		rversions = append(rversions, r.version)
-		rids = append(rids, id)
-	}
-	for id, c := range a.cells {
-		if c.version == c.written {
-			continue
-		}
-		batch = append(batch, Cell{
-			Instance: a.instance,
-			Site:     id.site(),
-			Hour:     time.Unix(id.hour(), 0).UTC(),
-			Key:      id.key(),
-			Counters: c.Counters,
-			Sketch:   c.sketchCopy(),
-		})
-		versions = append(versions, c.version)
-		ids = append(ids, id)
-	}
+	a.takeLocked()
+	pending := a.pending
 	a.mu.Unlock()
 
-	if err := a.store.WriteCells(ctx, batch); err != nil {
-		a.ckptFail.Add(1)
-		return fmt.Errorf("write %d cells: %w", len(batch), err)
-	}
-	if err := a.store.WriteRollups(ctx, rbatch); err != nil {
-		a.ckptFail.Add(1)
-		return fmt.Errorf("write %d rollups: %w", len(rbatch), err)
-	}
-
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for i, id := range ids {
-		if c := a.cells[id]; c != nil {
-			c.written = versions[i]
+	written, cells := 0, 0
+	for _, b := range pending {
+		if err := a.store.WriteBatch(ctx, b); err != nil {
+			a.ckptFail.Add(1)
+			a.dropPending(written)
+			return fmt.Errorf("write checkpoint %d (%d cells): %w", b.Seq, len(b.Cells), err)
 		}
+		written++
+		cells += len(b.Cells)
 	}
-	for i, id := range rids {
-		if r := a.rollups[id]; r != nil {
-			r.written = rversions[i]
-		}
-	}
-	a.forgetWrittenLocked(a.floor(a.now()))
-	if len(batch) > 0 {
-		a.log.Debug("checkpoint", "cells", len(batch), "rollups", len(rbatch), "took", time.Since(start))
+	a.dropPending(written)
+	if cells > 0 {
+		a.log.Debug("checkpoint", "batches", written, "cells", cells, "took", time.Since(start))
 	}
 	return nil
+}
+
+// takeLocked moves the cells counted so far into a new pending batch.
+// Callers hold a.mu.
+func (a *Aggregator) takeLocked() {
+	if len(a.cells) == 0 {
+		return
+	}
+	a.seq++
+	b := Batch{Instance: a.instance, Seq: a.seq, Cells: make([]Cell, 0, len(a.cells))}
+	for id, c := range a.cells {
+		b.Cells = append(b.Cells, Cell{Site: id.site(), Hour: time.Unix(id.hour(), 0).UTC(), Key: id.key(), Counters: *c})
+	}
+	a.cells = make(map[cellID]*Counters, len(a.cells))
+	a.pending = append(a.pending, b)
+	a.pendingCells += len(b.Cells)
+}
+
+// dropPending forgets the first n pending batches: they are stored (or
+// spilled). Callers hold a.writeMu.
+func (a *Aggregator) dropPending(n int) {
+	if n == 0 {
+		return
+	}
+	a.mu.Lock()
+	for _, b := range a.pending[:n] {
+		a.pendingCells -= len(b.Cells)
+	}
+	a.pending = append([]Batch(nil), a.pending[n:]...)
+	a.mu.Unlock()
 }
 
 // Close stops taking hits, folds those queued, ends every visit and writes

@@ -1,8 +1,10 @@
-// Package aggregate folds privacy-safe hits into summable hour cells, keeps the
-// in-memory visit (session) table, and answers queries by merging cells and
-// HyperLogLog sketches. It never sees an IP address or a user-agent string, and
-// it never lets a visitor key reach a store: keys exist only inside sketches
-// and the in-memory session table.
+// Package aggregate folds privacy-safe hits into summable hour cells of
+// counters, keeps the in-memory visit (session) table and the day's
+// first-occurrence state that decides unique visitors, and answers queries by
+// compiling them into one store-side query. It never sees an IP address or a
+// user-agent string, and nothing it hands a store carries a visitor key, a
+// hash or any other per-visitor value: keys live only in memory, for the
+// current UTC day (docs/design.md, "What is stored").
 package aggregate
 
 import "fmt"
@@ -10,8 +12,9 @@ import "fmt"
 // Dim names one dimension a cell is keyed by.
 type Dim int
 
-// The dimensions, grouped as DESIGN.md groups them. The order is part of the
-// stored cell key encoding: append new dimensions at the end, never reorder.
+// The dimensions, grouped as DESIGN.md groups them. The numbers are stored
+// (spill files index keys by them; TestStoredCodes pins them): append new
+// dimensions at the end, never reorder.
 // The hit-level ones come first: the dimensions after Event belong to the
 // visit or the visitor, so they rarely change between hits of one visit.
 const (
@@ -67,6 +70,53 @@ var dimNames = [NumDims]string{
 	OSVersion:      "visit:os_version",
 	Device:         "visit:device",
 	Language:       "visit:language",
+}
+
+// dimColumns are the stores' column names, pinned by TestStoredCodes.
+var dimColumns = [NumDims]string{
+	Hostname:       "hostname",
+	Page:           "page",
+	Event:          "event",
+	Source:         "source",
+	Referrer:       "referrer",
+	UTMSource:      "utm_source",
+	UTMMedium:      "utm_medium",
+	UTMCampaign:    "utm_campaign",
+	UTMContent:     "utm_content",
+	UTMTerm:        "utm_term",
+	EntryPage:      "entry_page",
+	ExitPage:       "exit_page",
+	Country:        "country",
+	Region:         "region",
+	Browser:        "browser",
+	BrowserVersion: "browser_version",
+	OS:             "os",
+	OSVersion:      "os_version",
+	Device:         "device",
+	Language:       "language",
+}
+
+// Column is the dimension's column in both stores.
+func (d Dim) Column() string { return dimColumns[d] }
+
+// Level says how often a dimension's value can change for one visitor.
+type Level int
+
+const (
+	HitLevel     Level = iota // any hit: page, hostname, event name
+	VisitLevel                // fixed for a visit: its source, campaign, entry and exit page
+	VisitorLevel              // fixed for a visitor's day, nearly: location, browser, device, language
+)
+
+// Level returns d's level.
+func (d Dim) Level() Level {
+	switch {
+	case d <= Event:
+		return HitLevel
+	case d <= ExitPage:
+		return VisitLevel
+	}
+	return VisitorLevel
 }
 
 func (d Dim) String() string {

@@ -10,7 +10,7 @@ const VisitGap = 30 * time.Minute
 // visitor key, and is never written anywhere. A busy server holds hundreds
 // of thousands, so it is kept small and nearly free of pointers, which the
 // garbage collector would have to follow on every cycle: the start key is
-// one encoded string, the remembered rollups are slots.
+// one encoded string.
 type session struct {
 	site      int64
 	last      time.Time // time of the latest hit
@@ -21,26 +21,13 @@ type session struct {
 	lastHost  string    // hostname of that pageview
 	lastHour  time.Time // hour of that pageview
 
-	// Where the visit's bumps last landed, so its next hit finds them
-	// without map lookups: start for the visit's own counters (its key is
-	// startKey), hit for its hits, whose hit-level values were hitVals.
-	start   target
-	hit     target
-	hitVals [hitDims]string
-}
-
-// target is where one bump landed: a cell and the day rollups it rolls up
-// into. The cell pointer and the rollup slots stay valid while the
-// aggregator's epoch is the one they were taken in (it moves whenever a
-// cell or rollup leaves memory) and the bump's day is the same. For a
-// visit's hit target the visitor is in every sketch it names; the start
-// target is only ever bumped without a visitor (the visit's own counters).
-type target struct {
-	epoch   uint64
-	hour    int64 // the cell's hour, Unix seconds
-	day     int64 // the rollups' civil day, as civilDay returns it
-	cell    *openCell
-	rollups [NumDims + 1]slot // by Dim, Totals last; 0 until used
+	// What the visit's previous hit marked in the day's first-occurrence
+	// set: hashes of its visit- and visitor-level values (tuple) and of its
+	// hit-level ones. A hit whose values hash the same need not look those
+	// combinations up again — they are in the set since that hit.
+	marked            int64 // the UTC day of the marks; 0: none
+	tuple             uint64
+	page, event, host uint64
 }
 
 // key returns the visit's key, decoded from startKey.
@@ -62,5 +49,5 @@ func (s *session) exitKey() Key {
 }
 
 // isExit reports whether a cell key belongs to an exit cell. Exit cells count
-// only Exits (and the visitor in their sketch); every other cell has no exit page.
+// only Exits (and their visitor counter); every other cell has no exit page.
 func isExit(k *Key) bool { return k[ExitPage] != "" }

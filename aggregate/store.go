@@ -72,13 +72,30 @@ type Share struct {
 	Created     time.Time
 }
 
-// Store keeps everything tally persists: sites, API keys, the current day's
-// salt and the hour cells. Both implementations (the embedded SQLite store and
-// ClickHouse) pass the same conformance suite in aggregate/storetest.
+// Store keeps everything tally persists: accounts and aggregates. Both
+// implementations (the embedded SQLite store and ClickHouse) pass the same
+// conformance suite in aggregate/storetest. Consumers declare the part they
+// use (CellWriter, Querier, or a few account methods).
 //
-// Nothing given to a Store may hold an IP address, a user-agent string, a
-// URL query string or a visitor key; sketches hold only hashed registers.
+// Nothing given to a Store holds an IP address, a user-agent string, a URL
+// query string, a salt or any per-visitor value: cells are counters.
 type Store interface {
+	Accounts
+	Cells
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Cells are the aggregates: hour cells of counters, added up by queries.
+type Cells interface {
+	CellWriter
+	Querier
+	// DropBefore deletes every cell older than t (retention).
+	DropBefore(ctx context.Context, t time.Time) error
+}
+
+// Accounts are sites, API keys, users, their logins and public shares.
+type Accounts interface {
 	AddSite(ctx context.Context, s Site) (Site, error)       // ErrExists if the domain is taken
 	Site(ctx context.Context, domain string) (Site, error)   // ErrNotFound if absent
 	SiteByID(ctx context.Context, id int64) (Site, error)    // ErrNotFound if absent
@@ -87,32 +104,6 @@ type Store interface {
 	DeleteSite(ctx context.Context, id int64) error          // the site and every aggregate of it
 	AddAPIKey(ctx context.Context, k APIKey) (APIKey, error) //
 	APIKey(ctx context.Context, hash []byte) (APIKey, error) // ErrNotFound if absent
-
-	// Salt returns the salt of the UTC day ("2006-01-02"), storing fresh if the
-	// day has none yet, and destroys the salt of every other day. Concurrent
-	// callers (several instances) all get the same salt for a day.
-	Salt(ctx context.Context, day string, fresh []byte) ([]byte, error)
-
-	// WriteCells stores cells, replacing any earlier row with the same
-	// (Instance, Site, Hour, Key). Cells of a site that no longer exists are
-	// discarded, so a checkpoint racing a deletion cannot resurrect it.
-	WriteCells(ctx context.Context, cells []Cell) error
-	// ReadCells calls fn for every stored cell of the site with from <= Hour < to.
-	// fn must not keep the cell after it returns, but may keep (and change)
-	// its Sketch: every row gets a sketch of its own.
-	ReadCells(ctx context.Context, site int64, from, to time.Time, fn func(*Cell) error) error
-	// WriteRollups and ReadRollups do for day rollups what WriteCells and
-	// ReadCells do for cells; ReadRollups reads one dimension (or Totals)
-	// for the days from through to, inclusive (civil dates, midnight UTC).
-	// WriteRollups stores each row's visitors estimate beside its sketch.
-	WriteRollups(ctx context.Context, rollups []Rollup) error
-	ReadRollups(ctx context.Context, site int64, dim Dim, from, to time.Time, fn func(*Rollup) error) error
-	// ReadRollupEstimates is ReadRollups without the sketches: rows carry
-	// their stored estimate in Visitors and a nil Sketch. Most queries need
-	// no more, and sketches are most of the bytes of a rollup row.
-	ReadRollupEstimates(ctx context.Context, site int64, dim Dim, from, to time.Time, fn func(*Rollup) error) error
-	// DropBefore deletes every cell and rollup older than t (retention).
-	DropBefore(ctx context.Context, t time.Time) error
 
 	AddUser(ctx context.Context, u User) (User, error)           // ErrExists if the email is taken
 	UserByEmail(ctx context.Context, email string) (User, error) // ErrNotFound if absent
@@ -126,7 +117,4 @@ type Store interface {
 	ShareBySlug(ctx context.Context, slug string) (Share, error) // ErrNotFound if absent
 	ShareBySite(ctx context.Context, site int64) (Share, error)  // ErrNotFound if absent
 	DeleteShare(ctx context.Context, site int64) error
-
-	Ping(ctx context.Context) error
-	Close() error
 }

@@ -235,12 +235,9 @@ func (c *Collector) Process(ctx context.Context, r *Request) (Outcome, error) {
 	// truncate and hash.
 	loc := c.geo.Lookup(ip)
 	prefix := Truncate(ip)
-	salt, err := c.salts.For(ctx, now)
-	if err != nil {
-		c.counts.Err.Add(1)
-		c.log.Error("daily salt unavailable; event dropped", "err", err)
-		return 0, fiber.NewError(fiber.StatusServiceUnavailable, "store unavailable, try later")
-	}
+	var salt [aggregate.SaltSize]byte
+	c.salts.Copy(now, &salt)
+	defer clear(salt[:])
 
 	// 7. User agent classes (the header itself goes no further).
 	key[aggregate.Browser] = ua.Browser
@@ -269,7 +266,7 @@ func (c *Collector) Process(ctx context.Context, r *Request) (Outcome, error) {
 
 	// 11. Sessions happen in the aggregator.
 	for i, s := range sites {
-		hit := aggregate.Hit{Site: s.ID, Time: now, Key: key, Zone: zones[i], Visitor: VisitorKey(salt, s.ID, prefix, r.UserAgent)}
+		hit := aggregate.Hit{Site: s.ID, Time: now, Key: key, Zone: zones[i], Visitor: VisitorKey(salt[:], s.ID, prefix, r.UserAgent)}
 		if !c.agg.Add(hit) {
 			c.counts.Overload.Add(1)
 			return DroppedOverload, nil

@@ -94,19 +94,23 @@ var (
 		"Events not counted, by reason: dnt, gpc (consent signals), bot, invalid, unknown_site, overload (ingest queue full: 503), rate_limited (429), cells_full (open-cell bound), error (store unavailable).",
 		[]string{"reason"}, nil)
 	descFolded    = prometheus.NewDesc("tally_hits_folded_total", "Hits folded into cells by the aggregator.", nil, nil)
-	descOpenCells = prometheus.NewDesc("tally_open_cells", "Cells and day rollups held in memory.", nil, nil)
+	descOpenCells = prometheus.NewDesc("tally_open_cells", "Cells held in memory: counting, and taken by checkpoints not stored yet.", nil, nil)
+	descFirsts    = prometheus.NewDesc("tally_first_occurrence_entries", "Entries of the day's first-occurrence set (unique visitors; memory only, cleared at 00:00 UTC).", nil, nil)
+	descFirstsMem = prometheus.NewDesc("tally_first_occurrence_bytes", "Memory of the day's first-occurrence set.", nil, nil)
+	descFirstsFul = prometheus.NewDesc("tally_first_occurrence_full_total", "Visitor combinations not recorded because the first-occurrence set was at its bound (visitors undercount).", nil, nil)
 	descSessions  = prometheus.NewDesc("tally_sessions", "Visits in progress in the session table.", nil, nil)
 	descNoSession = prometheus.NewDesc("tally_hits_without_visit_total", "Hits counted without a visit because the session table was full.", nil, nil)
 	descCkptFail  = prometheus.NewDesc("tally_checkpoint_failures_total", "Checkpoints that failed (the cells stay in memory and are retried).", nil, nil)
 	descFailing   = prometheus.NewDesc("tally_checkpoint_failing", "Checkpoints failed in a row; 0 while the store takes them.", nil, nil)
-	descSpilled   = prometheus.NewDesc("tally_spilled_records", "Cells and rollups waiting in the spill file for the store.", nil, nil)
-	descSpills    = prometheus.NewDesc("tally_spills_total", "Times closed hours were spilled to disk.", nil, nil)
+	descSpilled   = prometheus.NewDesc("tally_spilled_records", "Cells waiting in the spill file for the store.", nil, nil)
+	descSpills    = prometheus.NewDesc("tally_spills_total", "Times checkpoints were spilled to disk.", nil, nil)
 	descReplays   = prometheus.NewDesc("tally_spill_replays_total", "Times the spill file was replayed to the store and removed.", nil, nil)
 )
 
 func (t *totals) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descReceived, descAccepted, descDropped, descFolded, descOpenCells,
-		descSessions, descNoSession, descCkptFail, descFailing, descSpilled, descSpills, descReplays} {
+		descSessions, descNoSession, descCkptFail, descFailing, descSpilled, descSpills, descReplays,
+		descFirsts, descFirstsMem, descFirstsFul} {
 		ch <- d
 	}
 }
@@ -141,4 +145,7 @@ func (t *totals) Collect(ch chan<- prometheus.Metric) {
 	gauge(descSpilled, st.Spilled)
 	counter(descSpills, st.Spills)
 	counter(descReplays, st.Replays)
+	gauge(descFirsts, st.Firsts)
+	gauge(descFirstsMem, st.FirstsBytes)
+	counter(descFirstsFul, st.FirstsFull)
 }

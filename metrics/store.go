@@ -28,29 +28,19 @@ func (s *Store) observe(op string, start time.Time, err *error) {
 	s.m.store.WithLabelValues(op, result).Observe(time.Since(start).Seconds())
 }
 
-func (s *Store) ReadCells(ctx context.Context, site int64, from, to time.Time, fn func(*aggregate.Cell) error) (err error) {
-	defer s.observe("read_cells", time.Now(), &err)
-	return s.Store.ReadCells(ctx, site, from, to, fn)
+func (s *Store) WriteBatch(ctx context.Context, b aggregate.Batch) (err error) {
+	defer s.observe("write_batch", time.Now(), &err)
+	return s.Store.WriteBatch(ctx, b)
 }
 
-func (s *Store) ReadRollups(ctx context.Context, site int64, dim aggregate.Dim, from, to time.Time, fn func(*aggregate.Rollup) error) (err error) {
-	defer s.observe("read_rollups", time.Now(), &err)
-	return s.Store.ReadRollups(ctx, site, dim, from, to, fn)
+func (s *Store) Aggregate(ctx context.Context, p *aggregate.Plan) (g []aggregate.Group, err error) {
+	defer s.observe("aggregate", time.Now(), &err)
+	return s.Store.Aggregate(ctx, p)
 }
 
-func (s *Store) ReadRollupEstimates(ctx context.Context, site int64, dim aggregate.Dim, from, to time.Time, fn func(*aggregate.Rollup) error) (err error) {
-	defer s.observe("read_rollup_estimates", time.Now(), &err)
-	return s.Store.ReadRollupEstimates(ctx, site, dim, from, to, fn)
-}
-
-func (s *Store) WriteCells(ctx context.Context, cells []aggregate.Cell) (err error) {
-	defer s.observe("write_cells", time.Now(), &err)
-	return s.Store.WriteCells(ctx, cells)
-}
-
-func (s *Store) WriteRollups(ctx context.Context, rollups []aggregate.Rollup) (err error) {
-	defer s.observe("write_rollups", time.Now(), &err)
-	return s.Store.WriteRollups(ctx, rollups)
+func (s *Store) CountGroups(ctx context.Context, p *aggregate.Plan) (n int, err error) {
+	defer s.observe("count_groups", time.Now(), &err)
+	return s.Store.CountGroups(ctx, p)
 }
 
 func (s *Store) Site(ctx context.Context, domain string) (site aggregate.Site, err error) {

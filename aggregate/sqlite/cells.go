@@ -10,264 +10,265 @@ import (
 	"tally/aggregate"
 )
 
-func (s *Store) WriteCells(ctx context.Context, cells []aggregate.Cell) error {
-	if len(cells) == 0 {
-		return nil
-	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("write cells: %w", err)
-	}
-	defer tx.Rollback()
+// cellRowsPerInsert rows go into one statement: one statement per row cost
+// more than SQLite's work for it, and 200 rows of 65 columns stay under
+// SQLite's limit of parameters per statement.
+const cellRowsPerInsert = 200
 
-	live, err := liveSites(ctx, tx)
-	if err != nil {
-		return fmt.Errorf("write cells: %w", err)
-	}
-
-	ids, newKeys, err := s.keyIDs(ctx, tx, cells, live)
-	if err != nil {
-		return fmt.Errorf("write cells: %w", err)
-	}
-	// Rows go in batches of cellsPerInsert per statement: one statement per
-	// row cost more than SQLite's work for it.
-	var full *sql.Stmt
-	args := make([]any, 0, cellsPerInsert*cellColumns)
-	flush := func() error {
-		n := len(args) / cellColumns
-		if n == 0 {
-			return nil
-		}
-		var err error
-		if n == cellsPerInsert {
-			if full == nil {
-				if full, err = tx.PrepareContext(ctx, insertCells(n)); err != nil {
-					return err
-				}
-			}
-			_, err = full.ExecContext(ctx, args...)
-		} else {
-			_, err = tx.ExecContext(ctx, insertCells(n), args...)
-		}
-		args = args[:0]
-		return err
-	}
-	for i := range cells {
-		c := &cells[i]
-		if !live[c.Site] {
-			continue
-		}
-		var sketch []byte
-		if c.Sketch != nil {
-			if sketch, err = c.Sketch.MarshalBinary(); err != nil {
-				return fmt.Errorf("write cells: %w", err)
-			}
-		}
-		args = append(args, c.Site, c.Hour.Unix(), c.Instance, ids[i],
-			c.Pageviews, c.Events, c.Visits, c.Bounces, c.Duration, c.Exits, sketch)
-		if len(args) == cap(args) {
-			if err := flush(); err != nil {
-				return fmt.Errorf("write cells: %w", err)
-			}
-		}
-	}
-	if err := flush(); err != nil {
-		return fmt.Errorf("write cells: %w", err)
-	}
-	if full != nil {
-		full.Close()
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("write cells: %w", err)
-	}
-	// Only now are the new ids durable; a rolled-back id must not be cached.
-	s.mu.Lock()
-	if len(s.keys)+len(newKeys) > maxCachedKeys {
-		clear(s.keys) // keys of past hours, mostly; busy ones come back
-	}
-	for k, id := range newKeys {
-		s.keys[k] = id
-	}
-	s.mu.Unlock()
-	return nil
-}
-
-const (
-	cellColumns    = 11
-	cellsPerInsert = 100
-	// keysPerStatement is how many new keys are interned per statement.
-	keysPerStatement = 200
-	// maxCachedKeys bounds the interned-key cache (about 150 bytes an
-	// entry); a miss costs one lookup in cell_keys.
-	maxCachedKeys = 200_000
+var (
+	cellColumns   = cellColumnList()
+	upsertCells   = upsertCellsSQL(cellRowsPerInsert)
+	upsertRollups = upsertRollupsSQL(cellRowsPerInsert)
 )
 
-// insertCells returns an INSERT of n cell rows.
-func insertCells(n int) string {
+func cellColumnList() []string {
+	cols := []string{"site_id", "hour"}
+	for d := aggregate.Dim(0); int(d) < aggregate.NumDims; d++ {
+		cols = append(cols, d.Column())
+	}
+	cols = append(cols, counterColumns...)
+	return append(cols, aggregate.UniqueColumns()...)
+}
+
+var counterColumns = []string{"pageviews", "events", "visits", "bounces", "duration", "exits"}
+
+// values returns "(?, …), (?, …)" for rows of n columns.
+func values(rows, n int) string {
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
+	return strings.TrimSuffix(strings.Repeat(one+", ", rows), ", ")
+}
+
+// upsertCellsSQL adds rows to cells: a new combination is inserted, a known
+// one gets the counts added.
+func upsertCellsSQL(rows int) string {
 	var b strings.Builder
-	b.WriteString(`INSERT OR REPLACE INTO cells
-		(site_id, hour, instance, key_id, pageviews, events, visits, bounces, duration, exits, sketch) VALUES `)
-	for i := range n {
+	fmt.Fprintf(&b, "INSERT INTO cells (%s) VALUES %s ON CONFLICT (site_id, hour",
+		strings.Join(cellColumns, ", "), values(rows, len(cellColumns)))
+	for d := aggregate.Dim(0); int(d) < aggregate.NumDims; d++ {
+		b.WriteString(", " + d.Column())
+	}
+	b.WriteString(") DO UPDATE SET ")
+	sums := append(append([]string{}, counterColumns...), aggregate.UniqueColumns()...)
+	for i, c := range sums {
 		if i > 0 {
-			b.WriteByte(',')
+			b.WriteString(", ")
 		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?)")
+		fmt.Fprintf(&b, "%s = %s + excluded.%s", c, c, c)
 	}
 	return b.String()
 }
 
-// liveSites returns the ids of the sites that exist, inside tx, so that a
-// checkpoint racing a deletion writes nothing for the deleted site.
-func liveSites(ctx context.Context, tx *sql.Tx) (map[int64]bool, error) {
-	live := map[int64]bool{}
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM sites`)
-	if err != nil {
-		return nil, fmt.Errorf("list sites: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
+var rollupColumns = []string{"site_id", "day", "dim", "value", "pageviews", "events", "visits", "bounces", "duration", "exits", "visitors"}
+
+func upsertRollupsSQL(rows int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "INSERT INTO rollups (%s) VALUES %s ON CONFLICT (site_id, dim, day, value) DO UPDATE SET ",
+		strings.Join(rollupColumns, ", "), values(rows, len(rollupColumns)))
+	for i, c := range rollupColumns[4:] {
+		if i > 0 {
+			b.WriteString(", ")
 		}
-		live[id] = true
+		fmt.Fprintf(&b, "%s = %s + excluded.%s", c, c, c)
 	}
-	return live, rows.Err()
+	return b.String()
 }
 
-// keyIDs returns the id of each live cell's interned key (by the cell's
-// index), interning the keys this process has not seen in batches: one
-// statement per key cost more than SQLite's work for it, and a busy
-// checkpoint meets thousands of new keys. newKeys are the ids learnt here,
-// to be cached once the transaction commits.
-func (s *Store) keyIDs(ctx context.Context, tx *sql.Tx, cells []aggregate.Cell, live map[int64]bool) (ids []int64, newKeys map[keyRef]int64, err error) {
-	ids = make([]int64, len(cells))
-	newKeys = map[keyRef]int64{}
-	var missing []keyRef // each once, in the order first met
-	refs := make([]keyRef, len(cells))
-	s.mu.Lock()
-	for i := range cells {
-		c := &cells[i]
-		if !live[c.Site] {
-			continue
-		}
-		ref := keyRef{c.Site, c.Key.Encode()}
-		refs[i] = ref
-		if id, ok := s.keys[ref]; ok {
-			ids[i] = id
-			continue
-		}
-		if _, ok := newKeys[ref]; !ok {
-			newKeys[ref] = 0
-			missing = append(missing, ref)
-		}
-	}
-	s.mu.Unlock()
-
-	for len(missing) > 0 {
-		n := min(len(missing), keysPerStatement)
-		if err := internKeys(ctx, tx, missing[:n], newKeys); err != nil {
-			return nil, nil, err
-		}
-		missing = missing[n:]
-	}
-	for i := range cells {
-		if ids[i] == 0 && live[cells[i].Site] {
-			ids[i] = newKeys[refs[i]]
-		}
-	}
-	return ids, newKeys, nil
-}
-
-// internKeys interns keys and reads their ids into ids. New keys get theirs
-// from the insert; the few it skips, interned already by another process
-// or before a restart (or dropped from the cache), are looked up.
-func internKeys(ctx context.Context, tx *sql.Tx, refs []keyRef, ids map[keyRef]int64) error {
-	args := make([]any, 0, 2*len(refs))
-	for _, r := range refs {
-		args = append(args, r.site, r.key)
-	}
-	values := strings.Repeat("(?,?),", len(refs))
-	values = values[:len(values)-1]
-	read := func(query string, args []any) (int, error) {
-		rows, err := tx.QueryContext(ctx, query, args...)
-		if err != nil {
-			return 0, err
-		}
-		defer rows.Close()
-		n := 0
-		for rows.Next() {
-			var id int64
-			var r keyRef
-			if err := rows.Scan(&id, &r.site, &r.key); err != nil {
-				return 0, err
-			}
-			ids[r] = id
-			n++
-		}
-		return n, rows.Err()
-	}
-	n, err := read(`INSERT OR IGNORE INTO cell_keys (site_id, key) VALUES `+values+` RETURNING id, site_id, key`, args)
-	if err != nil {
-		return fmt.Errorf("intern cell keys: %w", err)
-	}
-	if n == len(refs) {
+// WriteBatch adds a checkpoint's cells, and their day rollups, in one
+// transaction that also records the batch: a batch recorded already is
+// skipped. Cells of a site that no longer exists are dropped, so a
+// checkpoint racing a deletion cannot resurrect it.
+func (s *Store) WriteBatch(ctx context.Context, b aggregate.Batch) error {
+	if len(b.Cells) == 0 {
 		return nil
 	}
-	args = args[:0]
-	for _, r := range refs {
-		if ids[r] == 0 {
-			args = append(args, r.site, r.key)
-		}
-	}
-	values = strings.Repeat("(?,?),", len(args)/2)
-	values = values[:len(values)-1]
-	m, err := read(`SELECT id, site_id, key FROM cell_keys WHERE (site_id, key) IN (VALUES `+values+`)`, args)
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("intern cell keys: %w", err)
+		return fmt.Errorf("write checkpoint: %w", err)
 	}
-	if n+m != len(refs) {
-		return fmt.Errorf("intern cell keys: %d of %d keys found after inserting them", n+m, len(refs))
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `INSERT INTO batches (instance, seq, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+		b.Instance, b.Seq, time.Now().Unix())
+	if err != nil {
+		return fmt.Errorf("write checkpoint: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil // stored already: a retry after a lost answer, or a replay
+	}
+	zones, err := siteZones(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("write checkpoint: %w", err)
+	}
+	if err := writeCells(ctx, tx, b.Cells, zones); err != nil {
+		return fmt.Errorf("write checkpoint: %w", err)
+	}
+	if err := writeRollups(ctx, tx, rollupsOf(b.Cells, zones)); err != nil {
+		return fmt.Errorf("write checkpoint rollups: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("write checkpoint: %w", err)
 	}
 	return nil
 }
 
-func (s *Store) ReadCells(ctx context.Context, site int64, from, to time.Time, fn func(*aggregate.Cell) error) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT c.instance, c.hour, k.key,
-			c.pageviews, c.events, c.visits, c.bounces, c.duration, c.exits, c.sketch
-		FROM cells c JOIN cell_keys k ON k.id = c.key_id
-		WHERE c.site_id = ? AND c.hour >= ? AND c.hour < ?`, site, from.Unix(), to.Unix())
+// siteZones returns every live site's time zone.
+func siteZones(ctx context.Context, tx *sql.Tx) (map[int64]*time.Location, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, timezone FROM sites`)
 	if err != nil {
-		return fmt.Errorf("read cells: %w", err)
+		return nil, err
 	}
 	defer rows.Close()
-	var c aggregate.Cell
-	c.Site = site
+	out := map[int64]*time.Location{}
 	for rows.Next() {
-		var hour int64
-		var key string
-		var sketch []byte
-		if err := rows.Scan(&c.Instance, &hour, &key, &c.Pageviews, &c.Events, &c.Visits,
-			&c.Bounces, &c.Duration, &c.Exits, &sketch); err != nil {
-			return fmt.Errorf("read cells: %w", err)
+		var site aggregate.Site
+		if err := rows.Scan(&site.ID, &site.Timezone); err != nil {
+			return nil, err
 		}
-		c.Hour = time.Unix(hour, 0).UTC()
-		if c.Key, err = aggregate.DecodeKey(key); err != nil {
+		out[site.ID] = site.Location()
+	}
+	return out, rows.Err()
+}
+
+// chunked runs stmt (for full chunks; prepared once) or one made by build
+// (for the rest) over rows of args, n columns each.
+func chunked(ctx context.Context, tx *sql.Tx, full string, build func(rows int) string, n int, args []any) error {
+	per := cellRowsPerInsert * n
+	var stmt *sql.Stmt
+	for len(args) > 0 {
+		if len(args) >= per {
+			if stmt == nil {
+				var err error
+				if stmt, err = tx.PrepareContext(ctx, full); err != nil {
+					return err
+				}
+				defer stmt.Close()
+			}
+			if _, err := stmt.ExecContext(ctx, args[:per]...); err != nil {
+				return err
+			}
+			args = args[per:]
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, build(len(args)/n), args...); err != nil {
 			return err
 		}
-		if c.Sketch, err = aggregate.UnmarshalSketch(sketch); err != nil {
-			return err
+		args = nil
+	}
+	return nil
+}
+
+func writeCells(ctx context.Context, tx *sql.Tx, cells []aggregate.Cell, live map[int64]*time.Location) error {
+	args := make([]any, 0, len(cells)*len(cellColumns))
+	for i := range cells {
+		c := &cells[i]
+		if live[c.Site] == nil {
+			continue
 		}
-		if err := fn(&c); err != nil {
-			return err
+		args = append(args, c.Site, c.Hour.Unix())
+		for _, v := range c.Key {
+			args = append(args, v)
+		}
+		args = append(args, c.Pageviews, c.Events, c.Visits, c.Bounces, c.Duration, c.Exits)
+		for _, u := range c.Uniques {
+			args = append(args, u)
 		}
 	}
-	return rows.Err()
+	return chunked(ctx, tx, upsertCells, upsertCellsSQL, len(cellColumns), args)
+}
+
+// rollupKey names one day rollup row.
+type rollupKey struct {
+	site  int64
+	day   int64
+	dim   string
+	value string
+}
+
+// rollupsOf sums cells into the day rollups they add to: a regular cell
+// into one row per dimension (its value, with that dimension's unique
+// counter as visitors) and the day's totals; an exit cell into the
+// exit-page row only. Days are the site's, from its zone now.
+func rollupsOf(cells []aggregate.Cell, zones map[int64]*time.Location) map[rollupKey]*aggregate.Counters {
+	out := map[rollupKey]*aggregate.Counters{}
+	add := func(k rollupKey, c *aggregate.Cell, visitors int64) {
+		r := out[k]
+		if r == nil {
+			r = &aggregate.Counters{}
+			out[k] = r
+		}
+		r.Pageviews += c.Pageviews
+		r.Events += c.Events
+		r.Visits += c.Visits
+		r.Bounces += c.Bounces
+		r.Duration += c.Duration
+		r.Exits += c.Exits
+		r.Uniques[aggregate.UVisitor] += visitors
+	}
+	for i := range cells {
+		c := &cells[i]
+		loc := zones[c.Site]
+		if loc == nil {
+			continue
+		}
+		t := c.Hour.In(loc)
+		day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC).Unix() / 86400
+		if c.Key[aggregate.ExitPage] != "" {
+			add(rollupKey{c.Site, day, aggregate.ExitPage.Column(), c.Key[aggregate.ExitPage]}, c,
+				c.Uniques[aggregate.UniqueOf(aggregate.ExitPage)])
+			continue
+		}
+		add(rollupKey{c.Site, day, "", ""}, c, c.Uniques[aggregate.UVisitor])
+		for d := aggregate.Dim(0); int(d) < aggregate.NumDims; d++ {
+			if d != aggregate.ExitPage {
+				add(rollupKey{c.Site, day, d.Column(), c.Key[d]}, c, c.Uniques[aggregate.UniqueOf(d)])
+			}
+		}
+	}
+	return out
+}
+
+func writeRollups(ctx context.Context, tx *sql.Tx, rollups map[rollupKey]*aggregate.Counters) error {
+	args := make([]any, 0, len(rollups)*len(rollupColumns))
+	for k, r := range rollups {
+		args = append(args, k.site, k.day, k.dim, k.value, r.Pageviews, r.Events, r.Visits, r.Bounces, r.Duration, r.Exits,
+			r.Uniques[aggregate.UVisitor])
+	}
+	return chunked(ctx, tx, upsertRollups, upsertRollupsSQL, len(rollupColumns), args)
+}
+
+// Aggregate runs a compiled query.
+func (s *Store) Aggregate(ctx context.Context, p *aggregate.Plan) ([]aggregate.Group, error) {
+	query, args := p.SQL(dialect{})
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []aggregate.Group
+	for rows.Next() {
+		var g aggregate.Group
+		if err := rows.Scan(p.Dest(&g)...); err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// CountGroups counts a compiled query's rows.
+func (s *Store) CountGroups(ctx context.Context, p *aggregate.Plan) (int, error) {
+	query, args := p.CountSQL(dialect{})
+	var n int
+	err := s.db.QueryRowContext(ctx, query, args...).Scan(&n)
+	return n, err
 }
 
 func (s *Store) DropBefore(ctx context.Context, t time.Time) error {
-	for _, q := range []string{`DELETE FROM cells WHERE hour < ?`, `DELETE FROM rollups WHERE day < ?`} {
-		if _, err := s.db.ExecContext(ctx, q, t.Unix()); err != nil {
+	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC).Unix() / 86400
+	for _, q := range []struct {
+		sql string
+		arg int64
+	}{{`DELETE FROM cells WHERE hour < ?`, t.Unix()}, {`DELETE FROM rollups WHERE day < ?`, day}} {
+		if _, err := s.db.ExecContext(ctx, q.sql, q.arg); err != nil {
 			return fmt.Errorf("drop aggregates before %s: %w", t.Format(time.RFC3339), err)
 		}
 	}

@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -29,14 +28,6 @@ const FileName = "tally.db"
 // Store is the embedded store.
 type Store struct {
 	db *sql.DB
-
-	mu   sync.Mutex
-	keys map[keyRef]int64 // interned cell keys, by site and encoded key
-}
-
-type keyRef struct {
-	site int64
-	key  string
 }
 
 // Open opens (creating if needed) the store in dir and applies migrations.
@@ -61,7 +52,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", dir, err)
 	}
 	db.SetMaxOpenConns(4)
-	s := &Store{db: db, keys: map[keyRef]int64{}}
+	s := &Store{db: db}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -83,7 +74,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("migration %s: %w", m.Name, err)
 		}
 	}
-	return nil
+	return s.convertLegacy(ctx)
 }
 
 // apply runs one migration in its own transaction unless it is recorded
@@ -197,7 +188,6 @@ func (s *Store) DeleteSite(ctx context.Context, id int64) error {
 	defer tx.Rollback()
 	for _, q := range []string{
 		`DELETE FROM cells WHERE site_id = ?`,
-		`DELETE FROM cell_keys WHERE site_id = ?`,
 		`DELETE FROM rollups WHERE site_id = ?`,
 		`DELETE FROM shares WHERE site_id = ?`,
 		`DELETE FROM sites WHERE id = ?`,
@@ -209,13 +199,6 @@ func (s *Store) DeleteSite(ctx context.Context, id int64) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("delete site %d: %w", id, err)
 	}
-	s.mu.Lock()
-	for k := range s.keys {
-		if k.site == id {
-			delete(s.keys, k)
-		}
-	}
-	s.mu.Unlock()
 	return nil
 }
 
@@ -242,37 +225,4 @@ func (s *Store) APIKey(ctx context.Context, hash []byte) (aggregate.APIKey, erro
 	}
 	k.Created = time.Unix(created, 0).UTC()
 	return k, err
-}
-
-func (s *Store) Salt(ctx context.Context, day string, fresh []byte) ([]byte, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	// Destroy every other day's salt first: yesterday's keys must never be
-	// recomputable, whatever happens next.
-	res, err := tx.ExecContext(ctx, `DELETE FROM salts WHERE day <> ?`, day)
-	if err != nil {
-		return nil, fmt.Errorf("destroy old salts: %w", err)
-	}
-	destroyed, _ := res.RowsAffected()
-	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO salts (day, salt) VALUES (?, ?)`, day, fresh); err != nil {
-		return nil, fmt.Errorf("store salt for %s: %w", day, err)
-	}
-	var salt []byte
-	if err := tx.QueryRowContext(ctx, `SELECT salt FROM salts WHERE day = ?`, day).Scan(&salt); err != nil {
-		return nil, fmt.Errorf("load salt for %s: %w", day, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("store salt for %s: %w", day, err)
-	}
-	if destroyed > 0 {
-		// Move the WAL into the main file and truncate it, so the old salt's
-		// page images do not linger in the log.
-		if _, err := s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
-			return nil, fmt.Errorf("checkpoint after salt rotation: %w", err)
-		}
-	}
-	return salt, nil
 }

@@ -69,11 +69,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	aggCfg.SpillCells = cfg.SpillCells
 	aggCfg.OnCheckpoint = m.Checkpoint
 	agg := aggregate.New(aggCfg, st, now, log)
-	salts := aggregate.NewSalts(st)
-	if _, err := salts.For(ctx, now()); err != nil {
-		agg.Close(context.Background())
-		return fmt.Errorf("load today's salt: %w", err)
-	}
+	salts := aggregate.NewSalts(now) // in memory only; zeroed at 00:00 UTC
+	defer salts.Close()
 	engine := aggregate.NewEngine(st, agg)
 	pub, err := public.New(st, engine, now, noticeInstance(cfg.Retention, cfg.GeoIP != ""))
 	if err != nil {

@@ -1,4 +1,8 @@
-package aggregate
+// Package legacysketch decodes the HyperLogLog sketches that tally stored in
+// its cells and rollups before counters at rest (migrations 0005 of both
+// stores): the migration turns each into its estimate and then deletes
+// every sketch byte. Nothing writes a sketch any more.
+package legacysketch
 
 import (
 	"fmt"

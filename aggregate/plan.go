@@ -1,0 +1,536 @@
+package aggregate
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Plan is a query compiled for the stores: one SELECT over the cells table
+// that filters, groups, sums, orders and cuts to the page asked for. Each
+// store renders it with its Dialect (SQL) and scans the rows into Groups
+// (Dest); the engine turns groups into result rows.
+type Plan struct {
+	q        *Query
+	from, to int64 // the UTC hours read: from <= hour < to, Unix seconds
+	exits    bool  // the query reads exit cells (it names the exit page)
+	unique   Unique
+	exact    bool     // whether visitors are exact for this query (uniqueFor)
+	offsets  []offset // the site's UTC offset over the range, for time grains
+	// rollup says whether day rollups can answer the query (the store
+	// decides whether it keeps them: Dialect.Rollups), of which dimension
+	// (its column; "" for the totals), and over which days.
+	rollup            bool
+	rollDim           string
+	firstDay, lastDay int64 // civil days, as days since 1970-01-01
+}
+
+// offset is the zone's offset (seconds) from the instant at (Unix seconds) on.
+type offset struct{ at, secs int64 }
+
+// Group is one result row as the store returns it: for each dimension its
+// value (Value for a cell dimension, Bucket for a time grain), then the sums.
+type Group struct {
+	Values  []string
+	Buckets []int64
+	Sums    Sums
+}
+
+// Sums are a group's summed counters.
+type Sums struct {
+	Pageviews, Events, Visits, Bounces, Duration, Visitors int64
+}
+
+// Dialect is what differs between the stores' SQL.
+type Dialect interface {
+	// Instant is a UTC instant given as Unix seconds in a parameter, in the
+	// hour column's type.
+	Instant(param string) string
+	// Seconds is the hour column as Unix seconds (an integer).
+	Seconds(col string) string
+	// If is a conditional expression.
+	If(cond, then, els string) string
+	// IntDiv divides two non-negative integers, rounding down.
+	IntDiv(a, b string) string
+	// ToInt truncates a non-negative number to a 64-bit signed integer.
+	ToInt(x string) string
+	// Month is YYYYMM of Unix seconds taken as UTC.
+	Month(secs string) string
+	// Rollups reports whether the store keeps day rollups (table rollups).
+	Rollups() bool
+	// Contains is true when the column holds the parameter, case-insensitively.
+	Contains(col, param string) string
+	// Matches is true when the RE2 pattern in the parameter matches the column.
+	Matches(col, param string) string
+	// Sum sums a column, 0 over no rows.
+	Sum(col string) string
+	// Limit is the LIMIT/OFFSET clause for a page (limit 0: no limit).
+	Limit(limit, offset int) string
+}
+
+// Compile validates q and plans it.
+func Compile(q *Query) (*Plan, error) {
+	loc := q.Site.Location()
+	start := time.Date(q.From.Year(), q.From.Month(), q.From.Day(), 0, 0, 0, 0, loc)
+	end := time.Date(q.To.Year(), q.To.Month(), q.To.Day()+1, 0, 0, 0, 0, loc)
+	if !end.After(start) {
+		return nil, fmt.Errorf("date range ends before it starts")
+	}
+	// Hour cells are UTC; a zone with a half-hour offset gets whole UTC
+	// hours that start inside its days.
+	p := &Plan{
+		q:    q,
+		from: start.UTC().Add(time.Hour - 1).Truncate(time.Hour).Unix(),
+		to:   end.UTC().Add(time.Hour - 1).Truncate(time.Hour).Unix(),
+	}
+	var grouped, filtered []Dim
+	timeGrain := false
+	for _, d := range q.Dimensions {
+		if d.Grain == NoTime {
+			grouped = append(grouped, d.Dim)
+			p.exits = p.exits || d.Dim == ExitPage
+		} else {
+			timeGrain = true
+		}
+	}
+	for _, f := range q.Filters {
+		filtered = append(filtered, f.Dim)
+		p.exits = p.exits || f.Dim == ExitPage
+	}
+	p.unique, p.exact = uniqueFor(grouped, filtered)
+	if timeGrain {
+		p.offsets = offsets(loc, time.Unix(p.from, 0), time.Unix(p.to, 0))
+	}
+	p.planRollup(grouped, filtered)
+	for _, o := range q.OrderBy {
+		if p.orderExpr(o.By) == "" {
+			return nil, fmt.Errorf("cannot order by %q: not a metric or dimension of the query", o.By)
+		}
+	}
+	return p, nil
+}
+
+// planRollup decides whether day rollups answer the query: at most one
+// dimension besides time, time grains no finer than a day, and filters on
+// that dimension only.
+func (p *Plan) planRollup(grouped, filtered []Dim) {
+	for _, dim := range p.q.Dimensions {
+		if dim.Grain == ByHour || dim.Grain == ByHourOfDay {
+			return
+		}
+	}
+	if len(grouped) > 1 {
+		return
+	}
+	if len(grouped) == 1 {
+		p.rollDim = grouped[0].Column()
+	}
+	for _, d := range filtered {
+		if p.rollDim == "" {
+			p.rollDim = d.Column()
+		}
+		if d.Column() != p.rollDim {
+			p.rollDim = ""
+			return
+		}
+	}
+	p.rollup = true
+	civil := func(t time.Time) int64 {
+		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC).Unix() / 86400
+	}
+	p.firstDay, p.lastDay = civil(p.q.From), civil(p.q.To)
+}
+
+// Exact reports whether the query's visitors are exact (docs/metrics.md).
+func (p *Plan) Exact() bool { return p.exact }
+
+// offsets lists the zone's UTC offsets over [from, to): one entry, plus one
+// for each transition (daylight saving time) inside the range.
+func offsets(loc *time.Location, from, to time.Time) []offset {
+	t := from.In(loc)
+	_, secs := t.Zone()
+	out := []offset{{at: from.Unix(), secs: int64(secs)}}
+	for {
+		_, end := t.ZoneBounds()
+		if end.IsZero() || !end.Before(to) {
+			return out
+		}
+		t = end.In(loc)
+		_, secs = t.Zone()
+		out = append(out, offset{at: end.Unix(), secs: int64(secs)})
+	}
+}
+
+// SQL renders the plan's query and its arguments, in d's dialect.
+func (p *Plan) SQL(d Dialect) (string, []any) {
+	r := p.renderer(d)
+	b := &r.b
+	b.WriteString("SELECT ")
+	groups := r.groupExprs()
+	for i, g := range groups {
+		fmt.Fprintf(b, "%s AS d%d, ", g, i)
+	}
+	sums := []string{"pageviews", "events", r.visits(), "bounces", "duration", r.uniqueCol()}
+	for i, c := range sums {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(d.Sum(c))
+	}
+	r.where()
+	if len(groups) > 0 {
+		b.WriteString(" GROUP BY ")
+		for i := range groups {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(b, "d%d", i)
+		}
+		b.WriteString(" ORDER BY ")
+		b.WriteString(strings.Join(r.order(), ", "))
+	}
+	if p.q.Limit > 0 || p.q.Offset > 0 {
+		b.WriteString(d.Limit(p.q.Limit, p.q.Offset))
+	}
+	return b.String(), b.args
+}
+
+// CountSQL renders a query for the number of groups of the plan.
+func (p *Plan) CountSQL(d Dialect) (string, []any) {
+	r := p.renderer(d)
+	b := &r.b
+	b.WriteString("SELECT count(*) FROM (SELECT ")
+	groups := r.groupExprs()
+	if len(groups) == 0 {
+		groups = []string{"1"}
+	}
+	for i, g := range groups {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(b, "%s AS d%d", g, i)
+	}
+	r.where()
+	b.WriteString(" GROUP BY ")
+	for i := range groups {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(b, "d%d", i)
+	}
+	b.WriteString(")")
+	return b.String(), b.args
+}
+
+// renderer writes one statement of a plan: over the cells, or over the
+// day rollups where the plan allows and the store keeps them.
+type renderer struct {
+	p    *Plan
+	d    Dialect
+	roll bool
+	b    sqlBuilder
+}
+
+func (p *Plan) renderer(d Dialect) *renderer {
+	return &renderer{p: p, d: d, roll: p.rollup && d.Rollups()}
+}
+
+// sqlBuilder collects a statement and its positional arguments.
+type sqlBuilder struct {
+	strings.Builder
+	args []any
+}
+
+func (b *sqlBuilder) arg(v any) string {
+	b.args = append(b.args, v)
+	return "?"
+}
+
+// column is where a dimension's values are: its own column in cells, the
+// value column in rollups.
+func (r *renderer) column(dim Dim) string {
+	if r.roll {
+		return "value"
+	}
+	return dim.Column()
+}
+
+func (r *renderer) visits() string {
+	if r.p.exits {
+		return "exits"
+	}
+	return "visits"
+}
+
+// uniqueCol is the column that counts visitors for the query.
+func (r *renderer) uniqueCol() string {
+	if r.roll {
+		return "visitors"
+	}
+	return r.p.unique.Column()
+}
+
+// groupExprs returns one expression per dimension of the query.
+func (r *renderer) groupExprs() []string {
+	out := make([]string, 0, len(r.p.q.Dimensions))
+	for _, dim := range r.p.q.Dimensions {
+		if dim.Grain == NoTime {
+			out = append(out, r.displayExpr(dim.Dim))
+			continue
+		}
+		// One integer type whatever the arithmetic made of it.
+		out = append(out, r.d.ToInt(r.bucketExpr(dim.Grain)))
+	}
+	return out
+}
+
+// displayExpr is a dimension's column as shown: "(not set)" for none.
+func (r *renderer) displayExpr(dim Dim) string {
+	col := r.column(dim)
+	return r.d.If(col+" = ''", quote(display(dim, "")), col)
+}
+
+// quote makes a SQL string literal of a constant of ours (never user input).
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// local is the hour column as Unix seconds of the site's wall clock.
+func (r *renderer) local() string {
+	p, d := r.p, r.d
+	h := d.Seconds("hour")
+	if len(p.offsets) == 1 {
+		return fmt.Sprintf("(%s + %d)", h, p.offsets[0].secs)
+	}
+	// Offsets change only at transitions: nest from the last one back.
+	expr := strconv.FormatInt(p.offsets[len(p.offsets)-1].secs, 10)
+	for i := len(p.offsets) - 2; i >= 0; i-- {
+		expr = d.If(fmt.Sprintf("%s < %d", h, p.offsets[i+1].at), strconv.FormatInt(p.offsets[i].secs, 10), expr)
+	}
+	return fmt.Sprintf("(%s + %s)", h, expr)
+}
+
+// bucketExpr is a time grain's bucket, an integer: local seconds of the
+// hour, the day number (days since 1970-01-01), the Monday of the week as a
+// day number, YYYYMM, the hour of day, or the ISO weekday (Monday 1).
+// Rollups hold the local day already.
+func (r *renderer) bucketExpr(g Grain) string {
+	var l, day string
+	if r.roll {
+		day = "day"
+		l = "(day * 86400)"
+	} else {
+		l = r.local()
+		day = r.d.IntDiv(l, "86400")
+	}
+	switch g {
+	case ByHour:
+		return l
+	case ByDay:
+		return day
+	case ByWeek:
+		return fmt.Sprintf("(%s - (%s + 3) %% 7)", day, day)
+	case ByMonth:
+		return r.d.Month(l)
+	case ByHourOfDay:
+		return fmt.Sprintf("(%s %% 24)", r.d.IntDiv(l, "3600"))
+	case ByDayOfWeek:
+		return fmt.Sprintf("((%s + 3) %% 7 + 1)", day)
+	}
+	panic(fmt.Sprintf("unknown grain %d", g))
+}
+
+// where writes the FROM and WHERE clauses.
+func (r *renderer) where() {
+	p, d, b := r.p, r.d, &r.b
+	if r.roll {
+		fmt.Fprintf(b, " FROM rollups WHERE site_id = %s AND dim = %s AND day >= %s AND day <= %s",
+			b.arg(p.q.Site.ID), b.arg(p.rollDim), b.arg(p.firstDay), b.arg(p.lastDay))
+	} else {
+		fmt.Fprintf(b, " FROM cells WHERE site_id = %s AND hour >= %s AND hour < %s",
+			b.arg(p.q.Site.ID), d.Instant(b.arg(p.from)), d.Instant(b.arg(p.to)))
+		// Exit pages exist only in exit cells; a query that names the exit
+		// page reads those, and counts their exits as its visits.
+		if p.exits {
+			b.WriteString(" AND exit_page != ''")
+		} else {
+			b.WriteString(" AND exit_page = ''")
+		}
+	}
+	for i := range p.q.Filters {
+		b.WriteString(" AND ")
+		b.WriteString(r.filterExpr(&p.q.Filters[i]))
+	}
+}
+
+// filterExpr compiles a filter. Filters match values as shown, so the
+// empty value matches as "(not set)" (or "Direct / None"): whether it does
+// is decided here, once, and the store tests only stored values.
+func (r *renderer) filterExpr(f *Filter) string {
+	col, b := r.column(f.Dim), &r.b
+	var any []string
+	switch f.Op {
+	case OpIs, OpIsNot:
+		for _, v := range f.Values {
+			any = append(any, col+" = "+b.arg(v))
+		}
+	case OpContains, OpContainsNot:
+		for _, v := range f.Values {
+			any = append(any, r.d.Contains(col, b.arg(v)))
+		}
+	case OpMatches, OpMatchesNot:
+		for _, v := range f.Values {
+			any = append(any, r.d.Matches(col, b.arg(v)))
+		}
+	}
+	expr := fmt.Sprintf("(%s != '' AND (%s))", col, strings.Join(any, " OR "))
+	if f.matchAny(display(f.Dim, "")) {
+		expr = fmt.Sprintf("(%s OR %s = '')", expr, col)
+	}
+	if f.negated() {
+		return "NOT " + expr
+	}
+	return expr
+}
+
+// metricExpr is a metric computed from the sums in SQL, as row computes it
+// in Go: ratios rounded half up, so ordering agrees with what is shown.
+func (r *renderer) metricExpr(m Metric) string {
+	d := r.d
+	visits := "sum(" + r.visits() + ")"
+	ratio := func(num string, scale int) string {
+		return d.If(visits+" > 0", d.ToInt(fmt.Sprintf("%d.0 * %s / %s + 0.5", scale, num, visits)), "0")
+	}
+	switch m {
+	case Visitors:
+		return "sum(" + r.uniqueCol() + ")"
+	case Visits:
+		return visits
+	case Pageviews:
+		return "sum(pageviews)"
+	case Events:
+		return "sum(events)"
+	case ViewsPerVisit:
+		return ratio("sum(pageviews)", 100)
+	case BounceRate:
+		return ratio("sum(bounces)", 100)
+	case VisitDuration:
+		return ratio("sum(duration)", 1)
+	}
+	return ""
+}
+
+// orderExpr is the expression a query orders by, given its name, or "".
+func (p *Plan) orderExpr(name string) string {
+	for i, dim := range p.q.Dimensions {
+		if dim.Name == name {
+			return fmt.Sprintf("d%d", i)
+		}
+	}
+	for _, m := range p.q.Metrics {
+		if string(m) == name {
+			return "metric:" + name
+		}
+	}
+	return ""
+}
+
+// order is the ORDER BY list: q.OrderBy, then the default — time
+// dimensions ascending, the first metric descending — and every dimension
+// ascending to break ties, so pages are stable.
+func (r *renderer) order() []string {
+	p := r.p
+	var out []string
+	add := func(expr string, desc bool) {
+		if m, ok := strings.CutPrefix(expr, "metric:"); ok {
+			expr = r.metricExpr(Metric(m))
+		}
+		if desc {
+			expr += " DESC"
+		}
+		out = append(out, expr)
+	}
+	for _, o := range p.q.OrderBy {
+		add(p.orderExpr(o.By), o.Desc)
+	}
+	for i, dim := range p.q.Dimensions {
+		if dim.Grain != NoTime {
+			add(fmt.Sprintf("d%d", i), false)
+		}
+	}
+	if len(p.q.Metrics) > 0 {
+		add("metric:"+string(p.q.Metrics[0]), true)
+	}
+	for i := range p.q.Dimensions {
+		add(fmt.Sprintf("d%d", i), false)
+	}
+	return out
+}
+
+// Dest returns the scan destinations of one row of p.SQL into g.
+func (p *Plan) Dest(g *Group) []any {
+	n := len(p.q.Dimensions)
+	g.Values, g.Buckets = make([]string, n), make([]int64, n)
+	out := make([]any, 0, n+6)
+	for i, dim := range p.q.Dimensions {
+		if dim.Grain == NoTime {
+			out = append(out, &g.Values[i])
+		} else {
+			out = append(out, &g.Buckets[i])
+		}
+	}
+	s := &g.Sums
+	return append(out, &s.Pageviews, &s.Events, &s.Visits, &s.Bounces, &s.Duration, &s.Visitors)
+}
+
+// row turns a group into a result row.
+func (p *Plan) row(g *Group) Row {
+	r := Row{Dimensions: make([]string, len(p.q.Dimensions)), Metrics: make([]Number, len(p.q.Metrics))}
+	for i, dim := range p.q.Dimensions {
+		if dim.Grain == NoTime {
+			r.Dimensions[i] = g.Values[i]
+		} else {
+			r.Dimensions[i] = bucketName(dim.Grain, g.Buckets[i])
+		}
+	}
+	s := g.Sums
+	ratio := func(num int64, scale float64) float64 {
+		if s.Visits <= 0 {
+			return 0
+		}
+		return float64(int64(scale*float64(num)/float64(s.Visits) + 0.5))
+	}
+	for i, m := range p.q.Metrics {
+		var v float64
+		switch m {
+		case Visitors:
+			v = float64(s.Visitors)
+		case Visits:
+			v = float64(s.Visits)
+		case Pageviews:
+			v = float64(s.Pageviews)
+		case Events:
+			v = float64(s.Events)
+		case ViewsPerVisit:
+			v = ratio(s.Pageviews, 100) / 100
+		case BounceRate:
+			v = ratio(s.Bounces, 100)
+		case VisitDuration:
+			v = ratio(s.Duration, 1)
+		}
+		r.Metrics[i] = Number(v)
+	}
+	return r
+}
+
+// bucketName shows a time bucket as the API does.
+func bucketName(g Grain, b int64) string {
+	switch g {
+	case ByHour:
+		return time.Unix(b, 0).UTC().Format(time.DateTime)
+	case ByDay, ByWeek:
+		return time.Unix(b*86400, 0).UTC().Format(time.DateOnly)
+	case ByMonth:
+		return fmt.Sprintf("%04d-%02d-01", b/100, b%100)
+	}
+	return strconv.FormatInt(b, 10)
+}

@@ -1,0 +1,187 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"tally/aggregate"
+	"tally/internal/legacysketch"
+)
+
+// convertLegacy turns the tables that migration 0005 renamed — cells with
+// a HyperLogLog sketch each, from before counters at rest — into counters,
+// then drops them and vacuums the file so that no sketch byte remains.
+//
+// A legacy cell's counters carry over as they are (summed over the
+// instances that wrote it). Its sketch cannot: a visitor's key is gone. So
+// each site-day's sketches are merged per dimension value, and per day for
+// the totals, as the old engine did, and each estimate is stored as a cell
+// that holds only that value and its visitors counter, at the first hour of
+// the day. A converted day thus answers visitors exactly as before for its
+// totals and for breakdowns by one dimension; under filters, and per hour,
+// its visitors show as they can: all at the day's first hour, and only
+// under a filter on the value they belong to (docs/design.md).
+func (s *Store) convertLegacy(ctx context.Context) error {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE name = 'legacy_cells'`).Scan(&n); err != nil {
+		return fmt.Errorf("look for legacy cells: %w", err)
+	}
+	if n == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	zones, err := siteZones(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("convert legacy cells: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT c.site_id, c.hour, k.key, c.pageviews, c.events, c.visits, c.bounces,
+		c.duration, c.exits, c.sketch FROM legacy_cells c JOIN legacy_cell_keys k ON k.id = c.key_id
+		ORDER BY c.site_id, c.hour`)
+	if err != nil {
+		return fmt.Errorf("convert legacy cells: %w", err)
+	}
+	var day legacyDay
+	flush := func() error {
+		cells := day.cells()
+		if err := writeCells(ctx, tx, cells, zones); err != nil {
+			return err
+		}
+		return writeRollups(ctx, tx, rollupsOf(cells, zones))
+	}
+	for rows.Next() {
+		var c aggregate.Cell
+		var hour int64
+		var key string
+		var sketch []byte
+		if err := rows.Scan(&c.Site, &hour, &key, &c.Pageviews, &c.Events, &c.Visits, &c.Bounces, &c.Duration, &c.Exits, &sketch); err != nil {
+			rows.Close()
+			return fmt.Errorf("convert legacy cells: %w", err)
+		}
+		if c.Key, err = aggregate.DecodeKey(key); err != nil {
+			continue // cannot have been written; nothing to count
+		}
+		c.Hour = time.Unix(hour, 0).UTC()
+		loc := zones[c.Site]
+		if loc == nil {
+			continue // a deleted site's leftovers
+		}
+		if d := civilDay(c.Hour, loc); c.Site != day.site || d != day.day {
+			if err := flush(); err != nil {
+				rows.Close()
+				return fmt.Errorf("convert legacy cells: %w", err)
+			}
+			day = legacyDay{site: c.Site, day: d, first: c.Hour}
+		}
+		sk, err := legacysketch.UnmarshalSketch(sketch)
+		if err != nil {
+			sk = nil // an unreadable sketch counts no visitors
+		}
+		day.add(&c, sk)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("convert legacy cells: %w", err)
+	}
+	if err := flush(); err != nil {
+		return fmt.Errorf("convert legacy cells: %w", err)
+	}
+	for _, t := range []string{"legacy_cells", "legacy_cell_keys", "legacy_rollups"} {
+		if _, err := tx.ExecContext(ctx, `DROP TABLE `+t); err != nil {
+			return fmt.Errorf("drop %s: %w", t, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("convert legacy cells: %w", err)
+	}
+	// secure_delete zeroed the dropped pages; VACUUM rebuilds the file
+	// without them and the checkpoint empties the log of their images.
+	for _, q := range []string{`VACUUM`, `PRAGMA wal_checkpoint(TRUNCATE)`} {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("after converting legacy cells: %s: %w", q, err)
+		}
+	}
+	return nil
+}
+
+// civilDay is the day number (days since 1970-01-01) of hour in loc.
+func civilDay(hour time.Time, loc *time.Location) int64 {
+	t := hour.In(loc)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC).Unix() / 86400
+}
+
+// legacyDay gathers one site-day of legacy cells.
+type legacyDay struct {
+	site   int64
+	day    int64
+	first  time.Time // the day's first hour seen
+	counts map[aggregate.Key]*aggregate.Cell
+	// sketches by dimension value (exit cells: the exit page only), and
+	// the day's totals under Dim -1
+	sketches map[legacyValue]*legacysketch.Sketch
+}
+
+type legacyValue struct {
+	dim   aggregate.Dim
+	value string
+}
+
+func (d *legacyDay) add(c *aggregate.Cell, sk *legacysketch.Sketch) {
+	if d.counts == nil {
+		d.counts, d.sketches = map[aggregate.Key]*aggregate.Cell{}, map[legacyValue]*legacysketch.Sketch{}
+	}
+	// Cells of one key and hour from several instances add up; a key's
+	// hours stay apart.
+	k := c.Key
+	id := k
+	id[aggregate.ExitPage] += "\x00" + c.Hour.Format(time.RFC3339) // one entry per (key, hour)
+	if have := d.counts[id]; have != nil {
+		have.Counters.Add(&c.Counters)
+	} else {
+		cc := *c
+		d.counts[id] = &cc
+	}
+	if sk == nil {
+		return
+	}
+	merge := func(v legacyValue) {
+		if have := d.sketches[v]; have != nil {
+			have.Merge(sk)
+		} else {
+			d.sketches[v] = sk.Clone()
+		}
+	}
+	if k[aggregate.ExitPage] != "" {
+		merge(legacyValue{aggregate.ExitPage, k[aggregate.ExitPage]})
+		return
+	}
+	merge(legacyValue{-1, ""})
+	for dim := aggregate.Dim(0); int(dim) < aggregate.NumDims; dim++ {
+		if dim != aggregate.ExitPage {
+			merge(legacyValue{dim, k[dim]})
+		}
+	}
+}
+
+// cells returns the day's counters and one visitors cell per estimate.
+func (d *legacyDay) cells() []aggregate.Cell {
+	out := make([]aggregate.Cell, 0, len(d.counts)+len(d.sketches))
+	for _, c := range d.counts {
+		out = append(out, *c)
+	}
+	for v, sk := range d.sketches {
+		c := aggregate.Cell{Site: d.site, Hour: d.first}
+		if v.dim < 0 {
+			c.Uniques[aggregate.UVisitor] = sk.Estimate()
+		} else {
+			c.Key[v.dim] = v.value
+			c.Uniques[aggregate.UniqueOf(v.dim)] = sk.Estimate()
+		}
+		out = append(out, c)
+	}
+	return out
+}
