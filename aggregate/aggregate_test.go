@@ -333,9 +333,6 @@ func TestFiltersAndPagination(t *testing.T) {
 	}
 }
 
-
-
-
 // A visit outlives the hours kept open in memory: its first cell is written
 // and forgotten while it goes on, and its later hits, which reuse the cell
 // and rollups the previous hit found, must notice and count in open ones.
@@ -378,7 +375,6 @@ func TestValueChangesWithinVisit(t *testing.T) {
 	expect(t, "de", rows[0].Metrics, 1, 0, 2, 0) // ties go by value
 	expect(t, "en", rows[1].Metrics, 1, 1, 2, 180)
 }
-
 
 // A value holding the key separator would split in two when a cell's key is
 // decoded (and the stored row would no longer match its open cell): Add

@@ -319,7 +319,7 @@ func (a *Aggregator) apply(h Hit) {
 		h.Key[EntryPage] = h.Key[Page]
 	}
 
-	a.markFirsts(h.Visitor, &h.Key, s, &delta.Uniques)
+	a.markFirsts(h.Site, h.Visitor, &h.Key, s, &delta.Uniques)
 	a.bump(h.Site, hour, &h.Key, &delta)
 	if s == nil {
 		return
@@ -345,8 +345,9 @@ func (a *Aggregator) rollDay(now time.Time) {
 // (visitor, values of key) is new today. s is the hit's visit, nil when it
 // has none; a visit's later hits look up only combinations whose values
 // changed since its previous hit. Callers hold a.mu.
-func (a *Aggregator) markFirsts(visitor uint64, key *Key, s *session, u *[NumUniques]int64) {
+func (a *Aggregator) markFirsts(site int64, visitor uint64, key *Key, s *session, u *[NumUniques]int64) {
 	f := a.firsts
+	visitor = siteVisitor(site, visitor)
 	var hv [NumDims]uint64
 	var tuple uint64
 	for d := Hostname; int(d) < NumDims; d++ {
@@ -392,6 +393,12 @@ func (a *Aggregator) markFirsts(visitor uint64, key *Key, s *session, u *[NumUni
 	}
 }
 
+// siteVisitor makes a visitor key the site's own: a key is made with the
+// site already, but the set must not depend on the caller for that.
+func siteVisitor(site int64, visitor uint64) uint64 {
+	return visitor ^ mix(uint64(site)+0x632be59bd9b4e019)
+}
+
 // endVisit counts a visit's exit and forgets it. Callers hold a.mu.
 func (a *Aggregator) endVisit(visitor uint64, s *session) {
 	delete(a.sessions, visitor)
@@ -400,7 +407,7 @@ func (a *Aggregator) endVisit(visitor uint64, s *session) {
 	}
 	k := s.exitKey()
 	c := Counters{Exits: 1}
-	if a.firsts.add(combine(visitor, UniqueOf(ExitPage), a.firsts.valueHash(s.lastPage), 0)) {
+	if a.firsts.add(combine(siteVisitor(s.site, visitor), UniqueOf(ExitPage), a.firsts.valueHash(s.lastPage), 0)) {
 		c.Uniques[UniqueOf(ExitPage)] = 1
 	}
 	a.bump(s.site, s.lastHour, &k, &c)

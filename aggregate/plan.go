@@ -99,6 +99,14 @@ func Compile(q *Query) (*Plan, error) {
 		p.exits = p.exits || f.Dim == ExitPage
 	}
 	p.unique, p.exact = uniqueFor(grouped, filtered)
+	for _, f := range q.Filters {
+		// A filter that lets several values of a hit- or visit-level
+		// dimension through counts a visitor once per value it had:
+		// first occurrences of different values are different counts.
+		if f.Dim.Level() != VisitorLevel && (f.Op != OpIs || len(f.Values) != 1) {
+			p.exact = false
+		}
+	}
 	if timeGrain {
 		p.offsets = offsets(loc, time.Unix(p.from, 0), time.Unix(p.to, 0))
 	}

@@ -215,6 +215,13 @@ type Querier interface {
 // stores what agg has counted, so it sees every hit answered before it.
 func NewEngine(store Querier, agg *Aggregator) *Engine { return &Engine{store: store, agg: agg} }
 
+// ExactVisitors reports whether q's visitors are exact, or the documented
+// approximation (docs/metrics.md).
+func ExactVisitors(q Query) bool {
+	p, err := Compile(&q)
+	return err == nil && p.exact
+}
+
 // WithoutRollups returns an engine that always reads cells, for tests and
 // benchmarks that compare the two paths.
 func (e *Engine) WithoutRollups() *Engine {

@@ -30,7 +30,7 @@ func BenchmarkProcess(b *testing.B) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	agg := aggregate.New(aggregate.Config{Checkpoint: time.Hour}, st, time.Now, log)
 	defer agg.Close(ctx)
-	c := collector.New(collector.Config{}, st, agg, aggregate.NewSalts(st), nil, time.Now, log)
+	c := collector.New(collector.Config{}, st, agg, aggregate.NewSalts(time.Now), nil, time.Now, log)
 
 	const visitors = 4096
 	reqs := make([]collector.Request, visitors)

@@ -27,10 +27,12 @@ func (dialect) ToInt(x string) string     { return "CAST(" + x + " AS INTEGER)" 
 func (dialect) Month(secs string) string {
 	return "CAST(strftime('%Y%m', " + secs + ", 'unixepoch') AS INTEGER)"
 }
-func (dialect) Rollups() bool                     { return true }
-func (dialect) Contains(col, param string) string { return "tally_contains(" + col + ", " + param + ")" }
-func (dialect) Matches(col, param string) string  { return "tally_matches(" + col + ", " + param + ")" }
-func (dialect) Sum(col string) string             { return "coalesce(sum(" + col + "), 0)" }
+func (dialect) Rollups() bool { return true }
+func (dialect) Contains(col, param string) string {
+	return "tally_contains(" + col + ", " + param + ")"
+}
+func (dialect) Matches(col, param string) string { return "tally_matches(" + col + ", " + param + ")" }
+func (dialect) Sum(col string) string            { return "coalesce(sum(" + col + "), 0)" }
 func (dialect) Limit(limit, offset int) string {
 	if limit <= 0 {
 		limit = -1

@@ -8,108 +8,89 @@ import (
 	"tally/aggregate"
 )
 
-// stored reads every cell of a site in [from, to), copying them.
-func stored(t *testing.T, st aggregate.Store, site int64, from, to time.Time) []aggregate.Cell {
+// write stores one batch, failing the test on an error.
+func write(t *testing.T, st aggregate.Store, instance string, seq uint64, cells ...aggregate.Cell) {
 	t.Helper()
-	var out []aggregate.Cell
-	err := st.ReadCells(bg, site, from, to, func(c *aggregate.Cell) error {
-		cp := *c
-		cp.Sketch = c.Sketch.Clone()
-		out = append(out, cp)
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("read cells: %v", err)
+	if err := st.WriteBatch(bg, aggregate.Batch{Instance: instance, Seq: seq, Cells: cells}); err != nil {
+		t.Fatalf("write batch %s/%d: %v", instance, seq, err)
 	}
-	return out
 }
 
-func sketchOf(keys ...uint64) *aggregate.Sketch {
-	s := aggregate.NewSketch()
-	for _, k := range keys {
-		s.Insert(k)
-	}
-	return s
+// counted is what a site has stored for the UTC day of h: pageviews,
+// events, visits, visitors.
+func counted(t *testing.T, st aggregate.Store, site aggregate.Site, h time.Time) []float64 {
+	t.Helper()
+	day := h.Format(time.DateOnly)
+	return Totals(t, st, site, Q{From: day, To: day,
+		Metrics: []aggregate.Metric{aggregate.Pageviews, aggregate.Events, aggregate.Visits, aggregate.Visitors}})
 }
 
 func testCells(t *testing.T, st aggregate.Store) {
 	site := ok(st.AddSite(bg, aggregate.Site{Domain: "cells.example", Timezone: "UTC"}))(t)
 	h := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
-	var full aggregate.Key
-	for i := range full {
-		full[i] = "välue-" + aggregate.Dim(i).String() // every dimension, non-ASCII
-	}
 	var home aggregate.Key
 	home[aggregate.Page] = "/"
-	c1 := aggregate.Cell{Instance: "i1", Site: site.ID, Hour: h, Key: home,
-		Counters: aggregate.Counters{Pageviews: 3, Events: 4, Visits: 2, Bounces: 1, Duration: 90, Exits: 0},
-		Sketch:   sketchOf(11, 22)}
-	if err := st.WriteCells(bg, []aggregate.Cell{c1}); err != nil {
-		t.Fatal(err)
-	}
-	got := stored(t, st, site.ID, h, h.Add(time.Hour))
-	if len(got) != 1 {
-		t.Fatalf("read %d cells, want 1", len(got))
-	}
-	if g := got[0]; g.Instance != "i1" || g.Site != site.ID || !g.Hour.Equal(h) || g.Key != home ||
-		g.Counters != c1.Counters || g.Sketch.Estimate() != 2 {
-		t.Fatalf("cell = %+v (visitors %d), want %+v", g, g.Sketch.Estimate(), c1)
-	}
+	home[aggregate.Event] = aggregate.PageviewEvent
+	c1 := aggregate.Cell{Site: site.ID, Hour: h, Key: home,
+		Counters: aggregate.Counters{Pageviews: 3, Events: 4, Visits: 2, Bounces: 1, Duration: 90}}
+	c1.Uniques[aggregate.UVisitor] = 2
+	c1.Uniques[aggregate.UniqueOf(aggregate.Page)] = 2
+	write(t, st, "i1", 1, c1)
+	wantTotals(t, "one batch", counted(t, st, site, h), 3, 4, 2, 2)
 
-	// A checkpoint replaces the row of the same (instance, site, hour, key).
-	c1.Pageviews, c1.Sketch = 5, sketchOf(11, 22, 33)
-	c2 := c1
-	c2.Instance = "i2" // another instance's row stands beside it
-	c3 := aggregate.Cell{Instance: "i1", Site: site.ID, Hour: h.Add(time.Hour), Key: full,
-		Counters: aggregate.Counters{Exits: 1}} // no sketch
+	// A batch is stored once: a retry after a lost answer, or a spill
+	// replayed twice, changes nothing.
+	write(t, st, "i1", 1, c1)
+	wantTotals(t, "the same batch again", counted(t, st, site, h), 3, 4, 2, 2)
+
+	// Later batches add up, as do other instances' (whose numbers are
+	// their own).
+	c1.Pageviews, c1.Events, c1.Visits, c1.Uniques = 2, 2, 0, [aggregate.NumUniques]int64{}
+	write(t, st, "i1", 2, c1)
+	write(t, st, "i2", 1, c1)
+	wantTotals(t, "three batches", counted(t, st, site, h), 7, 8, 2, 2)
+
+	// Every dimension round-trips, non-ASCII included.
+	var full aggregate.Key
+	for i := range full {
+		full[i] = "välue-" + aggregate.Dim(i).Column()
+	}
+	full[aggregate.ExitPage] = ""
+	c3 := aggregate.Cell{Site: site.ID, Hour: h.Add(time.Hour), Key: full, Counters: aggregate.Counters{Pageviews: 1, Events: 1}}
 	orphan := c1
 	orphan.Site = 987654321 // no such site: discarded
-	if err := st.WriteCells(bg, []aggregate.Cell{c1, c2, c3, orphan}); err != nil {
-		t.Fatal(err)
-	}
-	got = stored(t, st, site.ID, h, h.Add(time.Hour))
-	if len(got) != 2 {
-		t.Fatalf("after a replacement and another instance's row: %d cells, want 2: %+v", len(got), got)
-	}
-	for _, g := range got {
-		if g.Pageviews != 5 || g.Sketch.Estimate() != 3 {
-			t.Fatalf("replaced cell = %+v (visitors %d), want pageviews 5, visitors 3", g, g.Sketch.Estimate())
+	write(t, st, "i1", 3, c3, orphan)
+	for d := aggregate.Dim(0); int(d) < aggregate.NumDims; d++ {
+		if d == aggregate.ExitPage {
+			continue
+		}
+		day := h.Format(time.DateOnly)
+		got := Breakdown(t, st, site, Q{From: day, To: day, Metrics: []aggregate.Metric{aggregate.Pageviews}, Dimensions: []string{d.String()}})
+		if got[full[d]] != 1 {
+			t.Errorf("breakdown by %s: %v, want %q: 1", d, got, full[d])
 		}
 	}
-	got = stored(t, st, site.ID, h.Add(time.Hour), h.Add(2*time.Hour))
-	if len(got) != 1 || got[0].Key != full || got[0].Exits != 1 || got[0].Sketch != nil {
-		t.Fatalf("cell with every dimension = %+v, want key %q, exits 1, no sketch", got, full)
+	if _, err := st.SiteByID(bg, orphan.Site); err == nil {
+		t.Fatal("the orphan's site exists")
 	}
-	if n := len(stored(t, st, site.ID, h.Add(-time.Hour), h.Add(3*time.Hour))); n != 3 {
-		t.Fatalf("whole range: %d cells, want 3", n)
-	}
-	if n := len(stored(t, st, orphan.Site, h, h.Add(time.Hour))); n != 0 {
-		t.Fatalf("cells of a missing site were stored: %d", n)
-	}
-	if err := st.WriteCells(bg, nil); err != nil {
+	if err := st.WriteBatch(bg, aggregate.Batch{Instance: "i1", Seq: 4}); err != nil {
 		t.Fatalf("writing no cells: %v", err)
 	}
 
 	// A large batch: stores write rows in chunks.
 	var batch []aggregate.Cell
-	h3 := h.Add(3 * time.Hour)
-	for i := range 250 {
+	h3 := time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)
+	for i := range 450 {
 		var k aggregate.Key
 		k[aggregate.Page] = fmt.Sprintf("/p/%d", i)
-		batch = append(batch, aggregate.Cell{Instance: "i1", Site: site.ID, Hour: h3, Key: k,
-			Counters: aggregate.Counters{Pageviews: int64(i + 1)}, Sketch: sketchOf(uint64(i + 1))})
+		c := aggregate.Cell{Site: site.ID, Hour: h3, Key: k, Counters: aggregate.Counters{Pageviews: int64(i + 1)}}
+		c.Uniques[aggregate.UVisitor] = 1
+		batch = append(batch, c)
 	}
-	if err := st.WriteCells(bg, batch); err != nil {
-		t.Fatal(err)
-	}
-	got = stored(t, st, site.ID, h3, h3.Add(time.Hour))
-	var pageviews, visitors int64
-	for _, g := range got {
-		pageviews += g.Pageviews
-		visitors += g.Sketch.Estimate()
-	}
-	if len(got) != 250 || pageviews != 31375 || visitors != 250 { // 1+…+250
-		t.Fatalf("batch of 250 cells: read %d cells, %d pageviews, %d visitors; want 250, 31375, 250", len(got), pageviews, visitors)
+	write(t, st, "i1", 5, batch...)
+	got := counted(t, st, site, h3)
+	if got[0] != 101475 || got[3] != 450 { // 1+…+450
+		t.Fatalf("batch of 450 cells: %v, want 101475 pageviews, 450 visitors", got)
 	}
 }
 
@@ -123,23 +104,20 @@ func testDropBefore(t *testing.T, st aggregate.Store) {
 	}
 	var cells []aggregate.Cell
 	for _, h := range hours {
-		cells = append(cells, aggregate.Cell{Instance: "i", Site: site.ID, Hour: h, Counters: aggregate.Counters{Pageviews: 1}})
+		cells = append(cells, aggregate.Cell{Site: site.ID, Hour: h, Counters: aggregate.Counters{Pageviews: 1}})
 	}
-	if err := st.WriteCells(bg, cells); err != nil {
-		t.Fatal(err)
-	}
+	write(t, st, "i", 1, cells...)
 	// Whole months: the granularity both stores honour exactly (the
 	// ClickHouse store drops monthly partitions; docs/clickhouse.md).
 	if err := st.DropBefore(bg, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)); err != nil {
 		t.Fatal(err)
 	}
-	got := stored(t, st, site.ID, hours[0], hours[3].Add(time.Hour))
-	if len(got) != 2 {
-		t.Fatalf("after DropBefore: %d cells, want the 2 of November", len(got))
-	}
-	for _, c := range got {
-		if c.Hour.Before(hours[2]) {
-			t.Fatalf("cell of %s survived DropBefore(%s)", c.Hour, hours[2])
+	q := Q{From: "2026-09-01", To: "2026-11-30", Metrics: []aggregate.Metric{aggregate.Pageviews}}
+	wantTotals(t, "after DropBefore", Totals(t, st, site, q), 2)
+	for _, e := range []*aggregate.Engine{aggregate.NewEngine(st, nil), aggregate.NewEngine(st, nil).WithoutRollups()} {
+		res := QueryWith(t, e, site, Q{From: "2026-09-01", To: "2026-10-31", Metrics: []aggregate.Metric{aggregate.Pageviews}})
+		if res.Rows[0].Metrics[0] != 0 {
+			t.Fatalf("September and October survived DropBefore: %v", res.Rows)
 		}
 	}
 }

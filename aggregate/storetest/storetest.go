@@ -150,17 +150,26 @@ func Query(t testing.TB, st aggregate.Store, site aggregate.Site, q Q) aggregate
 	return QueryWith(t, aggregate.NewEngine(st, nil), site, q)
 }
 
-// QueryWith answers q with a given engine (one that sees open cells, say).
-func QueryWith(t testing.TB, e *aggregate.Engine, site aggregate.Site, q Q) aggregate.Result {
-	t.Helper()
+// exact reports whether q's visitors are exact (aggregate.ExactVisitors).
+func exact(site aggregate.Site, q Q) bool { return aggregate.ExactVisitors(toQuery(nil, site, q)) }
+
+// toQuery resolves q for site (t nil: panics on a bad day or dimension).
+func toQuery(t testing.TB, site aggregate.Site, q Q) aggregate.Query {
+	fail := func(err error) {
+		if t == nil {
+			panic(err)
+		}
+		t.Helper()
+		t.Fatal(err)
+	}
 	loc := site.Location()
 	from, err := aggregate.ParseDay(q.From, loc)
 	if err != nil {
-		t.Fatal(err)
+		fail(err)
 	}
 	to, err := aggregate.ParseDay(q.To, loc)
 	if err != nil {
-		t.Fatal(err)
+		fail(err)
 	}
 	metrics := q.Metrics
 	if metrics == nil {
@@ -170,14 +179,20 @@ func QueryWith(t testing.TB, e *aggregate.Engine, site aggregate.Site, q Q) aggr
 	for _, name := range q.Dimensions {
 		d, err := aggregate.ParseDimension(name, from, to)
 		if err != nil {
-			t.Fatal(err)
+			fail(err)
 		}
 		dims = append(dims, d)
 	}
-	query := aggregate.Query{
+	return aggregate.Query{
 		Site: site, From: from, To: to, Metrics: metrics, Dimensions: dims,
 		Filters: q.Filters, OrderBy: q.OrderBy, Limit: q.Limit, Offset: q.Offset,
 	}
+}
+
+// QueryWith answers q with a given engine (one that sees open cells, say).
+func QueryWith(t testing.TB, e *aggregate.Engine, site aggregate.Site, q Q) aggregate.Result {
+	t.Helper()
+	query := toQuery(t, site, q)
 	res, err := e.Run(context.Background(), query)
 	if err != nil {
 		t.Fatalf("query: %v", err)

@@ -3,8 +3,6 @@ package storetest
 import (
 	"context"
 	"errors"
-	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,7 +22,6 @@ func Run(t *testing.T, newStore func(t *testing.T) aggregate.Store) {
 		{"Users", testUsers},
 		{"Logins", testLogins},
 		{"Shares", testShares},
-		{"Salt", testSalt},
 		{"Cells", testCells},
 		{"DropBefore", testDropBefore},
 		{"Standard", testStandard},
@@ -237,46 +234,4 @@ func testShares(t *testing.T, st aggregate.Store) {
 	}
 	_, err = st.ShareBySlug(bg, "s2-slug")
 	wantErr(t, "ShareBySlug after DeleteSite", err, aggregate.ErrNotFound)
-}
-
-func testSalt(t *testing.T, st aggregate.Store) {
-	salt := func(day, fresh string) string {
-		t.Helper()
-		return string(ok(st.Salt(bg, day, []byte(fresh)))(t))
-	}
-	if got := salt("2026-11-01", "first"); got != "first" {
-		t.Fatalf("first salt of a day = %q, want the fresh one", got)
-	}
-	if got := salt("2026-11-01", "second"); got != "first" {
-		t.Fatalf("second call of a day = %q, want the stored salt", got)
-	}
-	if got := salt("2026-11-02", "next-day"); got != "next-day" {
-		t.Fatalf("salt of the next day = %q", got)
-	}
-	if got := salt("2026-11-01", "again"); got != "again" {
-		t.Fatalf("an earlier day's salt survived its rotation: got %q", got)
-	}
-
-	// Instances starting a day at the same moment all get one salt.
-	var wg sync.WaitGroup
-	got := make([]string, 4)
-	errs := make([]error, 4)
-	for i := range got {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var b []byte
-			b, errs[i] = st.Salt(bg, "2026-11-03", []byte(fmt.Sprintf("racer-%d", i)))
-			got[i] = string(b)
-		}()
-	}
-	wg.Wait()
-	for i := range got {
-		if errs[i] != nil {
-			t.Fatal(errs[i])
-		}
-		if got[i] != got[0] {
-			t.Fatalf("concurrent callers got different salts: %q", got)
-		}
-	}
 }

@@ -75,10 +75,6 @@ func main() {
 		log.Fatal(err)
 	}
 
-	var rows int
-	st.ReadCells(ctx, site.ID, end.AddDate(0, 0, -30), end, func(*aggregate.Cell) error { rows++; return nil })
-	log.Printf("stored cells in the 30-day range: %d", rows)
-
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
