@@ -195,6 +195,7 @@ func (p *Plan) SQL(d Dialect) (string, []any) {
 			}
 			fmt.Fprintf(b, "d%d", i)
 		}
+		r.having()
 		b.WriteString(" ORDER BY ")
 		b.WriteString(strings.Join(r.order(), ", "))
 	}
@@ -227,8 +228,17 @@ func (p *Plan) CountSQL(d Dialect) (string, []any) {
 		}
 		fmt.Fprintf(b, "d%d", i)
 	}
+	if len(p.q.Dimensions) > 0 {
+		r.having()
+	}
 	b.WriteString(")")
 	return b.String(), b.args
+}
+
+// having drops groups that count nothing: cells that carry only another
+// dimension's visitors (converted legacy days) make such groups.
+func (r *renderer) having() {
+	fmt.Fprintf(&r.b, " HAVING sum(events) != 0 OR sum(%s) != 0 OR sum(%s) != 0", r.visits(), r.uniqueCol())
 }
 
 // renderer writes one statement of a plan: over the cells, or over the
