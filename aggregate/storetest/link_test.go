@@ -30,4 +30,3 @@ func TestUnlinkedCatchesPerVisitorValues(t *testing.T) {
 		}
 	}
 }
-
