@@ -272,7 +272,7 @@ func (a *Aggregator) drainLocked() {
 func (a *Aggregator) apply(h Hit) {
 	a.folded.Add(1)
 	a.clock = a.now()
-	a.rollDay(a.clock)
+	a.rollDay(h.Time)
 	hour := h.Time.UTC().Truncate(time.Hour)
 	pv := h.IsPageview()
 	delta := Counters{Events: 1}
@@ -331,11 +331,13 @@ func (a *Aggregator) apply(h Hit) {
 	}
 }
 
-// rollDay forgets the first-occurrence set when the UTC day of now is not
-// the set's: the visitor keys it was made of died with yesterday's salt.
+// rollDay forgets the first-occurrence set when a hit of a later UTC day
+// arrives, or the clock passes midnight at a checkpoint: the visitor keys it
+// was made of died with yesterday's salt. A hit stamped just before
+// midnight and folded just after counts in the new day's set.
 // Callers hold a.mu.
 func (a *Aggregator) rollDay(now time.Time) {
-	if day := utcDay(now); day != a.day {
+	if day := utcDay(now); day > a.day {
 		a.firsts.clear()
 		a.day = day
 	}

@@ -215,6 +215,49 @@ type Querier interface {
 // stores what agg has counted, so it sees every hit answered before it.
 func NewEngine(store Querier, agg *Aggregator) *Engine { return &Engine{store: store, agg: agg} }
 
+// capVisitors bounds approximate visitors. Where a filter lets several
+// values of a hit- or visit-level dimension through, a visitor counts once
+// per value (docs/metrics.md); no group can have more visitors than it has
+// without those filters, which is exact, so each row is capped at that.
+func (e *Engine) capVisitors(ctx context.Context, q Query, rows []Row) error {
+	mi := -1
+	for i, m := range q.Metrics {
+		if m == Visitors {
+			mi = i
+		}
+	}
+	if mi < 0 || len(rows) == 0 {
+		return nil
+	}
+	b := q
+	b.Metrics, b.OrderBy, b.Limit, b.Offset, b.Filters = []Metric{Visitors}, nil, 0, 0, nil
+	for _, f := range q.Filters {
+		if f.Dim.Level() == VisitorLevel || (f.Op == OpIs && len(f.Values) == 1) {
+			b.Filters = append(b.Filters, f)
+		}
+	}
+	bp, err := Compile(&b)
+	if err != nil || !bp.exact {
+		return err // no exact bound to cap with
+	}
+	bp.rollup = bp.rollup && !e.noRollups
+	groups, err := e.store.Aggregate(ctx, bp)
+	if err != nil {
+		return fmt.Errorf("bound visitors: %w", err)
+	}
+	bound := make(map[string]Number, len(groups))
+	for i := range groups {
+		r := bp.row(&groups[i])
+		bound[strings.Join(r.Dimensions, "\x00")] = r.Metrics[0]
+	}
+	for _, r := range rows {
+		if c, ok := bound[strings.Join(r.Dimensions, "\x00")]; ok && r.Metrics[mi] > c {
+			r.Metrics[mi] = c
+		}
+	}
+	return nil
+}
+
 // ExactVisitors reports whether q's visitors are exact, or the documented
 // approximation (docs/metrics.md).
 func ExactVisitors(q Query) bool {
@@ -270,6 +313,11 @@ func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 		// With no dimension, a range without hits still answers one row of zeros.
 		res.Rows = append(res.Rows, p.row(&Group{}))
 		res.TotalRows = 1
+	}
+	if !p.exact {
+		if err := e.capVisitors(ctx, q, res.Rows); err != nil {
+			return Result{}, fmt.Errorf("query %s: %w", q.Site.Domain, err)
+		}
 	}
 	if q.Offset > 0 || (q.Limit > 0 && len(groups) == q.Limit) {
 		// The page may not be all: the store counts the rest.

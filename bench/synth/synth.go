@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
+	"sort"
 	"sync/atomic"
 	"time"
 
@@ -24,6 +25,9 @@ type Config struct {
 	Days      int
 	Pageviews int // about this many in all
 	Seed      uint64
+	// Observe, when set, sees every hit as it is handed to the aggregator
+	// (the accuracy test computes true answers from them).
+	Observe func(aggregate.Hit)
 }
 
 // Stats says what was generated.
@@ -89,11 +93,60 @@ func Fill(ctx context.Context, st aggregate.Store, cfg Config) (Stats, error) {
 	agg := aggregate.New(aggregate.Config{Checkpoint: time.Hour, MaxCells: 50_000_000, MaxSessions: 5_000_000},
 		st, getNow, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	var stats Stats
-	returning := []uint64{} // the day's visitors, some of whom come back
+	// The day's visitors, some of whom come back with the same browser,
+	// device, language and location (those come from the address and user
+	// agent that make a visitor's key) and a new source and pages.
+	type visitor struct {
+		key   uint64
+		attrs aggregate.Key
+	}
+	returning := []visitor{}
+	// Hits are handed over in time order, as a server receives them: those
+	// of visits that run into the next hour wait for it.
+	var later []aggregate.Hit
 	for hour := start; hour.Before(cfg.End); hour = hour.Add(time.Hour) {
 		if hour.Hour() == 0 {
 			returning = returning[:0] // the salt rotates: yesterday's keys are gone
 		}
+		n := int(visitsPerWeight*hourWeight(hour) + r.Float64())
+		batch := later
+		later = nil
+		for i := 0; i < n; i++ {
+			var k aggregate.Key
+			k[aggregate.Country] = countries.pick()
+			k[aggregate.Browser] = browsers.pick()
+			k[aggregate.BrowserVersion] = fmt.Sprint(120 + r.IntN(12))
+			k[aggregate.OS] = oses.pick()
+			k[aggregate.Device] = devices.pick()
+			k[aggregate.Language] = langs.pick()
+			v := visitor{key: r.Uint64() | 1, attrs: k}
+			if len(returning) > 0 && r.IntN(10) < 3 {
+				v = returning[r.IntN(len(returning))]
+				k = v.attrs
+			} else {
+				returning = append(returning, v)
+			}
+			k[aggregate.Hostname] = "example.com"
+			k[aggregate.Source] = sources.pick()
+			if k[aggregate.Source] != "" {
+				k[aggregate.Referrer] = k[aggregate.Source] + "/"
+			}
+			if c := campaigns.pick(); c != "" {
+				k[aggregate.UTMSource], k[aggregate.UTMMedium], k[aggregate.UTMCampaign] = "newsletter", "email", c
+			}
+			at := hour.Add(time.Duration(r.IntN(3600)) * time.Second)
+			stats.Visits++
+			for p := 0; p == 0 || r.Float64() < 1-1/pagesPerVisit; p++ {
+				k[aggregate.Event] = aggregate.PageviewEvent
+				k[aggregate.Page] = pages.pick()
+				batch = append(batch, aggregate.Hit{Site: cfg.Site, Time: at, Visitor: v.key, Key: k})
+				stats.Hits++
+				stats.Pageviews++
+				at = at.Add(time.Duration(10+r.IntN(170)) * time.Second)
+			}
+		}
+		sort.SliceStable(batch, func(i, j int) bool { return batch[i].Time.Before(batch[j].Time) })
+		next := hour.Add(time.Hour)
 		// Idle visits end about 30 minutes after their last hit.
 		if idle := hour.Add(-30 * time.Minute); idle.After(getNow()) {
 			setNow(idle)
@@ -105,43 +158,19 @@ func Fill(ctx context.Context, st aggregate.Store, cfg Config) (Stats, error) {
 			return stats, err
 		}
 		setNow(hour)
-		n := int(visitsPerWeight*hourWeight(hour) + r.Float64())
-		for v := 0; v < n; v++ {
-			visitor := r.Uint64() | 1
-			if len(returning) > 0 && r.IntN(10) < 3 {
-				visitor = returning[r.IntN(len(returning))]
-			} else {
-				returning = append(returning, visitor)
+		for _, h := range batch {
+			if !h.Time.Before(next) && next.Before(cfg.End) {
+				later = append(later, h)
+				continue
 			}
-			var k aggregate.Key
-			k[aggregate.Hostname] = "example.com"
-			k[aggregate.Source] = sources.pick()
-			if k[aggregate.Source] != "" {
-				k[aggregate.Referrer] = k[aggregate.Source] + "/"
+			if h.Time.After(getNow()) {
+				setNow(h.Time) // the clock follows the hits
 			}
-			if c := campaigns.pick(); c != "" {
-				k[aggregate.UTMSource], k[aggregate.UTMMedium], k[aggregate.UTMCampaign] = "newsletter", "email", c
+			if cfg.Observe != nil {
+				cfg.Observe(h)
 			}
-			k[aggregate.Country] = countries.pick()
-			k[aggregate.Browser] = browsers.pick()
-			k[aggregate.BrowserVersion] = fmt.Sprint(120 + r.IntN(12))
-			k[aggregate.OS] = oses.pick()
-			k[aggregate.Device] = devices.pick()
-			k[aggregate.Language] = langs.pick()
-			at := hour.Add(time.Duration(r.IntN(3600)) * time.Second)
-			stats.Visits++
-			for p := 0; p == 0 || r.Float64() < 1-1/pagesPerVisit; p++ {
-				k[aggregate.Event] = aggregate.PageviewEvent
-				k[aggregate.Page] = pages.pick()
-				if at.After(getNow()) {
-					setNow(at) // the clock follows the hits; a visit may run into the next hour
-				}
-				for !agg.Add(aggregate.Hit{Site: cfg.Site, Time: at, Visitor: visitor, Key: k}) {
-					agg.Sync(ctx)
-				}
-				stats.Hits++
-				stats.Pageviews++
-				at = at.Add(time.Duration(10+r.IntN(170)) * time.Second)
+			for !agg.Add(h) {
+				agg.Sync(ctx)
 			}
 		}
 	}
