@@ -34,13 +34,13 @@ var settings = []setting{
 	{name: "listen", def: "127.0.0.1:8000", help: "address to serve HTTP on", serve: true},
 	{name: "trusted-proxies", def: "", help: "comma-separated CIDRs whose X-Forwarded-For / X-Real-IP are believed", serve: true},
 	{name: "geoip", def: "", help: "MaxMind-format .mmdb for country and region; empty: location unknown", serve: true},
-	{name: "checkpoint", def: "5s", help: "how often open hour cells are written to the store", serve: true},
+	{name: "checkpoint", def: "5s", help: "how often the counts of the last interval are written to the store", serve: true},
 	{name: "retention", def: "", help: "drop aggregates older than this, e.g. 25mo or 400d; empty: keep forever", serve: true},
 	{name: "log-format", def: "text", help: "log format: text or json", serve: true},
 	{name: "log-level", def: "info", help: "log level: debug, info, warn or error", serve: true},
 	{name: "metrics-listen", def: "", help: "address to serve Prometheus metrics on (GET /metrics), e.g. 127.0.0.1:9100; keep it private; empty: off", serve: true},
 	{name: "rate-limit", def: "0", help: "most events a second taken from one /24 (IPv4) or /48 (IPv6) network, past which /api/event answers 429; 0: no limit", serve: true},
-	{name: "spill-cells", def: "250000", help: "cells kept in memory while the store is unreachable; past it the oldest closed hours spill to a file under --data until the store is back", serve: true},
+	{name: "spill-cells", def: "250000", help: "cells kept in memory while the store is unreachable; past it the oldest checkpoints spill to a file under --data until the store is back", serve: true},
 }
 
 // Config is the parsed, validated configuration.
