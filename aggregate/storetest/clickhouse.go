@@ -243,7 +243,8 @@ func (s *server) halt() {
 }
 
 // configXML is a minimal server configuration: loopback only, UTC, every
-// path inside the temporary directory.
+// path inside the temporary directory, and the query log on, as production
+// servers have it, so privacy tests can read what it kept.
 const configXML = `<?xml version="1.0"?>
 <yandex>
   <logger><level>warning</level><log>%s/log/server.log</log><errorlog>%s/log/err.log</errorlog></logger>
@@ -254,6 +255,7 @@ const configXML = `<?xml version="1.0"?>
   <users_config>%s/users.xml</users_config>
   <default_profile>default</default_profile><default_database>default</default_database>
   <timezone>UTC</timezone>
+  <query_log><database>system</database><table>query_log</table><flush_interval_milliseconds>1000</flush_interval_milliseconds></query_log>
 </yandex>
 `
 
@@ -262,6 +264,7 @@ const usersXML = `<?xml version="1.0"?>
   <profiles><default>
     <max_memory_usage>4000000000</max_memory_usage>
     <allow_experimental_low_cardinality_type>1</allow_experimental_low_cardinality_type>
+    <log_queries>1</log_queries>
   </default></profiles>
   <users><default>
     <password></password>
