@@ -2,6 +2,7 @@ package aggregate_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"reflect"
@@ -415,5 +416,127 @@ func TestSaltRenewedAtMidnightByTheClock(t *testing.T) {
 	salts.Copy(c.Now(), &s2)
 	if s2 == s1 {
 		t.Fatal("the new day has yesterday's salt")
+	}
+}
+
+// A visitor counts in each of the site's local days it is seen in, and in
+// each hour: a New York site whose visitor comes at 03:00Z (22:00 the day
+// before, local) and 15:00Z counts it on both local days and both hours.
+func TestVisitorsByLocalDayAndHour(t *testing.T) {
+	f := newFixture(t, time.Date(2026, 11, 3, 3, 0, 0, 0, time.UTC), "America/New_York")
+	f.hit(1, "pageview", "/", nil)
+	f.at("2026-11-03T15:00:00Z")
+	f.hit(1, "pageview", "/", nil)
+	f.at("2026-11-03T15:10:00Z")
+	f.hit(1, "pageview", "/b", nil)
+	f.checkpoint()
+	rows := f.query("2026-11-02", "2026-11-03", []aggregate.Metric{aggregate.Visitors, aggregate.Pageviews}, []string{"time:day"})
+	if len(rows) != 2 {
+		t.Fatalf("days: %+v", rows)
+	}
+	expect(t, "2026-11-02", rows[0].Metrics, 1, 1)
+	expect(t, "2026-11-03", rows[1].Metrics, 1, 2)
+	rows = f.query("2026-11-03", "2026-11-03", []aggregate.Metric{aggregate.Visitors}, []string{"time:hour"})
+	if len(rows) != 1 || rows[0].Dimensions[0] != "2026-11-03 10:00:00" {
+		t.Fatalf("hours: %+v", rows)
+	}
+	expect(t, "10:00 local", rows[0].Metrics, 1)
+	f.at("2026-11-03T16:20:00Z")
+	f.hit(1, "pageview", "/b", nil)
+	f.checkpoint()
+	rows = f.query("2026-11-03", "2026-11-03", []aggregate.Metric{aggregate.Visitors}, []string{"time:hour"})
+	if len(rows) != 2 {
+		t.Fatalf("hours: %+v", rows)
+	}
+	expect(t, "11:00 local", rows[1].Metrics, 1)
+}
+
+// Visits cannot go on past 00:00 UTC (the visitor's key changes with the
+// salt): they end then, and their exit counts against the day they were in.
+func TestVisitsEndAtMidnight(t *testing.T) {
+	f := newFixture(t, time.Date(2026, 11, 20, 23, 50, 0, 0, time.UTC), "UTC")
+	f.hit(1, "pageview", "/a", nil)
+	f.at("2026-11-21T00:05:00Z")
+	f.hit(2, "pageview", "/b", nil)
+	f.checkpoint()
+	rows := f.query("2026-11-20", "2026-11-20", []aggregate.Metric{aggregate.Visitors, aggregate.Visits}, []string{"visit:exit_page"})
+	if len(rows) != 1 || rows[0].Dimensions[0] != "/a" {
+		t.Fatalf("exit pages of the 20th: %+v", rows)
+	}
+	expect(t, "/a", rows[0].Metrics, 1, 1)
+	f.at("2026-11-21T01:00:00Z")
+	f.checkpoint()
+	rows = f.query("2026-11-20", "2026-11-21", []aggregate.Metric{aggregate.Visitors, aggregate.Visits}, []string{"visit:exit_page"})
+	if len(rows) != 2 {
+		t.Fatalf("exit pages: %+v", rows)
+	}
+	expect(t, "/a", rows[0].Metrics, 1, 1)
+	expect(t, "/b", rows[1].Metrics, 1, 1)
+}
+
+// One client posting endless new pages for one site cannot use up the
+// day's first-occurrence set for the others.
+func TestFirstsBoundedPerVisitorAndSite(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	attacked, _ := st.AddSite(ctx, aggregate.Site{Domain: "a.example", Timezone: "UTC"})
+	other, _ := st.AddSite(ctx, aggregate.Site{Domain: "b.example", Timezone: "UTC"})
+	c := &clock{t: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)}
+	agg := aggregate.New(aggregate.Config{Checkpoint: time.Hour, MaxFirsts: 100_000}, st, c.Now, quiet)
+	defer agg.Close(ctx)
+	var k aggregate.Key
+	k[aggregate.Event] = "pageview"
+	for i := range 30_000 {
+		k[aggregate.Page] = fmt.Sprintf("/p/%d", i)
+		for !agg.Add(aggregate.Hit{Site: attacked.ID, Time: c.Now(), Visitor: uint64(1 + i%20), Key: k}) {
+			agg.Sync(ctx)
+		}
+	}
+	k[aggregate.Page] = "/"
+	for v := range 100 {
+		agg.Add(aggregate.Hit{Site: other.ID, Time: c.Now(), Visitor: uint64(1000 + v), Key: k})
+	}
+	if err := agg.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	day := aggregate.Day(c.Now(), time.UTC)
+	res, err := aggregate.NewEngine(st, nil).Run(ctx, aggregate.Query{Site: other, From: day, To: day, Metrics: []aggregate.Metric{aggregate.Visitors}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "the other site's visitors", res.Rows[0].Metrics, 100)
+	if st := agg.Stats(); st.FirstsFull == 0 || st.Firsts > 100_000 {
+		t.Fatalf("stats %+v: want the attacker's combinations refused and the set within its bound", st)
+	}
+}
+
+// Queries whose range crosses a year end in a zone with daylight saving
+// time compile (Go's zone rules once gave a zone period ending where it
+// began, and the offsets loop never ended).
+func TestCompileAcrossYearEnds(t *testing.T) {
+	for _, tz := range []string{"Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata"} {
+		loc, err := time.LoadLocation(tz)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, y := range []int{2024, 2040, 2041} {
+			q := aggregate.Query{Site: aggregate.Site{Timezone: tz}, From: time.Date(y, 12, 1, 0, 0, 0, 0, loc),
+				To: time.Date(y+1, 1, 31, 0, 0, 0, 0, loc), Metrics: []aggregate.Metric{aggregate.Visitors},
+				Dimensions: []aggregate.Dimension{{Name: "time:day", Grain: aggregate.ByDay}}}
+			done := make(chan error, 1)
+			go func() { _, err := aggregate.Compile(&q); done <- err }()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("%s %d: %v", tz, y, err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatalf("%s %d: Compile did not return", tz, y)
+			}
+		}
 	}
 }

@@ -93,12 +93,13 @@ type Aggregator struct {
 	done chan struct{}
 	wg   sync.WaitGroup
 
-	mu       sync.Mutex
-	cells    map[cellID]*Counters // counted since the last checkpoint took them
-	sessions map[uint64]*session
-	firsts   *firsts
-	day      int64  // UTC day of firsts
-	idBuf    []byte // scratch for cell ids, under mu
+	mu         sync.Mutex
+	cells      map[cellID]*Counters // counted since the last checkpoint took them
+	sessions   map[uint64]*session
+	firsts     *firsts
+	day        int64         // UTC day of firsts
+	siteFirsts map[int64]int // entries each site added to firsts today
+	idBuf      []byte        // scratch for cell ids, under mu
 	// clock is now as of the hit being folded, or the checkpoint ending
 	// visits: read once for each, as the clock costs more than a lookup.
 	clock time.Time
@@ -148,18 +149,19 @@ func New(cfg Config, store CellWriter, now func() time.Time, log *slog.Logger) *
 		cfg.SpillCells = DefaultConfig.SpillCells
 	}
 	a := &Aggregator{
-		cfg:      cfg,
-		store:    store,
-		now:      now,
-		log:      log,
-		instance: newInstanceID(),
-		in:       make(chan Hit, cfg.QueueSize),
-		sync:     make(chan chan struct{}),
-		done:     make(chan struct{}),
-		cells:    map[cellID]*Counters{},
-		sessions: map[uint64]*session{},
-		firsts:   newFirsts(cfg.MaxFirsts),
-		spill:    newSpill(cfg.SpillDir),
+		cfg:        cfg,
+		store:      store,
+		now:        now,
+		log:        log,
+		instance:   newInstanceID(),
+		in:         make(chan Hit, cfg.QueueSize),
+		sync:       make(chan chan struct{}),
+		done:       make(chan struct{}),
+		cells:      map[cellID]*Counters{},
+		sessions:   map[uint64]*session{},
+		firsts:     newFirsts(cfg.MaxFirsts),
+		siteFirsts: map[int64]int{},
+		spill:      newSpill(cfg.SpillDir),
 	}
 	a.wg.Add(2)
 	go a.fold()
@@ -319,7 +321,7 @@ func (a *Aggregator) apply(h Hit) {
 		h.Key[EntryPage] = h.Key[Page]
 	}
 
-	a.markFirsts(h.Site, h.Visitor, &h.Key, s, &delta.Uniques)
+	a.markFirsts(&h, s, &delta.Uniques)
 	a.bump(h.Site, hour, &h.Key, &delta)
 	if s == nil {
 		return
@@ -331,25 +333,50 @@ func (a *Aggregator) apply(h Hit) {
 	}
 }
 
-// rollDay forgets the first-occurrence set when a hit of a later UTC day
-// arrives, or the clock passes midnight at a checkpoint: the visitor keys it
-// was made of died with yesterday's salt. A hit stamped just before
-// midnight and folded just after counts in the new day's set.
-// Callers hold a.mu.
+// rollDay starts a new UTC day when a hit of a later day arrives, or the
+// clock passes midnight at a checkpoint. The visitor keys of the old day died
+// with its salt, so no visit can go on: every visit in progress ends (its
+// exit counted against the old day's set), then the first-occurrence set is
+// forgotten. A hit stamped just before midnight and folded just after counts
+// in the new day's set. Callers hold a.mu.
 func (a *Aggregator) rollDay(now time.Time) {
-	if day := utcDay(now); day > a.day {
-		a.firsts.clear()
-		a.day = day
+	day := utcDay(now)
+	if day <= a.day {
+		return
 	}
+	if a.day != 0 {
+		for v, s := range a.sessions {
+			a.endVisit(v, s)
+		}
+	}
+	a.firsts.clear()
+	clear(a.siteFirsts)
+	a.day = day
 }
 
+// Bounds on what one visitor and one site may add to the day's set, so a
+// client posting endless new pages cannot use it up for every site: past
+// them, new combinations of that visitor (or site) are not counted.
+const maxVisitFirsts = 2048
+
 // markFirsts sets u to 1 for each unique counter whose combination of
-// (visitor, values of key) is new today. s is the hit's visit, nil when it
-// has none; a visit's later hits look up only combinations whose values
-// changed since its previous hit. Callers hold a.mu.
-func (a *Aggregator) markFirsts(site int64, visitor uint64, key *Key, s *session, u *[NumUniques]int64) {
+// (site, visitor, local day, values of key) is new today. s is the hit's
+// visit, nil when it has none; a visit's later hits look up only the
+// combinations whose values changed since its previous hit. The local day
+// (in the site's zone) is part of every combination, so a visitor counts
+// once in each of the site's days it is seen in, and the UTC hour in the
+// hour counter's. Callers hold a.mu.
+func (a *Aggregator) markFirsts(h *Hit, s *session, u *[NumUniques]int64) {
 	f := a.firsts
-	visitor = siteVisitor(site, visitor)
+	zone := h.Zone
+	if zone == nil {
+		zone = time.UTC
+	}
+	local := h.Time.In(zone)
+	localDay := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC).Unix() / 86400
+	hour := h.Time.Unix() / 3600
+	visitor := siteVisitor(h.Site, h.Visitor) ^ mix(uint64(localDay))
+	key := &h.Key
 	var hv [NumDims]uint64
 	var tuple uint64
 	for d := Hostname; int(d) < NumDims; d++ {
@@ -361,13 +388,23 @@ func (a *Aggregator) markFirsts(site int64, visitor uint64, key *Key, s *session
 			tuple = mix(tuple ^ hv[d])
 		}
 	}
+	used := a.siteFirsts[h.Site]
+	full := used >= a.cfg.MaxFirsts/2 || (s != nil && s.firsts >= maxVisitFirsts)
 	mark := func(un Unique, x, y uint64) {
+		if full {
+			f.full++
+			return
+		}
 		if f.add(combine(visitor, un, x, y)) {
 			u[un] = 1
+			a.siteFirsts[h.Site]++
+			if s != nil {
+				s.firsts++
+			}
 		}
 	}
-	known := s != nil && s.marked == a.day && s.tuple == tuple
-	if !known {
+	known := s != nil && s.markedSet == a.day && s.markedDay == localDay
+	if !known || s.tuple != tuple {
 		mark(UVisitor, 0, 0)
 		for d := Source; int(d) < NumDims; d++ {
 			if d != ExitPage {
@@ -375,13 +412,13 @@ func (a *Aggregator) markFirsts(site int64, visitor uint64, key *Key, s *session
 			}
 		}
 	}
-	if !known || s.page != hv[Page] {
+	if !known || s.tuple != tuple || s.page != hv[Page] {
 		mark(UniqueOf(Page), hv[Page], 0)
 		for i, v := range visitDims {
 			mark(uPage+Unique(i), hv[Page], hv[v])
 		}
 	}
-	if !known || s.event != hv[Event] {
+	if !known || s.tuple != tuple || s.event != hv[Event] {
 		mark(UniqueOf(Event), hv[Event], 0)
 		for i, v := range visitDims {
 			mark(uEvent+Unique(i), hv[Event], hv[v])
@@ -390,8 +427,12 @@ func (a *Aggregator) markFirsts(site int64, visitor uint64, key *Key, s *session
 	if !known || s.host != hv[Hostname] {
 		mark(UniqueOf(Hostname), hv[Hostname], 0)
 	}
+	if !known || s.hour != hour {
+		mark(UHour, uint64(hour), 0)
+	}
 	if s != nil {
-		s.marked, s.tuple, s.page, s.event, s.host = a.day, tuple, hv[Page], hv[Event], hv[Hostname]
+		s.markedSet, s.markedDay, s.tuple = a.day, localDay, tuple
+		s.page, s.event, s.host, s.hour = hv[Page], hv[Event], hv[Hostname], hour
 	}
 }
 
@@ -409,7 +450,8 @@ func (a *Aggregator) endVisit(visitor uint64, s *session) {
 	}
 	k := s.exitKey()
 	c := Counters{Exits: 1}
-	if a.firsts.add(combine(siteVisitor(s.site, visitor), UniqueOf(ExitPage), a.firsts.valueHash(s.lastPage), 0)) {
+	v := siteVisitor(s.site, visitor) ^ mix(uint64(s.markedDay))
+	if a.firsts.add(combine(v, UniqueOf(ExitPage), a.firsts.valueHash(s.lastPage), 0)) {
 		c.Uniques[UniqueOf(ExitPage)] = 1
 	}
 	a.bump(s.site, s.lastHour, &k, &c)

@@ -27,11 +27,11 @@ func TestStoredCodes(t *testing.T) {
 		"v_utm_content v_utm_term v_entry_page v_exit_page v_country v_region v_browser v_browser_version v_os " +
 		"v_os_version v_device v_language v_page_source v_page_referrer v_page_utm_source v_page_utm_medium " +
 		"v_page_utm_campaign v_page_utm_content v_page_utm_term v_page_entry_page v_event_source v_event_referrer " +
-		"v_event_utm_source v_event_utm_medium v_event_utm_campaign v_event_utm_content v_event_utm_term v_event_entry_page"
+		"v_event_utm_source v_event_utm_medium v_event_utm_campaign v_event_utm_content v_event_utm_term v_event_entry_page v_hour"
 	if g := strings.Join(aggregate.UniqueColumns(), " "); g != uniques {
 		t.Errorf("unique counter columns changed:\n got %s\nwant %s", g, uniques)
 	}
-	if aggregate.UniqueOf(aggregate.Page) != 2 || aggregate.UniqueOf(aggregate.Language) != 20 || aggregate.NumUniques != 37 {
+	if aggregate.UniqueOf(aggregate.Page) != 2 || aggregate.UniqueOf(aggregate.Language) != 20 || aggregate.NumUniques != 38 {
 		t.Errorf("unique counter numbers changed: page %d, language %d, %d in all",
 			aggregate.UniqueOf(aggregate.Page), aggregate.UniqueOf(aggregate.Language), aggregate.NumUniques)
 	}

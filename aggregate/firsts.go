@@ -36,13 +36,13 @@ func (f *firsts) clear() {
 
 // add records h and reports whether it is new. h must not be 0.
 func (f *firsts) add(h uint64) bool {
-	if f.n+1 > len(f.slots)/4*3 { // keep the load under 3/4
-		if f.n >= f.max {
-			if !f.has(h) {
-				f.full++
-			}
-			return false
+	if f.n >= f.max {
+		if !f.has(h) {
+			f.full++
 		}
+		return false
+	}
+	if f.n+1 > len(f.slots)/4*3 { // keep the load under 3/4
 		f.grow()
 	}
 	mask := uint64(len(f.slots) - 1)

@@ -2,6 +2,7 @@ package aggregate
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -75,7 +76,10 @@ func Compile(q *Query) (*Plan, error) {
 	start := time.Date(q.From.Year(), q.From.Month(), q.From.Day(), 0, 0, 0, 0, loc)
 	end := time.Date(q.To.Year(), q.To.Month(), q.To.Day()+1, 0, 0, 0, 0, loc)
 	if !end.After(start) {
-		return nil, fmt.Errorf("date range ends before it starts")
+		return nil, fmt.Errorf("%w: date range ends before it starts", ErrInvalid)
+	}
+	if err := checkSize(q, start, end); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	// Hour cells are UTC; a zone with a half-hour offset gets whole UTC
 	// hours that start inside its days.
@@ -85,25 +89,27 @@ func Compile(q *Query) (*Plan, error) {
 		to:   end.UTC().Add(time.Hour - 1).Truncate(time.Hour).Unix(),
 	}
 	var grouped, filtered []Dim
-	timeGrain := false
+	timeGrain, hourly := false, false
 	for _, d := range q.Dimensions {
 		if d.Grain == NoTime {
 			grouped = append(grouped, d.Dim)
 			p.exits = p.exits || d.Dim == ExitPage
 		} else {
 			timeGrain = true
+			hourly = hourly || d.Grain == ByHour || d.Grain == ByHourOfDay
 		}
 	}
 	for _, f := range q.Filters {
 		filtered = append(filtered, f.Dim)
 		p.exits = p.exits || f.Dim == ExitPage
 	}
-	p.unique, p.exact = uniqueFor(grouped, filtered)
+	p.unique, p.exact = uniqueFor(grouped, filtered, hourly)
 	for _, f := range q.Filters {
 		// A filter that lets several values of a hit- or visit-level
 		// dimension through counts a visitor once per value it had:
 		// first occurrences of different values are different counts.
-		if f.Dim.Level() != VisitorLevel && (f.Op != OpIs || len(f.Values) != 1) {
+		// Where the query groups by that dimension, each row is one value.
+		if f.Dim.Level() != VisitorLevel && (f.Op != OpIs || len(f.Values) != 1) && !slices.Contains(grouped, f.Dim) {
 			p.exact = false
 		}
 	}
@@ -113,7 +119,7 @@ func Compile(q *Query) (*Plan, error) {
 	p.planRollup(grouped, filtered)
 	for _, o := range q.OrderBy {
 		if p.orderExpr(o.By) == "" {
-			return nil, fmt.Errorf("cannot order by %q: not a metric or dimension of the query", o.By)
+			return nil, fmt.Errorf("%w: cannot order by %q: not a metric or dimension of the query", ErrInvalid, o.By)
 		}
 	}
 	return p, nil
@@ -150,6 +156,46 @@ func (p *Plan) planRollup(grouped, filtered []Dim) {
 	p.firstDay, p.lastDay = civil(p.q.From), civil(p.q.To)
 }
 
+// Limits on one query, so that no request makes the store do unbounded work
+// (every value of a filter is one more condition on every row read).
+const (
+	MaxRangeDays    = 366 * 20
+	MaxFilters      = 20
+	MaxFilterValues = 100
+	MaxDimensions   = 6
+	MaxPatternLen   = 1000
+)
+
+func checkSize(q *Query, start, end time.Time) error {
+	if end.Sub(start) > MaxRangeDays*24*time.Hour {
+		return fmt.Errorf("date range longer than %d days", MaxRangeDays)
+	}
+	if len(q.Filters) > MaxFilters {
+		return fmt.Errorf("%d filters: at most %d", len(q.Filters), MaxFilters)
+	}
+	for _, f := range q.Filters {
+		if len(f.Values) > MaxFilterValues {
+			return fmt.Errorf("filter on %s has %d values: at most %d", f.Dim, len(f.Values), MaxFilterValues)
+		}
+		for _, v := range f.Values {
+			if len(v) > MaxPatternLen {
+				return fmt.Errorf("filter on %s: a value longer than %d bytes", f.Dim, MaxPatternLen)
+			}
+		}
+	}
+	if len(q.Dimensions) > MaxDimensions {
+		return fmt.Errorf("%d dimensions: at most %d", len(q.Dimensions), MaxDimensions)
+	}
+	seen := map[string]bool{}
+	for _, d := range q.Dimensions {
+		if seen[d.Name] {
+			return fmt.Errorf("dimension %s named twice", d.Name)
+		}
+		seen[d.Name] = true
+	}
+	return nil
+}
+
 // Exact reports whether the query's visitors are exact (docs/metrics.md).
 func (p *Plan) Exact() bool { return p.exact }
 
@@ -161,12 +207,21 @@ func offsets(loc *time.Location, from, to time.Time) []offset {
 	out := []offset{{at: from.Unix(), secs: int64(secs)}}
 	for {
 		_, end := t.ZoneBounds()
-		if end.IsZero() || !end.Before(to) {
+		if !end.After(t) {
+			// No end (a fixed zone), or Go's rule-based zone data giving a
+			// year's end as the bound at t itself: look again an hour on.
+			if end.IsZero() {
+				return out
+			}
+			end = t.Add(time.Hour)
+		}
+		if !end.Before(to) {
 			return out
 		}
 		t = end.In(loc)
-		_, secs = t.Zone()
-		out = append(out, offset{at: end.Unix(), secs: int64(secs)})
+		if _, secs = t.Zone(); int64(secs) != out[len(out)-1].secs {
+			out = append(out, offset{at: end.Unix(), secs: int64(secs)})
+		}
 	}
 }
 

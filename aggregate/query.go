@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -233,6 +234,25 @@ func (e *Engine) capVisitors(ctx context.Context, q Query, rows []Row) error {
 	b.Metrics, b.OrderBy, b.Limit, b.Offset, b.Filters = []Metric{Visitors}, nil, 0, 0, nil
 	for _, f := range q.Filters {
 		if f.Dim.Level() == VisitorLevel || (f.Op == OpIs && len(f.Values) == 1) {
+			b.Filters = append(b.Filters, f)
+		}
+	}
+	// Only the rows at hand: each grouped dimension is held to their values.
+	if len(rows) <= MaxFilterValues {
+		for i, d := range q.Dimensions {
+			if d.Grain != NoTime {
+				continue
+			}
+			values := make([]string, 0, len(rows))
+			for _, r := range rows {
+				if !slices.Contains(values, r.Dimensions[i]) {
+					values = append(values, r.Dimensions[i])
+				}
+			}
+			f, err := NewFilter(OpIs, d.Dim, values)
+			if err != nil {
+				return err
+			}
 			b.Filters = append(b.Filters, f)
 		}
 	}

@@ -48,11 +48,13 @@ func utcDay(t time.Time) int64 {
 }
 
 // Copy writes the salt of now's UTC day into dst; callers clear dst after
-// use. A call after midnight that beats the timer renews the salt itself.
+// use. A call after midnight that beats the timer renews the salt itself;
+// one stamped before midnight that arrives after gets today's: the salt
+// only ever moves forward, so yesterday's is never drawn again.
 func (s *Salts) Copy(now time.Time, dst *[SaltSize]byte) {
 	day := utcDay(now)
 	s.mu.Lock()
-	if day != s.day {
+	if day > s.day {
 		s.renewLocked(day)
 	}
 	*dst = s.salt
@@ -76,7 +78,7 @@ func (s *Salts) run() {
 	for {
 		now := s.now()
 		s.mu.Lock()
-		if day := utcDay(now); day != s.day {
+		if day := utcDay(now); day > s.day {
 			s.renewLocked(day)
 		}
 		s.mu.Unlock()

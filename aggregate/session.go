@@ -22,12 +22,15 @@ type session struct {
 	lastHour  time.Time // hour of that pageview
 
 	// What the visit's previous hit marked in the day's first-occurrence
-	// set: hashes of its visit- and visitor-level values (tuple) and of its
-	// hit-level ones. A hit whose values hash the same need not look those
+	// set: in which set (its UTC day) and for which local day, hashes of
+	// its visit- and visitor-level values (tuple), of its hit-level ones,
+	// and its hour. A hit whose values hash the same need not look those
 	// combinations up again — they are in the set since that hit.
-	marked            int64 // the UTC day of the marks; 0: none
-	tuple             uint64
-	page, event, host uint64
+	markedSet, markedDay int64
+	tuple                uint64
+	page, event, host    uint64
+	hour                 int64
+	firsts               int // entries this visit added to the set
 }
 
 // key returns the visit's key, decoded from startKey.

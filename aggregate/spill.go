@@ -59,25 +59,44 @@ func (s *spill) append(recs []spillRecord) error {
 	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
 		return fmt.Errorf("spill: %w", err)
 	}
-	f, err := os.OpenFile(s.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	f, err := os.OpenFile(s.path, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return fmt.Errorf("spill: %w", err)
 	}
+	defer f.Close()
+	// A batch is in the file whole or not at all: a write that fails
+	// halfway is cut off again (a part of a batch would be stored as the
+	// whole of it, and the batch in memory then skipped). A torn last line
+	// from a crash is ended first, so it swallows no new record.
+	size, err := f.Seek(0, io.SeekEnd)
+	if err != nil {
+		return fmt.Errorf("spill: %w", err)
+	}
+	undo := func(err error) error {
+		f.Truncate(size)
+		return fmt.Errorf("spill: %w", err)
+	}
 	w := bufio.NewWriter(f)
+	if size > 0 {
+		last := make([]byte, 1)
+		if _, err := f.ReadAt(last, size-1); err != nil {
+			return undo(err)
+		}
+		if last[0] != '\n' {
+			w.WriteByte('\n')
+		}
+	}
 	enc := json.NewEncoder(w)
 	for i := range recs {
 		if err := enc.Encode(&recs[i]); err != nil {
-			f.Close()
-			return fmt.Errorf("spill: %w", err)
+			return undo(err)
 		}
 	}
 	if err := w.Flush(); err != nil {
-		f.Close()
-		return fmt.Errorf("spill: %w", err)
+		return undo(err)
 	}
 	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("spill: %w", err)
+		return undo(err)
 	}
 	s.records.Add(int64(len(recs)))
 	return f.Close()

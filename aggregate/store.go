@@ -11,6 +11,8 @@ import (
 var (
 	ErrNotFound = errors.New("not found")
 	ErrExists   = errors.New("already exists")
+	// ErrInvalid is a query the engine will not run; its message says why.
+	ErrInvalid = errors.New("invalid query")
 )
 
 // Site is one tracked website.

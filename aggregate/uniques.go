@@ -23,8 +23,11 @@ const (
 	// uEvent + i counts (visitor, event name, value of visitDims[i]).
 	uEvent Unique = uPage + Unique(len(visitDims))
 
+	// UHour counts (visitor, UTC hour): visitors per hour.
+	UHour Unique = uEvent + Unique(len(visitDims))
+
 	// NumUniques is the number of unique counters a cell holds.
-	NumUniques = int(uEvent) + len(visitDims)
+	NumUniques = int(UHour) + 1
 )
 
 // UniqueOf returns the counter of (visitor, value of d).
@@ -39,8 +42,10 @@ func (u Unique) Column() string {
 		return "v_" + Dim(u-uDim).Column()
 	case u < uEvent:
 		return "v_page_" + visitDims[u-uPage].Column()
+	case u < UHour:
+		return "v_event_" + visitDims[u-uEvent].Column()
 	}
-	return "v_event_" + visitDims[u-uEvent].Column()
+	return "v_hour"
 }
 
 // UniqueColumns lists every counter's column, by number.
@@ -72,7 +77,7 @@ func visitDimIndex(d Dim) int {
 // grouped dimension's counter is used: a visitor is then counted once per
 // value of it, in the cell where that value first appeared, and the
 // approximation is measured in docs/metrics.md.
-func uniqueFor(grouped, filtered []Dim) (Unique, bool) {
+func uniqueFor(grouped, filtered []Dim, hourly bool) (Unique, bool) {
 	var hit, visit []Dim
 	seen := map[Dim]bool{}
 	var visitor []Dim
@@ -89,6 +94,16 @@ func uniqueFor(grouped, filtered []Dim) (Unique, bool) {
 		default:
 			visitor = append(visitor, d)
 		}
+	}
+	if hourly {
+		// Visitors per hour: exact alone and under visitor-level filters;
+		// with other dimensions, the visitors whose first hit of the day
+		// with those values fell in the hour.
+		if len(hit) == 0 && len(visit) == 0 && len(grouped) == 0 {
+			return UHour, true
+		}
+		u, _ := uniqueFor(grouped, filtered, false)
+		return u, false
 	}
 	if seen[ExitPage] {
 		// Exit cells count one thing per ended visit: its exit, and the

@@ -267,7 +267,10 @@ func (s *Store) DropBefore(ctx context.Context, t time.Time) error {
 	for _, q := range []struct {
 		sql string
 		arg int64
-	}{{`DELETE FROM cells WHERE hour < ?`, t.Unix()}, {`DELETE FROM rollups WHERE day < ?`, day}} {
+	}{{`DELETE FROM cells WHERE hour < ?`, t.Unix()}, {`DELETE FROM rollups WHERE day < ?`, day},
+		// Batches are remembered so a retry or replay is skipped; one older
+		// than what is kept has nothing left to add to.
+		{`DELETE FROM batches WHERE at < ?`, t.Unix()}} {
 		if _, err := s.db.ExecContext(ctx, q.sql, q.arg); err != nil {
 			return fmt.Errorf("drop aggregates before %s: %w", t.Format(time.RFC3339), err)
 		}

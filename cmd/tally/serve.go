@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -167,9 +168,14 @@ func (s *server) errorHandler(c *fiber.Ctx, err error) error {
 	code := fiber.StatusInternalServerError
 	msg := "internal error"
 	var fe *fiber.Error
-	if errors.As(err, &fe) {
+	switch {
+	case errors.As(err, &fe):
 		code, msg = fe.Code, fe.Message
-	} else {
+	case errors.Is(err, aggregate.ErrInvalid):
+		// A question the engine will not run (too large, malformed):
+		// the caller's to change, and its message says how.
+		code, msg = fiber.StatusBadRequest, strings.TrimPrefix(err.Error(), aggregate.ErrInvalid.Error()+": ")
+	default:
 		s.log.Error("request failed", "method", c.Method(), "route", c.Route().Path, "err", err)
 	}
 	if len(c.Path()) >= 5 && c.Path()[:5] == "/api/" {

@@ -80,6 +80,7 @@ CREATE TABLE cells (
 	v_event_utm_content    INTEGER NOT NULL DEFAULT 0,
 	v_event_utm_term       INTEGER NOT NULL DEFAULT 0,
 	v_event_entry_page     INTEGER NOT NULL DEFAULT 0,
+	v_hour                 INTEGER NOT NULL DEFAULT 0,
 	PRIMARY KEY (site_id, hour, hostname, page, event, source, referrer, utm_source, utm_medium, utm_campaign, utm_content, utm_term, entry_page, exit_page, country, region, browser, browser_version, os, os_version, device, language)
 ) WITHOUT ROWID;
 
