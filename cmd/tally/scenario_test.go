@@ -326,6 +326,9 @@ func TestStatsAPIErrors(t *testing.T) {
 		{"bad order", key, `{"site_id":"example.com","metrics":["visitors"],"date_range":"day","order_by":[["pageviews","up"]]}`, 400, "order_by"},
 		{"deeply nested filters", key, `{"site_id":"example.com","metrics":["visitors"],"date_range":"day","filters":[` + strings.Repeat(`["and",[`, 50) + `["is","visit:country",["DE"]]` + strings.Repeat(`]]`, 50) + `]}`, 400, "nested deeper"},
 		{"bad limit", key, `{"site_id":"example.com","metrics":["visitors"],"date_range":"day","pagination":{"limit":0}}`, 400, "pagination.limit"},
+		{"too many filter values", key, `{"site_id":"example.com","metrics":["visitors"],"date_range":"day","filters":[["is","event:page",[` + strings.TrimSuffix(strings.Repeat(`"/x",`, 101), ",") + `]]]}`, 400, "at most 100"},
+		{"range of centuries", key, `{"site_id":"example.com","metrics":["visitors"],"date_range":["1900-01-01","2026-01-31"]}`, 400, "date range longer"},
+		{"dimension twice", key, `{"site_id":"example.com","metrics":["visitors"],"date_range":"day","dimensions":["event:page","event:page"]}`, 400, "named twice"},
 		{"ok", key, `{"site_id":"example.com","metrics":["visitors"],"date_range":["2026-01-01","2026-01-31"],"filters":[["and",[["is","visit:country",["DE"]],["contains","event:page",["a"]]]]]}`, 200, "[0]"},
 	}
 	for _, tt := range tests {
