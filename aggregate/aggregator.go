@@ -108,6 +108,7 @@ type Aggregator struct {
 	pending      []Batch
 	pendingCells int
 	seq          uint64 // the last batch's Seq
+	takes        uint64 // checkpoints that took the cells, for Flush
 
 	writeMu sync.Mutex // one checkpoint at a time; guards pending's writes
 	spill   *spill     // nil: no spilling

@@ -73,18 +73,28 @@ func (a *Aggregator) Checkpoint(ctx context.Context) error {
 }
 
 // Flush is Checkpoint when anything is counted but not stored; queries call
-// it so that they see every hit answered before they began.
+// it so that they see every hit answered before they began. The queries of
+// one dashboard page arrive together: those that wait while another's
+// checkpoint runs are served by it when it took their hits.
 func (a *Aggregator) Flush(ctx context.Context) error {
 	if err := a.Sync(ctx); err != nil {
 		return err
 	}
 	a.mu.Lock()
-	dirty := len(a.cells) > 0 || len(a.pending) > 0
+	dirty, takes := len(a.cells) > 0 || len(a.pending) > 0, a.takes
 	a.mu.Unlock()
 	if !dirty {
 		return nil
 	}
-	return a.Checkpoint(ctx)
+	a.writeMu.Lock()
+	defer a.writeMu.Unlock()
+	a.mu.Lock()
+	served := a.takes > takes && len(a.pending) == 0
+	a.mu.Unlock()
+	if served {
+		return nil
+	}
+	return a.checkpoint(ctx, false)
 }
 
 // checkpoint takes and writes a batch; endAll ends every visit first
@@ -137,6 +147,7 @@ func (a *Aggregator) checkpoint(ctx context.Context, endAll bool) error {
 // takeLocked moves the cells counted so far into a new pending batch.
 // Callers hold a.mu.
 func (a *Aggregator) takeLocked() {
+	a.takes++
 	if len(a.cells) == 0 {
 		return
 	}
