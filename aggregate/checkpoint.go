@@ -21,7 +21,9 @@ func (a *Aggregator) checkpointLoop() {
 		case <-a.done:
 			return
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), a.cfg.Checkpoint*4)
+		// Catching up after an outage writes many batches: each attempt
+		// keeps what it stored, but needs time for at least a few.
+		ctx, cancel := context.WithTimeout(context.Background(), max(a.cfg.Checkpoint*4, 10*time.Second))
 		start := time.Now()
 		err := a.Checkpoint(ctx)
 		cancel()
@@ -102,11 +104,6 @@ func (a *Aggregator) Flush(ctx context.Context) error {
 // its visits). Callers hold a.writeMu.
 func (a *Aggregator) checkpoint(ctx context.Context, endAll bool) error {
 	start := time.Now()
-	// Spilled batches first: they are older than anything in memory.
-	if err := a.replaySpill(ctx); err != nil {
-		a.ckptFail.Add(1)
-		return err
-	}
 	// Hits answered before the checkpoint are in it: Sync goes through the
 	// folding goroutine, which may hold a hit it took off the queue but has
 	// not applied yet; draining under the lock alone would miss that one.
@@ -123,10 +120,18 @@ func (a *Aggregator) checkpoint(ctx context.Context, endAll bool) error {
 			a.endVisit(v, s)
 		}
 	}
+	// Taken before anything is written, so that what the store cannot
+	// take now waits as batches, which can spill.
 	a.takeLocked()
 	pending := a.pending
 	a.mu.Unlock()
 
+	// Spilled batches first (counts add up in any order; this keeps the
+	// file short-lived).
+	if err := a.replaySpill(ctx); err != nil {
+		a.ckptFail.Add(1)
+		return err
+	}
 	written, cells := 0, 0
 	for _, b := range pending {
 		if err := a.store.WriteBatch(ctx, b); err != nil {
@@ -151,15 +156,24 @@ func (a *Aggregator) takeLocked() {
 	if len(a.cells) == 0 {
 		return
 	}
-	a.seq++
-	b := Batch{Instance: a.instance, Seq: a.seq, Cells: make([]Cell, 0, len(a.cells))}
+	// Batches of at most batchCells: each is one insert that must finish
+	// within a checkpoint's time, also after an outage, when much waits.
+	var b *Batch
 	for id, c := range a.cells {
+		if b == nil || len(b.Cells) == batchCells {
+			a.seq++
+			a.pending = append(a.pending, Batch{Instance: a.instance, Seq: a.seq,
+				Cells: make([]Cell, 0, min(batchCells, len(a.cells)))})
+			b = &a.pending[len(a.pending)-1]
+		}
 		b.Cells = append(b.Cells, Cell{Site: id.site(), Hour: time.Unix(id.hour(), 0).UTC(), Key: id.key(), Counters: *c})
 	}
+	a.pendingCells += len(a.cells)
 	a.cells = make(map[cellID]*Counters, len(a.cells))
-	a.pending = append(a.pending, b)
-	a.pendingCells += len(b.Cells)
 }
+
+// batchCells is the most cells one batch holds.
+const batchCells = 5000
 
 // dropPending forgets the first n pending batches: they are stored (or
 // spilled). Callers hold a.writeMu.

@@ -29,6 +29,14 @@ type spill struct {
 
 	mu      sync.Mutex   // the file: appends, reads, removal
 	records atomic.Int64 // records in the file
+	// stored names the file's batches a replay stored already, so a
+	// replay cut short goes on where it stopped (under mu).
+	stored map[batchName]bool
+}
+
+type batchName struct {
+	instance string
+	seq      uint64
 }
 
 // spillRecord is one cell of one batch.
@@ -158,8 +166,15 @@ func (a *Aggregator) replaySpill(ctx context.Context) error {
 		if len(b.Cells) == 0 {
 			return nil
 		}
-		if err := a.store.WriteBatch(ctx, b); err != nil {
-			return fmt.Errorf("replay spilled checkpoint %d (%d cells): %w", b.Seq, len(b.Cells), err)
+		name := batchName{b.Instance, b.Seq}
+		if !s.stored[name] {
+			if err := a.store.WriteBatch(ctx, b); err != nil {
+				return fmt.Errorf("replay spilled checkpoint %d (%d cells): %w", b.Seq, len(b.Cells), err)
+			}
+			if s.stored == nil {
+				s.stored = map[batchName]bool{}
+			}
+			s.stored[name] = true
 		}
 		batches, cells = batches+1, cells+len(b.Cells)
 		b.Cells = b.Cells[:0]
@@ -185,6 +200,7 @@ func (a *Aggregator) replaySpill(ctx context.Context) error {
 		return fmt.Errorf("remove replayed spill: %w", err)
 	}
 	s.records.Store(0)
+	s.stored = nil
 	a.replays.Add(1)
 	a.log.Info("replayed spilled aggregates to the store; spill file removed",
 		"batches", batches, "cells", cells, "unreadable_lines", bad, "took", time.Since(start).Round(time.Millisecond))

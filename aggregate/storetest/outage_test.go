@@ -233,7 +233,7 @@ func TestClickHouseOutage(t *testing.T) {
 	if int(total[0]) != sent {
 		t.Errorf("pageviews after the outage: %v, sent %d", total[0], sent)
 	}
-	for _, line := range []string{"checkpoint failed", "spilled the oldest closed hours", "replayed spilled aggregates", "checkpoint succeeded again"} {
+	for _, line := range []string{"checkpoint failed", "spilled the oldest checkpoints", "replayed spilled aggregates", "checkpoint succeeded again"} {
 		if !strings.Contains(logs.String(), line) {
 			t.Errorf("no %q line in the log", line)
 		}
