@@ -4,138 +4,242 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"tally/aggregate"
 )
 
-// liveSiteIDs returns the ids of the sites that exist now.
-func (s *Store) liveSiteIDs(ctx context.Context) (map[int64]bool, error) {
-	rows, err := s.conn.Query(ctx, `SELECT id FROM sites FINAL WHERE deleted = 0`)
+var (
+	dimColumns     = dimColumnList()
+	counterColumns = append([]string{"pageviews", "events", "visits", "bounces", "duration", "exits"}, aggregate.UniqueColumns()...)
+	insertCells    = "INSERT INTO cells (site_id, hour, instance, seq, " + strings.Join(dimColumns, ", ") + ", " +
+		strings.Join(counterColumns, ", ") + ")"
+)
+
+func dimColumnList() []string {
+	out := make([]string, aggregate.NumDims)
+	for d := range out {
+		out[d] = aggregate.Dim(d).Column()
+	}
+	return out
+}
+
+// siteZones returns every live site's time zone, by id.
+func (s *Store) siteZones(ctx context.Context) (map[int64]*time.Location, error) {
+	rows, err := s.conn.Query(ctx, `SELECT id, timezone FROM sites FINAL WHERE deleted = 0`)
 	if err != nil {
 		return nil, fmt.Errorf("list sites: %w", err)
 	}
 	defer rows.Close()
-	live := map[int64]bool{}
+	out := map[int64]*time.Location{}
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var site aggregate.Site
+		if err := rows.Scan(&site.ID, &site.Timezone); err != nil {
 			return nil, fmt.Errorf("list sites: %w", err)
 		}
-		live[id] = true
+		out[site.ID] = site.Location()
 	}
-	return live, rows.Err()
+	return out, rows.Err()
 }
 
-// WriteCells inserts the cells as new versions of their rows; ReplacingMergeTree
-// keeps the newest per (site, hour, key, instance) and reads pick the newest
-// version with argMax until merges have removed the others.
+// cellID is a cell's identity within a batch.
+type cellID struct {
+	site int64
+	hour int64 // Unix seconds
+	key  aggregate.Key
+}
+
+// WriteBatch adds a checkpoint's cells unless the batch is stored already.
 //
-// Cells of deleted sites are discarded. Without transactions a deletion can
-// land between that check and the insert, so the sites are checked again
-// afterwards: a site deleted meanwhile has its rows deleted again here. Either
-// the deleter's mutation was created after this insert (and removes it), or
-// the second check sees the deletion.
-func (s *Store) WriteCells(ctx context.Context, cells []aggregate.Cell) error {
-	if len(cells) == 0 {
+// Each cell is a row tagged with the batch's instance and seq. Before
+// inserting, WriteBatch asks which rows of the batch are there (reading only
+// its own sites and hours): the cells stored are not written again, the
+// others are. Usually that is all of them (a new batch, one INSERT) or none
+// (a retry after an answer was lost, or a replay: nothing to do). Some only
+// when an INSERT failed midway: ClickHouse writes each month of a block as
+// its own part, atomically, so a batch across a month's end can land in
+// part; writing exactly the missing cells completes it without counting any
+// twice. Writing a stored cell again would add a row that queries count
+// until a merge removes it (ReplacingMergeTree keeps one row per sorting
+// key, which includes instance and seq): that only happens when an INSERT
+// that timed out lands after its retry looked, and merges then repair it.
+//
+// Cells of a deleted site are discarded. Without transactions a deletion
+// can land between that check and the insert, so the sites are checked
+// again afterwards: a site deleted meanwhile has its rows deleted again
+// here. Either the deleter's mutation was created after this insert (and
+// removes it), or the second check sees the deletion.
+func (s *Store) WriteBatch(ctx context.Context, b aggregate.Batch) error {
+	if len(b.Cells) == 0 {
 		return nil
 	}
-	live, err := s.liveSiteIDs(ctx)
+	zones, err := s.siteZones(ctx)
 	if err != nil {
-		return fmt.Errorf("write cells: %w", err)
+		return fmt.Errorf("write checkpoint: %w", err)
 	}
-	b, err := s.conn.PrepareBatch(ctx, `INSERT INTO cells
-		(site_id, hour, key, instance, pageviews, events, visits, bounces, duration, exits, sketch, version)`)
+	written, err := s.writeBatch(ctx, b, zones)
 	if err != nil {
-		return fmt.Errorf("write cells: %w", err)
-	}
-	defer b.Close()
-	version := s.nextVersion()
-	written := map[int64]bool{}
-	for i := range cells {
-		c := &cells[i]
-		if !live[c.Site] {
-			continue
-		}
-		var sketch []byte
-		if c.Sketch != nil {
-			if sketch, err = c.Sketch.MarshalBinary(); err != nil {
-				return fmt.Errorf("write cells: %w", err)
-			}
-		}
-		if err := b.Append(c.Site, c.Hour.UTC(), c.Key.Encode(), c.Instance, c.Pageviews, c.Events, c.Visits,
-			c.Bounces, c.Duration, c.Exits, string(sketch), version); err != nil {
-			return fmt.Errorf("write cells: %w", err)
-		}
-		written[c.Site] = true
+		return fmt.Errorf("write checkpoint %s/%d: %w", b.Instance, b.Seq, err)
 	}
 	if len(written) == 0 {
 		return nil
 	}
-	if err := b.Send(); err != nil {
-		return fmt.Errorf("write cells: %w", err)
-	}
-	after, err := s.liveSiteIDs(ctx)
+	after, err := s.siteZones(ctx)
 	if err != nil {
-		return fmt.Errorf("write cells: recheck sites: %w", err)
+		return fmt.Errorf("write checkpoint: recheck sites: %w", err)
 	}
 	for id := range written {
-		if !after[id] {
+		if after[id] == nil {
 			if err := s.purgeSite(ctx, id); err != nil {
-				return fmt.Errorf("write cells: %w", err)
+				return fmt.Errorf("write checkpoint: %w", err)
 			}
 		}
 	}
 	return nil
 }
 
-func (s *Store) ReadCells(ctx context.Context, site int64, from, to time.Time, fn func(*aggregate.Cell) error) error {
-	// The newest version of each row (see ReadRollups for why not FINAL).
-	rows, err := s.conn.Query(ctx, `SELECT instance, hour, key,
-			argMax(pageviews, version), argMax(events, version), argMax(visits, version),
-			argMax(bounces, version), argMax(duration, version), argMax(exits, version),
-			argMax(sketch, version)
-		FROM cells
-		WHERE site_id = ? AND hour >= toDateTime(?) AND hour < toDateTime(?)
-		GROUP BY instance, hour, key`, site, from.Unix(), to.Unix())
+// writeBatch writes the cells of b that are of live sites and not stored
+// yet, and returns the sites it wrote cells of. Cells of one identity add
+// up first: the table keeps one row per cell of a batch.
+func (s *Store) writeBatch(ctx context.Context, b aggregate.Batch, live map[int64]*time.Location) (map[int64]bool, error) {
+	cells := map[cellID]*aggregate.Counters{}
+	var order []cellID // the batch's order, for a stable insert
+	var minSite, maxSite, minHour, maxHour int64
+	for i := range b.Cells {
+		c := &b.Cells[i]
+		if live[c.Site] == nil {
+			continue
+		}
+		id := cellID{c.Site, c.Hour.Unix(), c.Key}
+		if have := cells[id]; have != nil {
+			have.Add(&c.Counters)
+			continue
+		}
+		cc := c.Counters
+		cells[id] = &cc
+		if len(order) == 0 {
+			minSite, maxSite, minHour, maxHour = id.site, id.site, id.hour, id.hour
+		}
+		minSite, maxSite = min(minSite, id.site), max(maxSite, id.site)
+		minHour, maxHour = min(minHour, id.hour), max(maxHour, id.hour)
+		order = append(order, id)
+	}
+	if len(order) == 0 {
+		return nil, nil
+	}
+	// The batch's rows are in its own sites and hours: the monthly
+	// partitions and the primary key (site, exit page, hour; the hours
+	// are ordered within each exit page) keep this read small.
+	where := `site_id >= ? AND site_id <= ? AND hour >= toDateTime(?) AND hour <= toDateTime(?) AND instance = ? AND seq = ?`
+	args := []any{minSite, maxSite, minHour, maxHour, b.Instance, b.Seq}
+	var stored uint64
+	if err := s.conn.QueryRow(ctx, `SELECT count() FROM cells WHERE `+where, args...).Scan(&stored); err != nil {
+		return nil, fmt.Errorf("look for the batch: %w", err)
+	}
+	if stored > 0 {
+		have, err := s.storedCells(ctx, where, args)
+		if err != nil {
+			return nil, err
+		}
+		missing := order[:0:0]
+		for _, id := range order {
+			if !have[id] {
+				missing = append(missing, id)
+			}
+		}
+		order = missing
+		if len(order) == 0 {
+			return nil, nil
+		}
+	}
+	batch, err := s.conn.PrepareBatch(ctx, insertCells)
 	if err != nil {
-		return fmt.Errorf("read cells: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	var c aggregate.Cell
-	c.Site = site
-	for rows.Next() {
-		var key, sketch string
-		if err := rows.Scan(&c.Instance, &c.Hour, &key, &c.Pageviews, &c.Events, &c.Visits,
-			&c.Bounces, &c.Duration, &c.Exits, &sketch); err != nil {
-			return fmt.Errorf("read cells: %w", err)
+	defer batch.Close()
+	row := make([]any, 0, 4+len(dimColumns)+len(counterColumns))
+	written := map[int64]bool{}
+	for _, id := range order {
+		c := cells[id]
+		row = append(row[:0], id.site, time.Unix(id.hour, 0).UTC(), b.Instance, b.Seq)
+		for _, v := range id.key {
+			row = append(row, v)
 		}
-		c.Hour = c.Hour.UTC()
-		if c.Key, err = aggregate.DecodeKey(key); err != nil {
-			return err
+		row = append(row, c.Pageviews, c.Events, c.Visits, c.Bounces, c.Duration, c.Exits)
+		for _, u := range c.Uniques {
+			row = append(row, u)
 		}
-		if c.Sketch, err = aggregate.UnmarshalSketch([]byte(sketch)); err != nil {
-			return err
+		if err := batch.Append(row...); err != nil {
+			return nil, err
 		}
-		if err := fn(&c); err != nil {
-			return err
-		}
+		written[id.site] = true
 	}
-	return rows.Err()
+	if err := batch.Send(); err != nil {
+		return nil, err
+	}
+	return written, nil
 }
 
-// DropBefore drops every monthly partition of cells and rollups that ends at
-// or before t. Retention is therefore month-grained here: rows of t's own
-// month that are older than t stay until that whole month is past t.
-// Dropping a partition is immediate; deleting single hours would be an
-// asynchronous rewrite.
-func (s *Store) DropBefore(ctx context.Context, t time.Time) error {
-	for _, table := range []string{"cells", "rollups"} {
-		if err := s.dropPartitionsBefore(ctx, table, t); err != nil {
-			return err
-		}
+// storedCells returns the identities of the rows that where selects.
+func (s *Store) storedCells(ctx context.Context, where string, args []any) (map[cellID]bool, error) {
+	rows, err := s.conn.Query(ctx, `SELECT site_id, toInt64(hour), `+strings.Join(dimColumns, ", ")+
+		` FROM cells WHERE `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read the batch: %w", err)
 	}
-	return nil
+	defer rows.Close()
+	have := map[cellID]bool{}
+	var id cellID
+	dest := []any{&id.site, &id.hour}
+	for d := range id.key {
+		dest = append(dest, &id.key[d])
+	}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("read the batch: %w", err)
+		}
+		have[id] = true
+	}
+	return have, rows.Err()
+}
+
+// Aggregate runs a compiled query.
+func (s *Store) Aggregate(ctx context.Context, p *aggregate.Plan) ([]aggregate.Group, error) {
+	query, args := p.SQL(dialect{})
+	rows, err := s.conn.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []aggregate.Group
+	for rows.Next() {
+		var g aggregate.Group
+		if err := rows.Scan(p.Dest(&g)...); err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// CountGroups counts a compiled query's rows.
+func (s *Store) CountGroups(ctx context.Context, p *aggregate.Plan) (int, error) {
+	query, args := p.CountSQL(dialect{})
+	var n uint64
+	if err := s.conn.QueryRow(ctx, query, args...).Scan(&n); err != nil {
+		return 0, err
+	}
+	return int(n), nil
+}
+
+// DropBefore drops every monthly partition of cells that ends at or before
+// t. Retention is therefore month-grained here: rows of t's own month that
+// are older than t stay until that whole month is past t. Dropping a
+// partition is immediate; deleting single hours would be an asynchronous
+// rewrite.
+func (s *Store) DropBefore(ctx context.Context, t time.Time) error {
+	return s.dropPartitionsBefore(ctx, "cells", t)
 }
 
 func (s *Store) dropPartitionsBefore(ctx context.Context, table string, t time.Time) error {

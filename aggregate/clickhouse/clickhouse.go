@@ -1,13 +1,14 @@
 // Package clickhouse is tally's store for sites and fleets that outgrow one
-// machine: every piece of state (hour cells, sites, keys, users, shares and
-// the day's salt) lives in one ClickHouse database that any number of tally
+// machine: every piece of state (hour cells of counters, sites, keys, users
+// and shares) lives in one ClickHouse database that any number of tally
 // instances share. It speaks the native protocol with LZ4, and its schema and
 // queries run on Debian's ClickHouse 18.16 as well as on current releases.
 //
 // ClickHouse has no transactions, unique keys or in-place updates, so this
 // store gets the embedded store's semantics in other ways; docs/clickhouse.md
 // says how, and where they are only approximated. Like every store, it never
-// receives an IP address, a user-agent string, a query string or a visitor key.
+// receives an IP address, a user-agent string, a query string, a salt or a
+// visitor key.
 package clickhouse
 
 import (
@@ -23,7 +24,6 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"tally/aggregate"
-	"tally/migrations"
 )
 
 var _ aggregate.Store = (*Store)(nil)
@@ -91,73 +91,6 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-// migrate applies the migrations not yet recorded. Two instances starting at
-// once may both apply one: every statement is idempotent, and a migration is
-// recorded only after it ran, so a race re-runs harmless statements.
-func (s *Store) migrate(ctx context.Context) error {
-	list, err := migrations.For("clickhouse")
-	if err != nil {
-		return err
-	}
-	if err := s.conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version UInt32, name String, applied_at DateTime('UTC')
-	) ENGINE = MergeTree() ORDER BY version`); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
-	}
-	done := map[uint32]bool{}
-	rows, err := s.conn.Query(ctx, `SELECT DISTINCT version FROM schema_migrations`)
-	if err != nil {
-		return fmt.Errorf("read schema_migrations: %w", err)
-	}
-	for rows.Next() {
-		var v uint32
-		if err := rows.Scan(&v); err != nil {
-			rows.Close()
-			return fmt.Errorf("read schema_migrations: %w", err)
-		}
-		done[v] = true
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read schema_migrations: %w", err)
-	}
-	for _, m := range list {
-		if done[uint32(m.Version)] {
-			continue
-		}
-		for _, st := range m.Statements() {
-			if err := s.conn.Exec(ctx, st); err != nil {
-				if s.columnExists(ctx, st) {
-					continue // another instance added it first
-				}
-				return fmt.Errorf("migration %s: %w", m.Name, err)
-			}
-		}
-		if err := s.conn.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) SELECT ?, ?, now()`,
-			uint32(m.Version), m.Name); err != nil {
-			return fmt.Errorf("record migration %s: %w", m.Name, err)
-		}
-	}
-	return nil
-}
-
-var addColumn = regexp.MustCompile(`(?is)^\s*ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+(\w+)\s`)
-
-// columnExists reports whether st is an ALTER TABLE … ADD COLUMN whose
-// column exists. 18.16 has no ADD COLUMN IF NOT EXISTS, so an instance that
-// loses the race to apply such a migration gets an error for a column that
-// is there, which is what the migration wanted.
-func (s *Store) columnExists(ctx context.Context, st string) bool {
-	m := addColumn.FindStringSubmatch(st)
-	if m == nil {
-		return false
-	}
-	var n uint64
-	err := s.conn.QueryRow(ctx, `SELECT count() FROM system.columns WHERE database = ? AND table = ? AND name = ?`,
-		s.db, m[1], m[2]).Scan(&n)
-	return err == nil && n > 0
 }
 
 func (s *Store) Ping(ctx context.Context) error { return s.conn.Ping(ctx) }

@@ -155,7 +155,7 @@ func (s *Store) UpdateSite(ctx context.Context, site aggregate.Site) error {
 // DeleteSite marks the site deleted, then deletes its cells and share and
 // waits until ClickHouse has: ALTER … DELETE is an asynchronous mutation.
 // A checkpoint of another instance that raced the deletion deletes what it
-// wrote itself (see WriteCells).
+// wrote itself (see WriteBatch).
 func (s *Store) DeleteSite(ctx context.Context, id int64) error {
 	site, err := s.SiteByID(ctx, id)
 	if errors.Is(err, aggregate.ErrNotFound) {
@@ -171,12 +171,12 @@ func (s *Store) DeleteSite(ctx context.Context, id int64) error {
 
 // purgeSite deletes every cell and share row of a site and waits for it.
 func (s *Store) purgeSite(ctx context.Context, id int64) error {
-	for _, table := range []string{"cells", "rollups", "shares"} {
+	for _, table := range []string{"cells", "shares"} {
 		if err := s.conn.Exec(ctx, fmt.Sprintf(`ALTER TABLE %s DELETE WHERE site_id = %d`, table, id)); err != nil {
 			return fmt.Errorf("delete site %d: %s: %w", id, table, err)
 		}
 	}
-	for _, table := range []string{"cells", "rollups", "shares"} {
+	for _, table := range []string{"cells", "shares"} {
 		if err := s.waitMutations(ctx, table); err != nil {
 			return fmt.Errorf("delete site %d: %w", id, err)
 		}
