@@ -234,8 +234,7 @@ func (p *Plan) SQL(d Dialect) (string, []any) {
 	for i, g := range groups {
 		fmt.Fprintf(b, "%s AS d%d, ", g, i)
 	}
-	sums := []string{"pageviews", "events", r.visits(), "bounces", "duration", r.uniqueCol()}
-	for i, c := range sums {
+	for i, c := range r.sums() {
 		if i > 0 {
 			b.WriteString(", ")
 		}
@@ -290,10 +289,70 @@ func (p *Plan) CountSQL(d Dialect) (string, []any) {
 	return b.String(), b.args
 }
 
-// having drops groups that count nothing: cells that carry only another
-// dimension's visitors (converted legacy days) make such groups.
+// having drops groups whose every shown number is 0: cells that carry only
+// another dimension's visitors (converted legacy days) make such groups.
 func (r *renderer) having() {
-	fmt.Fprintf(&r.b, " HAVING sum(events) != 0 OR sum(%s) != 0 OR sum(%s) != 0", r.visits(), r.uniqueCol())
+	r.b.WriteString(" HAVING ")
+	for i, c := range r.sums() {
+		if i > 0 {
+			r.b.WriteString(" OR ")
+		}
+		fmt.Fprintf(&r.b, "sum(%s) != 0", c)
+	}
+}
+
+// The sums a query can need, by Sums field.
+const (
+	sumPageviews = 1 << iota
+	sumEvents
+	sumVisits
+	sumBounces
+	sumDuration
+	sumVisitors
+)
+
+// needs says which sums the query's metrics are made of: a store reads a
+// column for each, so a query reads only the columns it shows.
+func (p *Plan) needs() int {
+	n := 0
+	for _, m := range p.q.Metrics {
+		switch m {
+		case Visitors:
+			n |= sumVisitors
+		case Visits:
+			n |= sumVisits
+		case Pageviews:
+			n |= sumPageviews
+		case Events:
+			n |= sumEvents
+		case ViewsPerVisit:
+			n |= sumPageviews | sumVisits
+		case BounceRate:
+			n |= sumBounces | sumVisits
+		case VisitDuration:
+			n |= sumDuration | sumVisits
+		}
+	}
+	if n == 0 {
+		n = sumEvents
+	}
+	return n
+}
+
+// sums are the columns the query sums, in Sums order.
+func (r *renderer) sums() []string {
+	n := r.p.needs()
+	var out []string
+	for _, s := range []struct {
+		bit int
+		col string
+	}{{sumPageviews, "pageviews"}, {sumEvents, "events"}, {sumVisits, r.visits()}, {sumBounces, "bounces"},
+		{sumDuration, "duration"}, {sumVisitors, r.uniqueCol()}} {
+		if n&s.bit != 0 {
+			out = append(out, s.col)
+		}
+	}
+	return out
 }
 
 // renderer writes one statement of a plan: over the cells, or over the
@@ -551,8 +610,17 @@ func (p *Plan) Dest(g *Group) []any {
 			out = append(out, &g.Buckets[i])
 		}
 	}
-	s := &g.Sums
-	return append(out, &s.Pageviews, &s.Events, &s.Visits, &s.Bounces, &s.Duration, &s.Visitors)
+	s, n := &g.Sums, p.needs()
+	for _, f := range []struct {
+		bit int
+		v   *int64
+	}{{sumPageviews, &s.Pageviews}, {sumEvents, &s.Events}, {sumVisits, &s.Visits}, {sumBounces, &s.Bounces},
+		{sumDuration, &s.Duration}, {sumVisitors, &s.Visitors}} {
+		if n&f.bit != 0 {
+			out = append(out, f.v)
+		}
+	}
+	return out
 }
 
 // row turns a group into a result row.
