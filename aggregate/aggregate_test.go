@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"tally/account"
 	"tally/aggregate"
 	"tally/aggregate/sqlite"
 )
@@ -31,7 +32,7 @@ type fixture struct {
 	store *sqlite.Store
 	clock *clock
 	agg   *aggregate.Aggregator
-	site  aggregate.Site
+	site  account.Site
 }
 
 func newFixture(t *testing.T, start time.Time, tz string) *fixture {
@@ -42,7 +43,7 @@ func newFixture(t *testing.T, start time.Time, tz string) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	site, err := st.AddSite(ctx, aggregate.Site{Domain: "example.com", Timezone: tz, Created: start})
+	site, err := st.AddSite(ctx, account.Site{Domain: "example.com", Timezone: tz, Created: start})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -483,8 +484,8 @@ func TestFirstsBoundedPerVisitorAndSite(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	attacked, _ := st.AddSite(ctx, aggregate.Site{Domain: "a.example", Timezone: "UTC"})
-	other, _ := st.AddSite(ctx, aggregate.Site{Domain: "b.example", Timezone: "UTC"})
+	attacked, _ := st.AddSite(ctx, account.Site{Domain: "a.example", Timezone: "UTC"})
+	other, _ := st.AddSite(ctx, account.Site{Domain: "b.example", Timezone: "UTC"})
 	c := &clock{t: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)}
 	agg := aggregate.New(aggregate.Config{Checkpoint: time.Hour, MaxFirsts: 100_000}, st, c.Now, quiet)
 	defer agg.Close(ctx)
@@ -524,7 +525,7 @@ func TestCompileAcrossYearEnds(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, y := range []int{2024, 2040, 2041} {
-			q := aggregate.Query{Site: aggregate.Site{Timezone: tz}, From: time.Date(y, 12, 1, 0, 0, 0, 0, loc),
+			q := aggregate.Query{Site: account.Site{Timezone: tz}, From: time.Date(y, 12, 1, 0, 0, 0, 0, loc),
 				To: time.Date(y+1, 1, 31, 0, 0, 0, 0, loc), Metrics: []aggregate.Metric{aggregate.Visitors},
 				Dimensions: []aggregate.Dimension{{Name: "time:day", Grain: aggregate.ByDay}}}
 			done := make(chan error, 1)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"tally/account"
 	"tally/aggregate"
 	"tally/aggregate/sqlite"
 )
@@ -14,7 +15,7 @@ import (
 // benchSite fills a store through the real aggregation path with days of
 // synthetic traffic: hitsPerDay pageviews from a pool of visitors, Zipf
 // pages and sources, a few browsers and countries.
-func benchSite(b *testing.B, days, hitsPerDay int) (*sqlite.Store, aggregate.Site) {
+func benchSite(b *testing.B, days, hitsPerDay int) (*sqlite.Store, account.Site) {
 	b.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, b.TempDir())
@@ -23,7 +24,7 @@ func benchSite(b *testing.B, days, hitsPerDay int) (*sqlite.Store, aggregate.Sit
 	}
 	b.Cleanup(func() { st.Close() })
 	start := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
-	site, err := st.AddSite(ctx, aggregate.Site{Domain: "example.com", Timezone: "Europe/Berlin", Created: start})
+	site, err := st.AddSite(ctx, account.Site{Domain: "example.com", Timezone: "Europe/Berlin", Created: start})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -101,7 +102,7 @@ func BenchmarkDashboardQueries(b *testing.B) {
 // foldBench returns an aggregator with cfg over a fresh embedded store
 // holding one UTC site, and the clock it runs on, stopped at 10:00 UTC.
 // The store closes when the benchmark ends.
-func foldBench(b *testing.B, cfg aggregate.Config) (*aggregate.Aggregator, aggregate.Site, *clock) {
+func foldBench(b *testing.B, cfg aggregate.Config) (*aggregate.Aggregator, account.Site, *clock) {
 	b.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, b.TempDir())
@@ -109,7 +110,7 @@ func foldBench(b *testing.B, cfg aggregate.Config) (*aggregate.Aggregator, aggre
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { st.Close() })
-	site, err := st.AddSite(ctx, aggregate.Site{Domain: "example.com", Timezone: "UTC"})
+	site, err := st.AddSite(ctx, account.Site{Domain: "example.com", Timezone: "UTC"})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"tally/account"
 	"time"
 )
 
@@ -165,7 +166,7 @@ type Order struct {
 
 // Query is a parsed, validated question about one site.
 type Query struct {
-	Site       Site
+	Site       account.Site
 	From, To   time.Time // first and last day, inclusive, at midnight in the site's zone
 	Metrics    []Metric
 	Dimensions []Dimension

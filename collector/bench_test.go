@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"tally/account"
 	"tally/aggregate"
 	"tally/aggregate/sqlite"
 	"tally/collector"
@@ -24,7 +25,7 @@ func BenchmarkProcess(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	if _, err := st.AddSite(ctx, aggregate.Site{Domain: "example.com", Timezone: "UTC"}); err != nil {
+	if _, err := st.AddSite(ctx, account.Site{Domain: "example.com", Timezone: "UTC"}); err != nil {
 		b.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -15,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 
+	"tally/account"
 	"tally/aggregate"
 	"tally/collector/geo"
 	"tally/collector/referrer"
@@ -185,7 +186,7 @@ func (c *Collector) Process(ctx context.Context, r *Request) (Outcome, error) {
 		return 0, fiber.NewError(fiber.StatusBadRequest, err.Error())
 	}
 	// Nearly every event names one site: room for it on the stack.
-	var siteBuf [1]aggregate.Site
+	var siteBuf [1]account.Site
 	var zoneBuf [1]*time.Location
 	sites, zones := siteBuf[:0], zoneBuf[:0]
 	for _, d := range ev.Domains {

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"tally/account"
 	"tally/aggregate"
 )
 
@@ -21,7 +22,7 @@ type siteCache struct {
 }
 
 type siteEntry struct {
-	site    aggregate.Site
+	site    account.Site
 	zone    *time.Location // loaded once per entry: LoadLocation reads a file
 	ok      bool
 	expires time.Time
@@ -36,7 +37,7 @@ func newSiteCache(store aggregate.Store) *siteCache {
 
 // lookup returns the site of a domain and its time zone, ok false if there
 // is none; now is the event's time.
-func (c *siteCache) lookup(ctx context.Context, domain string, now time.Time) (aggregate.Site, *time.Location, bool, error) {
+func (c *siteCache) lookup(ctx context.Context, domain string, now time.Time) (account.Site, *time.Location, bool, error) {
 	c.mu.Lock()
 	e, hit := c.entries[domain]
 	c.mu.Unlock()
@@ -45,7 +46,7 @@ func (c *siteCache) lookup(ctx context.Context, domain string, now time.Time) (a
 	}
 	site, err := c.store.Site(ctx, domain)
 	switch {
-	case errors.Is(err, aggregate.ErrNotFound):
+	case errors.Is(err, account.ErrNotFound):
 		e = siteEntry{expires: now.Add(c.ttl)}
 	case err != nil:
 		if hit {

@@ -15,7 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"golang.org/x/crypto/bcrypt"
 
-	"tally/aggregate"
+	"tally/account"
 	"tally/collector"
 )
 
@@ -94,8 +94,8 @@ func CSRFToken(c *fiber.Ctx) string {
 }
 
 // CurrentUser is the signed-in user of a request that passed RequireUser.
-func CurrentUser(c *fiber.Ctx) aggregate.User {
-	u, _ := c.Locals(localUser).(aggregate.User)
+func CurrentUser(c *fiber.Ctx) account.User {
+	u, _ := c.Locals(localUser).(account.User)
 	return u
 }
 
@@ -114,32 +114,32 @@ func (d *Dashboard) RequireUser(c *fiber.Ctx) error {
 	return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
 }
 
-func (d *Dashboard) signedIn(c *fiber.Ctx) (aggregate.User, bool) {
+func (d *Dashboard) signedIn(c *fiber.Ctx) (account.User, bool) {
 	tok := c.Cookies(sessionCookie)
 	if tok == "" {
-		return aggregate.User{}, false
+		return account.User{}, false
 	}
 	l, err := d.cfg.Store.Login(c.UserContext(), hashToken(tok))
 	if err != nil {
-		if !errors.Is(err, aggregate.ErrNotFound) {
+		if !errors.Is(err, account.ErrNotFound) {
 			d.cfg.Log.Error("look up sign-in", "err", err)
 		}
-		return aggregate.User{}, false
+		return account.User{}, false
 	}
 	// The store's own expiry check uses the wall clock; the dashboard's
 	// clock is the one that counts (and the one tests move).
 	if !d.cfg.Now().Before(l.Expires) {
-		return aggregate.User{}, false
+		return account.User{}, false
 	}
 	u, err := d.cfg.Store.UserByID(c.UserContext(), l.User)
 	return u, err == nil
 }
 
 // startSession signs u in on this browser.
-func (d *Dashboard) startSession(c *fiber.Ctx, u aggregate.User) error {
+func (d *Dashboard) startSession(c *fiber.Ctx, u account.User) error {
 	tok := randomToken()
 	exp := d.cfg.Now().Add(sessionTTL)
-	if err := d.cfg.Store.AddLogin(c.UserContext(), aggregate.Login{TokenHash: hashToken(tok), User: u.ID, Expires: exp}); err != nil {
+	if err := d.cfg.Store.AddLogin(c.UserContext(), account.Login{TokenHash: hashToken(tok), User: u.ID, Expires: exp}); err != nil {
 		return fmt.Errorf("sign in: %w", err)
 	}
 	d.cookie(c, sessionCookie, tok, exp)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"tally/account"
 	"tally/aggregate"
 )
 
@@ -24,7 +25,7 @@ var csvMetrics = []aggregate.Metric{
 // tab the state has open) or, with panelID "", of the whole view: the
 // totals, the time series and every tab of every panel, all rows. Like
 // the page, it reads every number through r.
-func SendCSV(c *fiber.Ctx, r Runner, site aggregate.Site, s State, o Options, panelID string) error {
+func SendCSV(c *fiber.Ctx, r Runner, site account.Site, s State, o Options, panelID string) error {
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
@@ -47,7 +48,7 @@ func SendCSV(c *fiber.Ctx, r Runner, site aggregate.Site, s State, o Options, pa
 
 // WriteCSV writes the rows SendCSV sends. Columns: section, dimension,
 // value, then the metrics by their API names.
-func WriteCSV(ctx context.Context, buf *bytes.Buffer, r Runner, site aggregate.Site, s State, from, to time.Time, o Options, panelID string) error {
+func WriteCSV(ctx context.Context, buf *bytes.Buffer, r Runner, site account.Site, s State, from, to time.Time, o Options, panelID string) error {
 	w := csv.NewWriter(buf)
 	head := []string{"section", "dimension", "value"}
 	for _, m := range csvMetrics {

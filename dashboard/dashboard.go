@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"tally/account"
 	"tally/aggregate"
 )
 
@@ -29,7 +30,7 @@ type Config struct {
 	// Sharing renders the "Public sharing" section of a site's settings
 	// page. The public-views layer (issue 6) sets it; nil shows a
 	// placeholder. It receives the CSRF token for its forms.
-	Sharing func(c *fiber.Ctx, site aggregate.Site, csrf string) (template.HTML, error)
+	Sharing func(c *fiber.Ctx, site account.Site, csrf string) (template.HTML, error)
 }
 
 // Dashboard serves the signed-in pages: login, sites, site dashboards.
@@ -52,20 +53,20 @@ func New(cfg Config) *Dashboard {
 // SiteFor returns the site of domain if user may see it: admins see every
 // site, others the sites they own. A site the user may not see is a 404,
 // the same as one that does not exist, so domains cannot be probed.
-func (d *Dashboard) SiteFor(ctx context.Context, user aggregate.User, domain string) (aggregate.Site, error) {
+func (d *Dashboard) SiteFor(ctx context.Context, user account.User, domain string) (account.Site, error) {
 	site, err := d.cfg.Store.Site(ctx, strings.ToLower(domain))
-	if errors.Is(err, aggregate.ErrNotFound) || err == nil && !maySee(user, site) {
-		return aggregate.Site{}, fiber.NewError(fiber.StatusNotFound, "no such site")
+	if errors.Is(err, account.ErrNotFound) || err == nil && !maySee(user, site) {
+		return account.Site{}, fiber.NewError(fiber.StatusNotFound, "no such site")
 	}
 	return site, err
 }
 
-func maySee(u aggregate.User, s aggregate.Site) bool {
+func maySee(u account.User, s account.Site) bool {
 	return u.Admin || s.Owner == u.ID
 }
 
 // visibleSites lists the sites user may see.
-func (d *Dashboard) visibleSites(ctx context.Context, user aggregate.User) ([]aggregate.Site, error) {
+func (d *Dashboard) visibleSites(ctx context.Context, user account.User) ([]account.Site, error) {
 	all, err := d.cfg.Store.Sites(ctx)
 	if err != nil {
 		return nil, err

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"tally/account"
 	"tally/aggregate"
 	"tally/aggregate/sqlite"
 )
@@ -69,22 +70,22 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-func (f *fixture) addUser(email, pw string, admin bool) aggregate.User {
+func (f *fixture) addUser(email, pw string, admin bool) account.User {
 	f.t.Helper()
 	h, err := HashPassword(pw)
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	u, err := f.st.AddUser(context.Background(), aggregate.User{Email: email, PasswordHash: h, Admin: admin})
+	u, err := f.st.AddUser(context.Background(), account.User{Email: email, PasswordHash: h, Admin: admin})
 	if err != nil {
 		f.t.Fatal(err)
 	}
 	return u
 }
 
-func (f *fixture) addSite(domain string, owner int64) aggregate.Site {
+func (f *fixture) addSite(domain string, owner int64) account.Site {
 	f.t.Helper()
-	s, err := f.st.AddSite(context.Background(), aggregate.Site{Domain: domain, Timezone: "UTC", Owner: owner,
+	s, err := f.st.AddSite(context.Background(), account.Site{Domain: domain, Timezone: "UTC", Owner: owner,
 		Created: f.clock.Now().AddDate(0, -1, 0)})
 	if err != nil {
 		f.t.Fatal(err)
@@ -95,7 +96,7 @@ func (f *fixture) addSite(domain string, owner int64) aggregate.Site {
 // scenario feeds the standard scenario: 10 visitors (Chrome ×4, Firefox ×3,
 // Safari on iPhone ×3), three pages each, arriving from the newsletter,
 // plus one visitor whose page path is hostile.
-func (f *fixture) scenario(site aggregate.Site) {
+func (f *fixture) scenario(site account.Site) {
 	f.t.Helper()
 	type visitor struct{ browser, os, device string }
 	var vs []visitor

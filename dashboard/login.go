@@ -5,12 +5,11 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"tally/account"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"golang.org/x/crypto/bcrypt"
-
-	"tally/aggregate"
 )
 
 type loginForm struct {
@@ -49,7 +48,7 @@ func (d *Dashboard) Login(c *fiber.Ctx) error {
 	u, err := d.cfg.Store.UserByEmail(c.UserContext(), email)
 	hash := u.PasswordHash
 	if err != nil {
-		if !errors.Is(err, aggregate.ErrNotFound) {
+		if !errors.Is(err, account.ErrNotFound) {
 			return fmt.Errorf("look up user: %w", err)
 		}
 		hash = dummyHash
@@ -103,7 +102,7 @@ func (d *Dashboard) Setup(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	u, err := d.cfg.Store.AddUser(c.UserContext(), aggregate.User{Email: email, PasswordHash: hash, Admin: true, Created: d.cfg.Now()})
+	u, err := d.cfg.Store.AddUser(c.UserContext(), account.User{Email: email, PasswordHash: hash, Admin: true, Created: d.cfg.Now()})
 	if err != nil {
 		return fmt.Errorf("create the first account: %w", err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"tally/account"
 	"tally/aggregate"
 )
 
@@ -103,8 +104,8 @@ func parsePages() map[string]*template.Template {
 // Page is what the layout needs around a page's content.
 type Page struct {
 	Title string
-	User  *aggregate.User // the signed-in user; nil hides the account menu
-	CSRF  string          // the token every POST form of the page carries
+	User  *account.User // the signed-in user; nil hides the account menu
+	CSRF  string        // the token every POST form of the page carries
 	// Notice is shown above the content, e.g. a shared view's privacy notice.
 	Notice template.HTML
 	Body   any // the page's own data

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"tally/account"
 	"tally/aggregate"
 	"tally/collector"
 )
@@ -85,9 +86,9 @@ func (d *Dashboard) AddSite(c *fiber.Ctx) error {
 	if _, err := time.LoadLocation(form.Timezone); err != nil {
 		return fail("Unknown time zone: use an IANA name such as Europe/Paris.")
 	}
-	site, err := d.cfg.Store.AddSite(c.UserContext(), aggregate.Site{
+	site, err := d.cfg.Store.AddSite(c.UserContext(), account.Site{
 		Domain: form.Domain, Timezone: form.Timezone, Owner: CurrentUser(c).ID, Created: d.cfg.Now()})
-	if errors.Is(err, aggregate.ErrExists) {
+	if errors.Is(err, account.ErrExists) {
 		return fail("That domain is already tracked by this tally.")
 	} else if err != nil {
 		return fmt.Errorf("add site: %w", err)
@@ -96,7 +97,7 @@ func (d *Dashboard) AddSite(c *fiber.Ctx) error {
 }
 
 type settingsPage struct {
-	Site     aggregate.Site
+	Site     account.Site
 	Base     string
 	Snippet  string
 	Added    bool
@@ -116,7 +117,7 @@ func (d *Dashboard) Settings(c *fiber.Ctx) error {
 	return d.settings(c, site, fiber.StatusOK, "")
 }
 
-func (d *Dashboard) settings(c *fiber.Ctx, site aggregate.Site, code int, msg string) error {
+func (d *Dashboard) settings(c *fiber.Ctx, site account.Site, code int, msg string) error {
 	p := settingsPage{Site: site, Base: "/" + url.PathEscape(site.Domain), Zones: commonZones, Error: msg,
 		Added: c.Query("added") != "", Saved: c.Query("saved") != ""}
 	p.Snippet = fmt.Sprintf(`<script defer data-domain="%s" src="%s/js/script.js"></script>`, site.Domain, c.BaseURL())

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"tally/account"
 	"tally/aggregate"
 )
 
@@ -110,7 +111,7 @@ func (a *StatsAPI) authorize(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusUnauthorized, "missing API key: send Authorization: Bearer KEY")
 	}
 	_, err := a.store.APIKey(c.UserContext(), HashAPIKey(strings.TrimSpace(key)))
-	if errors.Is(err, aggregate.ErrNotFound) {
+	if errors.Is(err, account.ErrNotFound) {
 		return fiber.NewError(fiber.StatusUnauthorized, "invalid API key")
 	}
 	return err
@@ -124,7 +125,7 @@ func (a *StatsAPI) parse(ctx context.Context, req *apiRequest) (aggregate.Query,
 		return q, nil, badRequest("site_id is required")
 	}
 	site, err := a.store.Site(ctx, strings.ToLower(req.SiteID))
-	if errors.Is(err, aggregate.ErrNotFound) {
+	if errors.Is(err, account.ErrNotFound) {
 		return q, nil, fiber.NewError(fiber.StatusNotFound, "site_id: unknown site "+req.SiteID)
 	} else if err != nil {
 		return q, nil, err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"tally/account"
 	"tally/aggregate"
 	"tally/aggregate/sqlite"
 )
@@ -41,7 +42,7 @@ func FuzzStatsQuery(f *testing.F) {
 	}
 	f.Cleanup(func() { st.Close() })
 	created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	if _, err := st.AddSite(ctx, aggregate.Site{Domain: "example.com", Timezone: "Europe/Berlin", Created: created}); err != nil {
+	if _, err := st.AddSite(ctx, account.Site{Domain: "example.com", Timezone: "Europe/Berlin", Created: created}); err != nil {
 		f.Fatal(err)
 	}
 	now := func() time.Time { return time.Date(2026, 3, 15, 12, 0, 0, 0, time.UTC) }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"tally/account"
 	"tally/aggregate"
 )
 
@@ -44,7 +45,7 @@ type Options struct {
 // View is one rendered dashboard: plain data, built by BuildView from
 // engine results, rendered by RenderView.
 type View struct {
-	Site     aggregate.Site
+	Site     account.Site
 	Opts     Options
 	State    State
 	Self     string // the view's own URL
@@ -125,7 +126,7 @@ var kpiMetrics = []struct {
 
 // BuildView runs the queries of one dashboard view of site through r.
 // A malformed custom period is a 400.
-func BuildView(ctx context.Context, r Runner, site aggregate.Site, s State, o Options) (*View, error) {
+func BuildView(ctx context.Context, r Runner, site account.Site, s State, o Options) (*View, error) {
 	if o.PanelRows <= 0 {
 		o.PanelRows = 10
 	}
@@ -204,7 +205,7 @@ func BuildView(ctx context.Context, r Runner, site aggregate.Site, s State, o Op
 }
 
 // periodRange resolves the state's period to its first and last day.
-func periodRange(s State, now time.Time, site aggregate.Site) (from, to time.Time, err error) {
+func periodRange(s State, now time.Time, site account.Site) (from, to time.Time, err error) {
 	loc := site.Location()
 	if s.Period != "custom" {
 		return aggregate.Range(s.Period, now, loc, site.Created)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"tally/account"
 	"tally/aggregate"
 )
 
@@ -43,7 +44,7 @@ func (s *Store) CountGroups(ctx context.Context, p *aggregate.Plan) (n int, err 
 	return s.Store.CountGroups(ctx, p)
 }
 
-func (s *Store) Site(ctx context.Context, domain string) (site aggregate.Site, err error) {
+func (s *Store) Site(ctx context.Context, domain string) (site account.Site, err error) {
 	defer s.observe("site", time.Now(), &err)
 	return s.Store.Site(ctx, domain)
 }

@@ -6,21 +6,20 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"tally/account"
 	"time"
-
-	"tally/aggregate"
 )
 
 const insertUser = `INSERT INTO users (id, email, password_hash, admin, created_at, deleted, version)`
 
-func (s *Store) AddUser(ctx context.Context, u aggregate.User) (aggregate.User, error) {
+func (s *Store) AddUser(ctx context.Context, u account.User) (account.User, error) {
 	if u.Created.IsZero() {
 		u.Created = time.Now()
 	}
 	u.Created = unix(u.Created)
 	if _, err := s.UserByEmail(ctx, u.Email); err == nil {
-		return u, fmt.Errorf("user %s: %w", u.Email, aggregate.ErrExists)
-	} else if !errors.Is(err, aggregate.ErrNotFound) {
+		return u, fmt.Errorf("user %s: %w", u.Email, account.ErrExists)
+	} else if !errors.Is(err, account.ErrNotFound) {
 		return u, err
 	}
 	u.ID = newID()
@@ -44,16 +43,16 @@ func (s *Store) AddUser(ctx context.Context, u aggregate.User) (aggregate.User, 
 	return u, nil
 }
 
-func (s *Store) UserByEmail(ctx context.Context, email string) (aggregate.User, error) {
+func (s *Store) UserByEmail(ctx context.Context, email string) (account.User, error) {
 	return s.oneUser(ctx, `email = ?`, email)
 }
 
-func (s *Store) UserByID(ctx context.Context, id int64) (aggregate.User, error) {
+func (s *Store) UserByID(ctx context.Context, id int64) (account.User, error) {
 	return s.oneUser(ctx, `id = ?`, id)
 }
 
-func (s *Store) oneUser(ctx context.Context, where string, arg any) (aggregate.User, error) {
-	var u aggregate.User
+func (s *Store) oneUser(ctx context.Context, where string, arg any) (account.User, error) {
+	var u account.User
 	rows, err := s.conn.Query(ctx, `SELECT id, email, password_hash, admin, created_at FROM users FINAL
 		WHERE deleted = 0 AND `+where+` ORDER BY version, id LIMIT 1`, arg)
 	if err != nil {
@@ -64,7 +63,7 @@ func (s *Store) oneUser(ctx context.Context, where string, arg any) (aggregate.U
 		if err := rows.Err(); err != nil {
 			return u, fmt.Errorf("user: %w", err)
 		}
-		return u, fmt.Errorf("user: %w", aggregate.ErrNotFound)
+		return u, fmt.Errorf("user: %w", account.ErrNotFound)
 	}
 	var hash string
 	var admin uint8
@@ -88,7 +87,7 @@ const insertLogin = `INSERT INTO logins (token_hash, user_id, expires_at, delete
 // AddLogin stores a login. Logins are partitioned by expiry month, so the
 // months that have fully expired are dropped here, as the embedded store
 // deletes expired logins whenever it adds one.
-func (s *Store) AddLogin(ctx context.Context, l aggregate.Login) error {
+func (s *Store) AddLogin(ctx context.Context, l account.Login) error {
 	if err := s.dropExpiredLogins(ctx, time.Now()); err != nil {
 		return fmt.Errorf("add login: %w", err)
 	}
@@ -132,17 +131,17 @@ func (s *Store) dropExpiredLogins(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-func (s *Store) Login(ctx context.Context, tokenHash []byte) (aggregate.Login, error) {
+func (s *Store) Login(ctx context.Context, tokenHash []byte) (account.Login, error) {
 	l, err := s.anyLogin(ctx, tokenHash)
 	if err == nil && !l.Expires.After(time.Now()) {
-		err = fmt.Errorf("login: %w", aggregate.ErrNotFound)
+		err = fmt.Errorf("login: %w", account.ErrNotFound)
 	}
 	return l, err
 }
 
 // anyLogin returns the live login of a token, expired or not.
-func (s *Store) anyLogin(ctx context.Context, tokenHash []byte) (aggregate.Login, error) {
-	var l aggregate.Login
+func (s *Store) anyLogin(ctx context.Context, tokenHash []byte) (account.Login, error) {
+	var l account.Login
 	rows, err := s.conn.Query(ctx, `SELECT user_id, expires_at FROM logins FINAL
 		WHERE token_hash = unhex(?) AND deleted = 0`, hex.EncodeToString(tokenHash))
 	if err != nil {
@@ -153,7 +152,7 @@ func (s *Store) anyLogin(ctx context.Context, tokenHash []byte) (aggregate.Login
 		if err := rows.Err(); err != nil {
 			return l, fmt.Errorf("login: %w", err)
 		}
-		return l, fmt.Errorf("login: %w", aggregate.ErrNotFound)
+		return l, fmt.Errorf("login: %w", account.ErrNotFound)
 	}
 	if err := rows.Scan(&l.User, &l.Expires); err != nil {
 		return l, fmt.Errorf("login: %w", err)
@@ -166,7 +165,7 @@ func (s *Store) anyLogin(ctx context.Context, tokenHash []byte) (aggregate.Login
 // partition, where it replaces the live row).
 func (s *Store) DeleteLogin(ctx context.Context, tokenHash []byte) error {
 	l, err := s.anyLogin(ctx, tokenHash)
-	if errors.Is(err, aggregate.ErrNotFound) {
+	if errors.Is(err, account.ErrNotFound) {
 		return nil
 	} else if err != nil {
 		return fmt.Errorf("delete login: %w", err)
@@ -179,14 +178,14 @@ func (s *Store) DeleteLogin(ctx context.Context, tokenHash []byte) error {
 
 const insertShare = `INSERT INTO shares (site_id, slug, min_visitors, round_to, epsilon, created_at, deleted, version)`
 
-func (s *Store) shareRow(sh aggregate.Share, deleted bool) []any {
+func (s *Store) shareRow(sh account.Share, deleted bool) []any {
 	return []any{sh.Site, sh.Slug, int64(sh.MinVisitors), int64(sh.Round), sh.Epsilon, unix(sh.Created),
 		boolByte(deleted), s.nextVersion()}
 }
 
 // SetShare creates or replaces the site's share. Another site's share with
 // the same slug is deleted, as the embedded store's INSERT OR REPLACE does.
-func (s *Store) SetShare(ctx context.Context, sh aggregate.Share) error {
+func (s *Store) SetShare(ctx context.Context, sh account.Share) error {
 	if sh.Created.IsZero() {
 		sh.Created = time.Now()
 	}
@@ -194,7 +193,7 @@ func (s *Store) SetShare(ctx context.Context, sh aggregate.Share) error {
 		if err := s.insert(ctx, insertShare, s.shareRow(other, true)); err != nil {
 			return fmt.Errorf("set share: replace slug: %w", err)
 		}
-	} else if err != nil && !errors.Is(err, aggregate.ErrNotFound) {
+	} else if err != nil && !errors.Is(err, account.ErrNotFound) {
 		return fmt.Errorf("set share: %w", err)
 	}
 	if err := s.insert(ctx, insertShare, s.shareRow(sh, false)); err != nil {
@@ -203,16 +202,16 @@ func (s *Store) SetShare(ctx context.Context, sh aggregate.Share) error {
 	return nil
 }
 
-func (s *Store) ShareBySlug(ctx context.Context, slug string) (aggregate.Share, error) {
+func (s *Store) ShareBySlug(ctx context.Context, slug string) (account.Share, error) {
 	return s.oneShare(ctx, `slug = ?`, slug)
 }
 
-func (s *Store) ShareBySite(ctx context.Context, site int64) (aggregate.Share, error) {
+func (s *Store) ShareBySite(ctx context.Context, site int64) (account.Share, error) {
 	return s.oneShare(ctx, `site_id = ?`, site)
 }
 
-func (s *Store) oneShare(ctx context.Context, where string, arg any) (aggregate.Share, error) {
-	var sh aggregate.Share
+func (s *Store) oneShare(ctx context.Context, where string, arg any) (account.Share, error) {
+	var sh account.Share
 	rows, err := s.conn.Query(ctx, `SELECT site_id, slug, min_visitors, round_to, epsilon, created_at FROM shares FINAL
 		WHERE deleted = 0 AND `+where+` ORDER BY version LIMIT 1`, arg)
 	if err != nil {
@@ -223,7 +222,7 @@ func (s *Store) oneShare(ctx context.Context, where string, arg any) (aggregate.
 		if err := rows.Err(); err != nil {
 			return sh, fmt.Errorf("share: %w", err)
 		}
-		return sh, fmt.Errorf("share: %w", aggregate.ErrNotFound)
+		return sh, fmt.Errorf("share: %w", account.ErrNotFound)
 	}
 	var minVisitors, round int64
 	if err := rows.Scan(&sh.Site, &sh.Slug, &minVisitors, &round, &sh.Epsilon, &sh.Created); err != nil {
@@ -235,7 +234,7 @@ func (s *Store) oneShare(ctx context.Context, where string, arg any) (aggregate.
 
 func (s *Store) DeleteShare(ctx context.Context, site int64) error {
 	sh, err := s.ShareBySite(ctx, site)
-	if errors.Is(err, aggregate.ErrNotFound) {
+	if errors.Is(err, account.ErrNotFound) {
 		return nil
 	} else if err != nil {
 		return fmt.Errorf("delete share: %w", err)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"tally/account"
 	"tally/aggregate"
 )
 
@@ -34,7 +35,7 @@ func (s *Store) siteZones(ctx context.Context) (map[int64]*time.Location, error)
 	defer rows.Close()
 	out := map[int64]*time.Location{}
 	for rows.Next() {
-		var site aggregate.Site
+		var site account.Site
 		if err := rows.Scan(&site.ID, &site.Timezone); err != nil {
 			return nil, fmt.Errorf("list sites: %w", err)
 		}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"tally/account"
 	"tally/aggregate"
 	"tally/aggregate/storetest"
 )
@@ -81,15 +82,15 @@ func TestStoresAgreeOnPlans(t *testing.T) {
 	from := time.Date(2026, 2, 26, 0, 0, 0, 0, time.UTC)
 	to := time.Date(2026, 4, 4, 0, 0, 0, 0, time.UTC)
 	zones := []string{"Europe/Paris", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"}
-	type pair struct{ lite, click aggregate.Site }
+	type pair struct{ lite, click account.Site }
 	sites := make([]pair, len(zones))
 	for i, tz := range zones {
 		domain := fmt.Sprintf("s%d.example", i)
 		var err error
-		if sites[i].lite, err = lite.AddSite(bg, aggregate.Site{Domain: domain, Timezone: tz}); err != nil {
+		if sites[i].lite, err = lite.AddSite(bg, account.Site{Domain: domain, Timezone: tz}); err != nil {
 			t.Fatal(err)
 		}
-		if sites[i].click, err = click.AddSite(bg, aggregate.Site{Domain: domain, Timezone: tz}); err != nil {
+		if sites[i].click, err = click.AddSite(bg, account.Site{Domain: domain, Timezone: tz}); err != nil {
 			t.Fatal(err)
 		}
 		cells := randomBatch(0, from, to, 4000)
@@ -181,7 +182,7 @@ func TestStoresAgreeOnPlans(t *testing.T) {
 	nonEmpty := 0
 	for i, x := range qs {
 		for zi, s := range sites {
-			mk := func(site aggregate.Site) aggregate.Query {
+			mk := func(site account.Site) aggregate.Query {
 				loc := site.Location()
 				f, err1 := aggregate.ParseDay(x.from, loc)
 				to, err2 := aggregate.ParseDay(x.to, loc)

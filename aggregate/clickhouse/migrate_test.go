@@ -13,6 +13,7 @@ import (
 	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"tally/account"
 	"tally/aggregate"
 	"tally/aggregate/clickhouse"
 	"tally/aggregate/storetest"
@@ -126,9 +127,9 @@ func key(kv ...any) aggregate.Key {
 // legacyFixture writes an old database's content: two sites (one deleted),
 // several instances and versions of rows, a salt and a rollup. The site's
 // zone is Paris, so its day 2026-03-10 starts at 23:00 UTC the day before.
-func legacyFixture(t *testing.T, conn driver.Conn) (site aggregate.Site, rows []legacyRow) {
+func legacyFixture(t *testing.T, conn driver.Conn) (site account.Site, rows []legacyRow) {
 	t.Helper()
-	site = aggregate.Site{ID: 4242, Domain: "legacy.example", Timezone: "Europe/Paris"}
+	site = account.Site{ID: 4242, Domain: "legacy.example", Timezone: "Europe/Paris"}
 	created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	exec(t, conn, `INSERT INTO sites (id, domain, timezone, count_dnt, owner, created_at, deleted, version)
 		SELECT ?, ?, ?, 0, 0, ?, 0, 1`, site.ID, site.Domain, site.Timezone, created)
@@ -163,7 +164,7 @@ func legacyFixture(t *testing.T, conn driver.Conn) (site aggregate.Site, rows []
 	return site, rows
 }
 
-func query(t *testing.T, st aggregate.Store, site aggregate.Site, from, to string, dims []string, filters ...aggregate.Filter) aggregate.Result {
+func query(t *testing.T, st aggregate.Store, site account.Site, from, to string, dims []string, filters ...aggregate.Filter) aggregate.Result {
 	t.Helper()
 	loc := site.Location()
 	f, err := aggregate.ParseDay(from, loc)
@@ -208,7 +209,7 @@ func table(res aggregate.Result) string {
 func estimate(t *testing.T, keys ...uint64) int64 { return sketch(t, keys...).Estimate() }
 
 // wantConverted checks what the store answers for legacyFixture's data.
-func wantConverted(t *testing.T, st aggregate.Store, site aggregate.Site) {
+func wantConverted(t *testing.T, st aggregate.Store, site account.Site) {
 	t.Helper()
 	// pageviews, visits, visitors, events
 	check := func(what string, got aggregate.Result, want string) {

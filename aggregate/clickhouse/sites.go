@@ -5,9 +5,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"tally/account"
 	"time"
-
-	"tally/aggregate"
 )
 
 // insert sends rows through a prepared batch. INSERT … VALUES with bound
@@ -29,7 +28,7 @@ func (s *Store) insert(ctx context.Context, query string, rows ...[]any) error {
 // firstWins approximates a unique column. ClickHouse cannot refuse a
 // duplicate, so a writer inserts its row, then asks which live row holding
 // the value is oldest (lowest version, then id); if that is not its own, it
-// deletes its row and reports aggregate.ErrExists. Two writers that race
+// deletes its row and reports account.ErrExists. Two writers that race
 // agree on the winner unless their clocks disagree by more than the gap
 // between their inserts. winner reads the id of the oldest live row.
 func firstWins(ctx context.Context, mine int64, winner func(context.Context) (int64, error), undo func(context.Context) error) error {
@@ -43,24 +42,24 @@ func firstWins(ctx context.Context, mine int64, winner func(context.Context) (in
 	if err := undo(ctx); err != nil {
 		return err
 	}
-	return aggregate.ErrExists
+	return account.ErrExists
 }
 
 const insertSite = `INSERT INTO sites (id, domain, timezone, count_dnt, owner, created_at, deleted, version)`
 
-func (s *Store) siteRow(site aggregate.Site, deleted bool) []any {
+func (s *Store) siteRow(site account.Site, deleted bool) []any {
 	return []any{site.ID, site.Domain, site.Timezone, boolByte(site.CountDNT), site.Owner, site.Created,
 		boolByte(deleted), s.nextVersion()}
 }
 
-func (s *Store) AddSite(ctx context.Context, site aggregate.Site) (aggregate.Site, error) {
+func (s *Store) AddSite(ctx context.Context, site account.Site) (account.Site, error) {
 	if site.Created.IsZero() {
 		site.Created = time.Now()
 	}
 	site.Created = unix(site.Created)
 	if _, err := s.Site(ctx, site.Domain); err == nil {
-		return site, fmt.Errorf("site %s: %w", site.Domain, aggregate.ErrExists)
-	} else if !errors.Is(err, aggregate.ErrNotFound) {
+		return site, fmt.Errorf("site %s: %w", site.Domain, account.ErrExists)
+	} else if !errors.Is(err, account.ErrNotFound) {
 		return site, err
 	}
 	site.ID = newID()
@@ -87,8 +86,8 @@ const siteColumns = `id, domain, timezone, count_dnt, owner, created_at`
 // left two live rows for one domain, the oldest comes first.
 const liveSites = `SELECT ` + siteColumns + ` FROM sites FINAL WHERE deleted = 0`
 
-func scanSite(row interface{ Scan(...any) error }) (aggregate.Site, error) {
-	var site aggregate.Site
+func scanSite(row interface{ Scan(...any) error }) (account.Site, error) {
+	var site account.Site
 	var countDNT uint8
 	err := row.Scan(&site.ID, &site.Domain, &site.Timezone, &countDNT, &site.Owner, &site.Created)
 	site.CountDNT = countDNT != 0
@@ -96,25 +95,25 @@ func scanSite(row interface{ Scan(...any) error }) (aggregate.Site, error) {
 	return site, err
 }
 
-func (s *Store) Site(ctx context.Context, domain string) (aggregate.Site, error) {
+func (s *Store) Site(ctx context.Context, domain string) (account.Site, error) {
 	return s.oneSite(ctx, liveSites+` AND domain = ? ORDER BY version, id LIMIT 1`, domain)
 }
 
-func (s *Store) SiteByID(ctx context.Context, id int64) (aggregate.Site, error) {
+func (s *Store) SiteByID(ctx context.Context, id int64) (account.Site, error) {
 	return s.oneSite(ctx, liveSites+` AND id = ?`, id)
 }
 
-func (s *Store) oneSite(ctx context.Context, query string, arg any) (aggregate.Site, error) {
+func (s *Store) oneSite(ctx context.Context, query string, arg any) (account.Site, error) {
 	rows, err := s.conn.Query(ctx, query, arg)
 	if err != nil {
-		return aggregate.Site{}, fmt.Errorf("site %v: %w", arg, err)
+		return account.Site{}, fmt.Errorf("site %v: %w", arg, err)
 	}
 	defer rows.Close()
 	if !rows.Next() {
 		if err := rows.Err(); err != nil {
-			return aggregate.Site{}, fmt.Errorf("site %v: %w", arg, err)
+			return account.Site{}, fmt.Errorf("site %v: %w", arg, err)
 		}
-		return aggregate.Site{}, fmt.Errorf("site %v: %w", arg, aggregate.ErrNotFound)
+		return account.Site{}, fmt.Errorf("site %v: %w", arg, account.ErrNotFound)
 	}
 	site, err := scanSite(rows)
 	if err != nil {
@@ -123,13 +122,13 @@ func (s *Store) oneSite(ctx context.Context, query string, arg any) (aggregate.S
 	return site, nil
 }
 
-func (s *Store) Sites(ctx context.Context) ([]aggregate.Site, error) {
+func (s *Store) Sites(ctx context.Context) ([]account.Site, error) {
 	rows, err := s.conn.Query(ctx, liveSites+` ORDER BY domain, version, id LIMIT 1 BY domain`)
 	if err != nil {
 		return nil, fmt.Errorf("list sites: %w", err)
 	}
 	defer rows.Close()
-	var out []aggregate.Site
+	var out []account.Site
 	for rows.Next() {
 		site, err := scanSite(rows)
 		if err != nil {
@@ -140,7 +139,7 @@ func (s *Store) Sites(ctx context.Context) ([]aggregate.Site, error) {
 	return out, rows.Err()
 }
 
-func (s *Store) UpdateSite(ctx context.Context, site aggregate.Site) error {
+func (s *Store) UpdateSite(ctx context.Context, site account.Site) error {
 	cur, err := s.SiteByID(ctx, site.ID)
 	if err != nil {
 		return err
@@ -158,8 +157,8 @@ func (s *Store) UpdateSite(ctx context.Context, site aggregate.Site) error {
 // wrote itself (see WriteBatch).
 func (s *Store) DeleteSite(ctx context.Context, id int64) error {
 	site, err := s.SiteByID(ctx, id)
-	if errors.Is(err, aggregate.ErrNotFound) {
-		site = aggregate.Site{ID: id} // cells may outlive a half-finished deletion
+	if errors.Is(err, account.ErrNotFound) {
+		site = account.Site{ID: id} // cells may outlive a half-finished deletion
 	} else if err != nil {
 		return err
 	}
@@ -186,14 +185,14 @@ func (s *Store) purgeSite(ctx context.Context, id int64) error {
 
 const insertAPIKey = `INSERT INTO api_keys (id, name, hash, created_at, deleted, version)`
 
-func (s *Store) AddAPIKey(ctx context.Context, k aggregate.APIKey) (aggregate.APIKey, error) {
+func (s *Store) AddAPIKey(ctx context.Context, k account.APIKey) (account.APIKey, error) {
 	if k.Created.IsZero() {
 		k.Created = time.Now()
 	}
 	k.Created = unix(k.Created)
 	if _, err := s.APIKey(ctx, k.Hash); err == nil {
-		return k, fmt.Errorf("add API key: %w", aggregate.ErrExists)
-	} else if !errors.Is(err, aggregate.ErrNotFound) {
+		return k, fmt.Errorf("add API key: %w", account.ErrExists)
+	} else if !errors.Is(err, account.ErrNotFound) {
 		return k, err
 	}
 	k.ID = newID()
@@ -217,19 +216,19 @@ func (s *Store) AddAPIKey(ctx context.Context, k aggregate.APIKey) (aggregate.AP
 	return k, nil
 }
 
-func (s *Store) APIKey(ctx context.Context, hash []byte) (aggregate.APIKey, error) {
+func (s *Store) APIKey(ctx context.Context, hash []byte) (account.APIKey, error) {
 	rows, err := s.conn.Query(ctx, `SELECT id, name, hash, created_at FROM api_keys FINAL
 		WHERE hash = unhex(?) AND deleted = 0 ORDER BY version, id LIMIT 1`, hex.EncodeToString(hash))
 	if err != nil {
-		return aggregate.APIKey{}, fmt.Errorf("API key: %w", err)
+		return account.APIKey{}, fmt.Errorf("API key: %w", err)
 	}
 	defer rows.Close()
-	var k aggregate.APIKey
+	var k account.APIKey
 	if !rows.Next() {
 		if err := rows.Err(); err != nil {
 			return k, fmt.Errorf("API key: %w", err)
 		}
-		return k, fmt.Errorf("API key: %w", aggregate.ErrNotFound)
+		return k, fmt.Errorf("API key: %w", account.ErrNotFound)
 	}
 	var h string
 	if err := rows.Scan(&k.ID, &k.Name, &h, &k.Created); err != nil {

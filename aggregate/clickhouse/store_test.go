@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"tally/account"
 	"tally/aggregate"
 	"tally/aggregate/storetest"
 )
@@ -16,7 +17,7 @@ func TestWriteBatchOnce(t *testing.T) {
 	dsn := storetest.ClickHouseDSN(t)
 	db := storetest.DatabaseOf(dsn)
 	st := storetest.ClickHouseAt(t, dsn)
-	site, err := st.AddSite(bg, aggregate.Site{Domain: "once.example", Timezone: "UTC"})
+	site, err := st.AddSite(bg, account.Site{Domain: "once.example", Timezone: "UTC"})
 	if err != nil {
 		t.Fatal(err)
 	}

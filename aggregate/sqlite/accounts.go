@@ -6,12 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"tally/account"
 	"time"
-
-	"tally/aggregate"
 )
 
-func (s *Store) AddUser(ctx context.Context, u aggregate.User) (aggregate.User, error) {
+func (s *Store) AddUser(ctx context.Context, u account.User) (account.User, error) {
 	if u.Created.IsZero() {
 		u.Created = time.Now()
 	}
@@ -19,7 +18,7 @@ func (s *Store) AddUser(ctx context.Context, u aggregate.User) (aggregate.User, 
 		u.Email, u.PasswordHash, u.Admin, u.Created.Unix())
 	if err != nil {
 		if strings.Contains(err.Error(), "UNIQUE") {
-			return u, fmt.Errorf("user %s: %w", u.Email, aggregate.ErrExists)
+			return u, fmt.Errorf("user %s: %w", u.Email, account.ErrExists)
 		}
 		return u, fmt.Errorf("add user: %w", err)
 	}
@@ -28,21 +27,21 @@ func (s *Store) AddUser(ctx context.Context, u aggregate.User) (aggregate.User, 
 	return u, err
 }
 
-func (s *Store) UserByEmail(ctx context.Context, email string) (aggregate.User, error) {
+func (s *Store) UserByEmail(ctx context.Context, email string) (account.User, error) {
 	return s.oneUser(ctx, `WHERE email = ?`, email)
 }
 
-func (s *Store) UserByID(ctx context.Context, id int64) (aggregate.User, error) {
+func (s *Store) UserByID(ctx context.Context, id int64) (account.User, error) {
 	return s.oneUser(ctx, `WHERE id = ?`, id)
 }
 
-func (s *Store) oneUser(ctx context.Context, where string, arg any) (aggregate.User, error) {
-	var u aggregate.User
+func (s *Store) oneUser(ctx context.Context, where string, arg any) (account.User, error) {
+	var u account.User
 	var created int64
 	err := s.db.QueryRowContext(ctx, `SELECT id, email, password_hash, admin, created_at FROM users `+where, arg).
 		Scan(&u.ID, &u.Email, &u.PasswordHash, &u.Admin, &created)
 	if errors.Is(err, sql.ErrNoRows) {
-		return u, fmt.Errorf("user: %w", aggregate.ErrNotFound)
+		return u, fmt.Errorf("user: %w", account.ErrNotFound)
 	}
 	u.Created = time.Unix(created, 0).UTC()
 	return u, err
@@ -54,7 +53,7 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 	return n, err
 }
 
-func (s *Store) AddLogin(ctx context.Context, l aggregate.Login) error {
+func (s *Store) AddLogin(ctx context.Context, l account.Login) error {
 	// Expired logins are removed whenever a new one is made.
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM logins WHERE expires_at <= ?`, time.Now().Unix()); err != nil {
 		return fmt.Errorf("add login: %w", err)
@@ -67,13 +66,13 @@ func (s *Store) AddLogin(ctx context.Context, l aggregate.Login) error {
 	return nil
 }
 
-func (s *Store) Login(ctx context.Context, tokenHash []byte) (aggregate.Login, error) {
-	var l aggregate.Login
+func (s *Store) Login(ctx context.Context, tokenHash []byte) (account.Login, error) {
+	var l account.Login
 	var exp int64
 	err := s.db.QueryRowContext(ctx, `SELECT token_hash, user_id, expires_at FROM logins WHERE token_hash = ? AND expires_at > ?`,
 		tokenHash, time.Now().Unix()).Scan(&l.TokenHash, &l.User, &exp)
 	if errors.Is(err, sql.ErrNoRows) {
-		return l, fmt.Errorf("login: %w", aggregate.ErrNotFound)
+		return l, fmt.Errorf("login: %w", account.ErrNotFound)
 	}
 	l.Expires = time.Unix(exp, 0).UTC()
 	return l, err
@@ -86,7 +85,7 @@ func (s *Store) DeleteLogin(ctx context.Context, tokenHash []byte) error {
 	return nil
 }
 
-func (s *Store) SetShare(ctx context.Context, sh aggregate.Share) error {
+func (s *Store) SetShare(ctx context.Context, sh account.Share) error {
 	if sh.Created.IsZero() {
 		sh.Created = time.Now()
 	}
@@ -98,21 +97,21 @@ func (s *Store) SetShare(ctx context.Context, sh aggregate.Share) error {
 	return nil
 }
 
-func (s *Store) ShareBySlug(ctx context.Context, slug string) (aggregate.Share, error) {
+func (s *Store) ShareBySlug(ctx context.Context, slug string) (account.Share, error) {
 	return s.oneShare(ctx, `WHERE slug = ?`, slug)
 }
 
-func (s *Store) ShareBySite(ctx context.Context, site int64) (aggregate.Share, error) {
+func (s *Store) ShareBySite(ctx context.Context, site int64) (account.Share, error) {
 	return s.oneShare(ctx, `WHERE site_id = ?`, site)
 }
 
-func (s *Store) oneShare(ctx context.Context, where string, arg any) (aggregate.Share, error) {
-	var sh aggregate.Share
+func (s *Store) oneShare(ctx context.Context, where string, arg any) (account.Share, error) {
+	var sh account.Share
 	var created int64
 	err := s.db.QueryRowContext(ctx, `SELECT site_id, slug, min_visitors, round_to, epsilon, created_at FROM shares `+where, arg).
 		Scan(&sh.Site, &sh.Slug, &sh.MinVisitors, &sh.Round, &sh.Epsilon, &created)
 	if errors.Is(err, sql.ErrNoRows) {
-		return sh, fmt.Errorf("share: %w", aggregate.ErrNotFound)
+		return sh, fmt.Errorf("share: %w", account.ErrNotFound)
 	}
 	sh.Created = time.Unix(created, 0).UTC()
 	return sh, err

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"tally/account"
 	"tally/aggregate"
 )
 
@@ -119,7 +120,7 @@ func siteZones(ctx context.Context, tx *sql.Tx) (map[int64]*time.Location, error
 	defer rows.Close()
 	out := map[int64]*time.Location{}
 	for rows.Next() {
-		var site aggregate.Site
+		var site account.Site
 		if err := rows.Scan(&site.ID, &site.Timezone); err != nil {
 			return nil, err
 		}

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"tally/aggregate"
+	"tally/account"
 	"tally/aggregate/sqlite"
 	"tally/aggregate/storetest"
 )
@@ -22,7 +22,7 @@ func TestNothingLinkable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	site, err := st.AddSite(ctx, aggregate.Site{Domain: "example.com", Timezone: "Europe/Berlin"})
+	site, err := st.AddSite(ctx, account.Site{Domain: "example.com", Timezone: "Europe/Berlin"})
 	if err != nil {
 		t.Fatal(err)
 	}

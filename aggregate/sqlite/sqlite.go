@@ -16,6 +16,7 @@ import (
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
+	"tally/account"
 	"tally/aggregate"
 	"tally/migrations"
 )
@@ -108,7 +109,7 @@ func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
 func (s *Store) Close() error { return s.db.Close() }
 
-func (s *Store) AddSite(ctx context.Context, site aggregate.Site) (aggregate.Site, error) {
+func (s *Store) AddSite(ctx context.Context, site account.Site) (account.Site, error) {
 	if site.Created.IsZero() {
 		site.Created = time.Now()
 	}
@@ -116,7 +117,7 @@ func (s *Store) AddSite(ctx context.Context, site aggregate.Site) (aggregate.Sit
 		site.Domain, site.Timezone, site.CountDNT, site.Owner, site.Created.Unix())
 	if err != nil {
 		if strings.Contains(err.Error(), "UNIQUE") {
-			return site, fmt.Errorf("site %s: %w", site.Domain, aggregate.ErrExists)
+			return site, fmt.Errorf("site %s: %w", site.Domain, account.ErrExists)
 		}
 		return site, fmt.Errorf("add site %s: %w", site.Domain, err)
 	}
@@ -127,37 +128,37 @@ func (s *Store) AddSite(ctx context.Context, site aggregate.Site) (aggregate.Sit
 
 const siteColumns = `id, domain, timezone, count_dnt, owner, created_at`
 
-func scanSite(row interface{ Scan(...any) error }) (aggregate.Site, error) {
-	var site aggregate.Site
+func scanSite(row interface{ Scan(...any) error }) (account.Site, error) {
+	var site account.Site
 	var created int64
 	err := row.Scan(&site.ID, &site.Domain, &site.Timezone, &site.CountDNT, &site.Owner, &created)
 	site.Created = time.Unix(created, 0).UTC()
 	return site, err
 }
 
-func (s *Store) Site(ctx context.Context, domain string) (aggregate.Site, error) {
+func (s *Store) Site(ctx context.Context, domain string) (account.Site, error) {
 	return s.oneSite(ctx, `SELECT `+siteColumns+` FROM sites WHERE domain = ?`, domain)
 }
 
-func (s *Store) SiteByID(ctx context.Context, id int64) (aggregate.Site, error) {
+func (s *Store) SiteByID(ctx context.Context, id int64) (account.Site, error) {
 	return s.oneSite(ctx, `SELECT `+siteColumns+` FROM sites WHERE id = ?`, id)
 }
 
-func (s *Store) oneSite(ctx context.Context, query string, arg any) (aggregate.Site, error) {
+func (s *Store) oneSite(ctx context.Context, query string, arg any) (account.Site, error) {
 	site, err := scanSite(s.db.QueryRowContext(ctx, query, arg))
 	if errors.Is(err, sql.ErrNoRows) {
-		return site, fmt.Errorf("site %v: %w", arg, aggregate.ErrNotFound)
+		return site, fmt.Errorf("site %v: %w", arg, account.ErrNotFound)
 	}
 	return site, err
 }
 
-func (s *Store) Sites(ctx context.Context) ([]aggregate.Site, error) {
+func (s *Store) Sites(ctx context.Context) ([]account.Site, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+siteColumns+` FROM sites ORDER BY domain`)
 	if err != nil {
 		return nil, fmt.Errorf("list sites: %w", err)
 	}
 	defer rows.Close()
-	var out []aggregate.Site
+	var out []account.Site
 	for rows.Next() {
 		site, err := scanSite(rows)
 		if err != nil {
@@ -168,14 +169,14 @@ func (s *Store) Sites(ctx context.Context) ([]aggregate.Site, error) {
 	return out, rows.Err()
 }
 
-func (s *Store) UpdateSite(ctx context.Context, site aggregate.Site) error {
+func (s *Store) UpdateSite(ctx context.Context, site account.Site) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE sites SET timezone = ?, count_dnt = ?, owner = ? WHERE id = ?`,
 		site.Timezone, site.CountDNT, site.Owner, site.ID)
 	if err != nil {
 		return fmt.Errorf("update site %s: %w", site.Domain, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("site %d: %w", site.ID, aggregate.ErrNotFound)
+		return fmt.Errorf("site %d: %w", site.ID, account.ErrNotFound)
 	}
 	return nil
 }
@@ -202,7 +203,7 @@ func (s *Store) DeleteSite(ctx context.Context, id int64) error {
 	return nil
 }
 
-func (s *Store) AddAPIKey(ctx context.Context, k aggregate.APIKey) (aggregate.APIKey, error) {
+func (s *Store) AddAPIKey(ctx context.Context, k account.APIKey) (account.APIKey, error) {
 	if k.Created.IsZero() {
 		k.Created = time.Now()
 	}
@@ -215,13 +216,13 @@ func (s *Store) AddAPIKey(ctx context.Context, k aggregate.APIKey) (aggregate.AP
 	return k, err
 }
 
-func (s *Store) APIKey(ctx context.Context, hash []byte) (aggregate.APIKey, error) {
-	var k aggregate.APIKey
+func (s *Store) APIKey(ctx context.Context, hash []byte) (account.APIKey, error) {
+	var k account.APIKey
 	var created int64
 	err := s.db.QueryRowContext(ctx, `SELECT id, name, hash, created_at FROM api_keys WHERE hash = ?`, hash).
 		Scan(&k.ID, &k.Name, &k.Hash, &created)
 	if errors.Is(err, sql.ErrNoRows) {
-		return k, fmt.Errorf("API key: %w", aggregate.ErrNotFound)
+		return k, fmt.Errorf("API key: %w", account.ErrNotFound)
 	}
 	k.Created = time.Unix(created, 0).UTC()
 	return k, err

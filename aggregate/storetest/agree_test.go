@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"tally/account"
 	"tally/aggregate"
 	"tally/aggregate/storetest"
 )
@@ -20,9 +21,9 @@ func TestMain(m *testing.M) { storetest.Main(m) }
 func TestStoresAgree(t *testing.T) {
 	lite, click := storetest.SQLite(t), storetest.ClickHouse(t)
 	day := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
-	var sites [2]aggregate.Site
+	var sites [2]account.Site
 	for i, st := range []aggregate.Store{lite, click} {
-		site, err := st.AddSite(context.Background(), aggregate.Site{Domain: "example.com", Timezone: "Europe/Berlin"})
+		site, err := st.AddSite(context.Background(), account.Site{Domain: "example.com", Timezone: "Europe/Berlin"})
 		if err != nil {
 			t.Fatal(err)
 		}

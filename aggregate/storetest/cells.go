@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"tally/account"
 	"tally/aggregate"
 )
 
@@ -18,7 +19,7 @@ func write(t *testing.T, st aggregate.Store, instance string, seq uint64, cells 
 
 // counted is what a site has stored for the UTC day of h: pageviews,
 // events, visits, visitors.
-func counted(t *testing.T, st aggregate.Store, site aggregate.Site, h time.Time) []float64 {
+func counted(t *testing.T, st aggregate.Store, site account.Site, h time.Time) []float64 {
 	t.Helper()
 	day := h.Format(time.DateOnly)
 	return Totals(t, st, site, Q{From: day, To: day,
@@ -26,7 +27,7 @@ func counted(t *testing.T, st aggregate.Store, site aggregate.Site, h time.Time)
 }
 
 func testCells(t *testing.T, st aggregate.Store) {
-	site := ok(st.AddSite(bg, aggregate.Site{Domain: "cells.example", Timezone: "UTC"}))(t)
+	site := ok(st.AddSite(bg, account.Site{Domain: "cells.example", Timezone: "UTC"}))(t)
 	h := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
 	var home aggregate.Key
 	home[aggregate.Page] = "/"
@@ -95,7 +96,7 @@ func testCells(t *testing.T, st aggregate.Store) {
 }
 
 func testDropBefore(t *testing.T, st aggregate.Store) {
-	site := ok(st.AddSite(bg, aggregate.Site{Domain: "old.example", Timezone: "UTC"}))(t)
+	site := ok(st.AddSite(bg, account.Site{Domain: "old.example", Timezone: "UTC"}))(t)
 	hours := []time.Time{
 		time.Date(2026, 9, 15, 12, 0, 0, 0, time.UTC),
 		time.Date(2026, 10, 31, 23, 0, 0, 0, time.UTC),

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"tally/account"
 	"tally/aggregate"
 	"tally/aggregate/storetest"
 )
@@ -84,7 +85,7 @@ func lockstep(t *testing.T, clock *storetest.Clock, hits []aggregate.Hit, at tim
 
 // perPage answers visitors, visits, pageviews and events by page, by day and
 // in total, with and without rollups, as one comparable value.
-func perPage(t *testing.T, e *aggregate.Engine, site aggregate.Site, from, to string) map[string]string {
+func perPage(t *testing.T, e *aggregate.Engine, site account.Site, from, to string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for _, dims := range [][]string{nil, {"event:page"}, {"time:day"}, {"time:hour"}, {"visit:browser"}} {
@@ -127,11 +128,11 @@ func TestClickHouseOutage(t *testing.T) {
 	ch := storetest.ClickHouseAt(t, srv.DSN())
 	ref := storetest.SQLite(t)
 	ctx := context.Background()
-	site, err := ch.AddSite(ctx, aggregate.Site{Domain: "example.com", Timezone: "UTC"})
+	site, err := ch.AddSite(ctx, account.Site{Domain: "example.com", Timezone: "UTC"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	refSite, err := ref.AddSite(ctx, aggregate.Site{Domain: "example.com", Timezone: "UTC"})
+	refSite, err := ref.AddSite(ctx, account.Site{Domain: "example.com", Timezone: "UTC"})
 	if err != nil {
 		t.Fatal(err)
 	}

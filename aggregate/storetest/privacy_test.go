@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"tally/account"
 	"tally/aggregate"
 	"tally/aggregate/storetest"
 	"tally/collector"
@@ -43,7 +44,7 @@ func TestClickHouseHoldsNoPersonalData(t *testing.T) {
 	st := storetest.ClickHouseAt(t, dsn)
 	db := storetest.DatabaseOf(dsn)
 	ctx := context.Background()
-	site, err := st.AddSite(ctx, aggregate.Site{Domain: "example.com", Timezone: "UTC"})
+	site, err := st.AddSite(ctx, account.Site{Domain: "example.com", Timezone: "UTC"})
 	if err != nil {
 		t.Fatal(err)
 	}

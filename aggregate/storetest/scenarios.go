@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"tally/account"
 	"tally/aggregate"
 )
 
@@ -31,9 +32,9 @@ func wantBreakdown(t *testing.T, what string, got, want map[string]float64) {
 	}
 }
 
-func addSite(t *testing.T, st aggregate.Store, domain, tz string) aggregate.Site {
+func addSite(t *testing.T, st aggregate.Store, domain, tz string) account.Site {
 	t.Helper()
-	return ok(st.AddSite(bg, aggregate.Site{Domain: domain, Timezone: tz}))(t)
+	return ok(st.AddSite(bg, account.Site{Domain: domain, Timezone: tz}))(t)
 }
 
 func testStandard(t *testing.T, st aggregate.Store) {

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"tally/account"
 	"tally/aggregate"
 	"tally/aggregate/sqlite"
 )
@@ -145,16 +146,16 @@ type Q struct {
 }
 
 // Run answers q about site from the store alone.
-func Query(t testing.TB, st aggregate.Store, site aggregate.Site, q Q) aggregate.Result {
+func Query(t testing.TB, st aggregate.Store, site account.Site, q Q) aggregate.Result {
 	t.Helper()
 	return QueryWith(t, aggregate.NewEngine(st, nil), site, q)
 }
 
 // exact reports whether q's visitors are exact (aggregate.ExactVisitors).
-func exact(site aggregate.Site, q Q) bool { return aggregate.ExactVisitors(toQuery(nil, site, q)) }
+func exact(site account.Site, q Q) bool { return aggregate.ExactVisitors(toQuery(nil, site, q)) }
 
 // toQuery resolves q for site (t nil: panics on a bad day or dimension).
-func toQuery(t testing.TB, site aggregate.Site, q Q) aggregate.Query {
+func toQuery(t testing.TB, site account.Site, q Q) aggregate.Query {
 	fail := func(err error) {
 		if t == nil {
 			panic(err)
@@ -190,7 +191,7 @@ func toQuery(t testing.TB, site aggregate.Site, q Q) aggregate.Query {
 }
 
 // QueryWith answers q with a given engine (one that sees open cells, say).
-func QueryWith(t testing.TB, e *aggregate.Engine, site aggregate.Site, q Q) aggregate.Result {
+func QueryWith(t testing.TB, e *aggregate.Engine, site account.Site, q Q) aggregate.Result {
 	t.Helper()
 	query := toQuery(t, site, q)
 	res, err := e.Run(context.Background(), query)
@@ -210,7 +211,7 @@ func QueryWith(t testing.TB, e *aggregate.Engine, site aggregate.Site, q Q) aggr
 }
 
 // Totals returns the metrics of a query without dimensions as numbers.
-func Totals(t testing.TB, st aggregate.Store, site aggregate.Site, q Q) []float64 {
+func Totals(t testing.TB, st aggregate.Store, site account.Site, q Q) []float64 {
 	t.Helper()
 	res := Query(t, st, site, q)
 	if len(res.Rows) != 1 {
@@ -224,7 +225,7 @@ func Totals(t testing.TB, st aggregate.Store, site aggregate.Site, q Q) []float6
 }
 
 // Breakdown returns "dimension values → first metric" of a query.
-func Breakdown(t testing.TB, st aggregate.Store, site aggregate.Site, q Q) map[string]float64 {
+func Breakdown(t testing.TB, st aggregate.Store, site account.Site, q Q) map[string]float64 {
 	t.Helper()
 	out := map[string]float64{}
 	for _, r := range Query(t, st, site, q).Rows {

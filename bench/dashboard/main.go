@@ -41,6 +41,7 @@ import (
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
 
+	"tally/account"
 	"tally/aggregate"
 	"tally/aggregate/clickhouse"
 	"tally/aggregate/sqlite"
@@ -96,7 +97,7 @@ func main() {
 		if err == nil {
 			log.Fatal("bench.example already exists in this store; use -fill=false or a fresh store")
 		}
-		if site, err = st.AddSite(ctx, aggregate.Site{Domain: "bench.example", Timezone: "UTC"}); err != nil {
+		if site, err = st.AddSite(ctx, account.Site{Domain: "bench.example", Timezone: "UTC"}); err != nil {
 			log.Fatal(err)
 		}
 		t0 := time.Now()

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"tally/account"
 	"tally/aggregate"
 )
 
@@ -55,7 +56,7 @@ func is(d aggregate.Dim, v string) aggregate.Filter { return mustFilter(aggregat
 // buildViews returns the views named in list (comma-separated, "" or "all":
 // every view). now is the dashboard's clock; end is the start of the UTC
 // day the synthetic traffic ends at, which began days before it.
-func buildViews(list string, site aggregate.Site, now, end time.Time, days int) ([]view, error) {
+func buildViews(list string, site account.Site, now, end time.Time, days int) ([]view, error) {
 	want := map[string]bool{}
 	if list == "" || list == "all" {
 		for _, n := range viewNames {
@@ -108,7 +109,7 @@ func buildViews(list string, site aggregate.Site, now, end time.Time, days int) 
 	return out, nil
 }
 
-func mustRange(period string, now time.Time, site aggregate.Site) (time.Time, time.Time) {
+func mustRange(period string, now time.Time, site account.Site) (time.Time, time.Time) {
 	from, to, err := aggregate.Range(period, now, site.Location(), site.Created)
 	if err != nil {
 		panic(err)
@@ -138,7 +139,7 @@ var kpiMetrics = []aggregate.Metric{aggregate.Visitors, aggregate.Visits, aggreg
 // every query: the KPIs, then the KPIs of the period before (one after the
 // other, as buildKPIs runs them), then at once the five panels' top 10,
 // the chart series and the hour-of-day heat map.
-func pageSteps(site aggregate.Site, now time.Time, period string, filters ...aggregate.Filter) []step {
+func pageSteps(site account.Site, now time.Time, period string, filters ...aggregate.Filter) []step {
 	from, to := mustRange(period, now, site)
 	days := int(to.Sub(from).Hours()/24+0.5) + 1
 	base := aggregate.Query{Site: site, From: from, To: to, Filters: filters}
@@ -192,7 +193,7 @@ func heatmapQuery(base aggregate.Query) named {
 
 // apiSteps are four independent Stats API calls over the whole generated
 // range (the API's default limit is 10,000 rows).
-func apiSteps(site aggregate.Site, end time.Time, days int) []step {
+func apiSteps(site account.Site, end time.Time, days int) []step {
 	from, to := end.AddDate(0, 0, -days), end.AddDate(0, 0, -1)
 	q := func(metrics []aggregate.Metric, dim aggregate.Dimension, limit int, filters ...aggregate.Filter) aggregate.Query {
 		return aggregate.Query{Site: site, From: from, To: to, Metrics: metrics,

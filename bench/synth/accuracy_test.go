@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"tally/account"
 	"tally/aggregate"
 	"tally/aggregate/sqlite"
 	"tally/bench/synth"
@@ -29,7 +30,7 @@ func TestVisitorAccuracy(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	site, err := st.AddSite(ctx, aggregate.Site{Domain: "bench.example", Timezone: "UTC"})
+	site, err := st.AddSite(ctx, account.Site{Domain: "bench.example", Timezone: "UTC"})
 	if err != nil {
 		t.Fatal(err)
 	}

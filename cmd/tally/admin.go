@@ -10,6 +10,7 @@ import (
 	"io"
 	"time"
 
+	"tally/account"
 	"tally/aggregate"
 	"tally/collector"
 	"tally/dashboard"
@@ -70,7 +71,7 @@ func runSite(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if _, err := time.LoadLocation(*tz); err != nil {
 			return fmt.Errorf("site add: unknown time zone %q", *tz)
 		}
-		site, err := st.AddSite(ctx, aggregate.Site{Domain: domain, Timezone: *tz, CountDNT: *countDNT})
+		site, err := st.AddSite(ctx, account.Site{Domain: domain, Timezone: *tz, CountDNT: *countDNT})
 		if err != nil {
 			return err
 		}
@@ -127,7 +128,7 @@ func runAPIKey(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	key := base64.RawURLEncoding.EncodeToString(raw)
-	if _, err := st.AddAPIKey(ctx, aggregate.APIKey{Name: *name, Hash: dashboard.HashAPIKey(key)}); err != nil {
+	if _, err := st.AddAPIKey(ctx, account.APIKey{Name: *name, Hash: dashboard.HashAPIKey(key)}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "created API key %q; it is shown only now, store it safely:\n%s\n", *name, key)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"tally/account"
 	"tally/aggregate"
 	"tally/collector"
 	"tally/dashboard/public"
@@ -92,7 +93,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if sh, err := st.ShareBySite(ctx, site.ID); err == nil && !flagGiven(args, "min-visitors", "round", "epsilon") {
 		*pol = public.PolicyOf(sh)
-	} else if err != nil && !errors.Is(err, aggregate.ErrNotFound) {
+	} else if err != nil && !errors.Is(err, account.ErrNotFound) {
 		return err
 	}
 	per, err := public.ParsePeriod(*period, site.Location())
@@ -169,7 +170,7 @@ func runPrivacyNotice(ctx context.Context, args []string, stdout, stderr io.Writ
 		ns = &public.NoticeSite{Domain: site.Domain, CountDNT: site.CountDNT}
 		if sh, err := st.ShareBySite(ctx, site.ID); err == nil {
 			ns.Share = &sh
-		} else if !errors.Is(err, aggregate.ErrNotFound) {
+		} else if !errors.Is(err, account.ErrNotFound) {
 			return err
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"tally/account"
 	"tally/aggregate"
 	"tally/aggregate/sqlite"
 	"tally/collector/geo/geotest"
@@ -416,7 +417,7 @@ func TestAdminWhileServing(t *testing.T) {
 	today := aggregate.Day(time.Now(), time.UTC)
 	n := 0.0
 	for _, id := range []int64{1, 2, 3} {
-		res, err := aggregate.NewEngine(st, nil).Run(context.Background(), aggregate.Query{Site: aggregate.Site{ID: id},
+		res, err := aggregate.NewEngine(st, nil).Run(context.Background(), aggregate.Query{Site: account.Site{ID: id},
 			From: today.AddDate(0, 0, -2), To: today.AddDate(0, 0, 1), Metrics: []aggregate.Metric{aggregate.Events}})
 		if err != nil {
 			t.Fatal(err)

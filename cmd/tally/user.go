@@ -12,7 +12,7 @@ import (
 	"os"
 	"strings"
 
-	"tally/aggregate"
+	"tally/account"
 	"tally/dashboard"
 )
 
@@ -62,7 +62,7 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	u, err := st.AddUser(ctx, aggregate.User{Email: email, PasswordHash: hash, Admin: *isAdmin || n == 0})
+	u, err := st.AddUser(ctx, account.User{Email: email, PasswordHash: hash, Admin: *isAdmin || n == 0})
 	if err != nil {
 		return err
 	}

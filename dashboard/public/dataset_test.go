@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"tally/account"
 	"tally/aggregate"
 	"tally/aggregate/sqlite"
 )
@@ -37,7 +38,7 @@ type visitor struct {
 type dataset struct {
 	t      *testing.T
 	store  aggregate.Store
-	site   aggregate.Site
+	site   account.Site
 	agg    *aggregate.Aggregator
 	clock  atomic.Int64 // Unix nanoseconds
 	nextID uint64
@@ -51,7 +52,7 @@ func newDataset(t *testing.T) *dataset {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	site, err := st.AddSite(ctx, aggregate.Site{Domain: "hostile.example", Timezone: "UTC"})
+	site, err := st.AddSite(ctx, account.Site{Domain: "hostile.example", Timezone: "UTC"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"tally/account"
 	"tally/aggregate"
 )
 
@@ -36,19 +37,19 @@ var errNotFound = fiber.NewError(fiber.StatusNotFound, "not found")
 
 // share resolves a slug to its share and site; anything unknown or
 // unpublished is the same 404, so probing learns nothing.
-func (h *Handler) share(c *fiber.Ctx) (aggregate.Share, aggregate.Site, error) {
+func (h *Handler) share(c *fiber.Ctx) (account.Share, account.Site, error) {
 	if !ValidSlug(c.Params("slug")) {
-		return aggregate.Share{}, aggregate.Site{}, errNotFound
+		return account.Share{}, account.Site{}, errNotFound
 	}
 	sh, err := h.store.ShareBySlug(c.UserContext(), c.Params("slug"))
-	if errors.Is(err, aggregate.ErrNotFound) {
-		return sh, aggregate.Site{}, errNotFound
+	if errors.Is(err, account.ErrNotFound) {
+		return sh, account.Site{}, errNotFound
 	}
 	if err != nil {
-		return sh, aggregate.Site{}, err
+		return sh, account.Site{}, err
 	}
 	site, err := h.store.SiteByID(c.UserContext(), sh.Site)
-	if errors.Is(err, aggregate.ErrNotFound) {
+	if errors.Is(err, account.ErrNotFound) {
 		return sh, site, errNotFound
 	}
 	return sh, site, err
@@ -190,7 +191,7 @@ func (h *Handler) Privacy(c *fiber.Ctx) error {
 	var ns *NoticeSite
 	if d := c.Query("site"); d != "" {
 		site, err := h.store.Site(c.UserContext(), strings.ToLower(d))
-		if errors.Is(err, aggregate.ErrNotFound) {
+		if errors.Is(err, account.ErrNotFound) {
 			return errNotFound
 		}
 		if err != nil {
@@ -199,7 +200,7 @@ func (h *Handler) Privacy(c *fiber.Ctx) error {
 		ns = &NoticeSite{Domain: site.Domain, CountDNT: site.CountDNT}
 		if sh, err := h.store.ShareBySite(c.UserContext(), site.ID); err == nil {
 			ns.Share = &sh
-		} else if !errors.Is(err, aggregate.ErrNotFound) {
+		} else if !errors.Is(err, account.ErrNotFound) {
 			return err
 		}
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"tally/account"
 	"tally/aggregate"
 )
 
@@ -27,7 +28,7 @@ func servePublic(t *testing.T, d *dataset, pol Policy) *publicServer {
 	d.flush()
 	ctx := context.Background()
 	const slug = "test-slug-0123456789abcdef"
-	if err := d.store.SetShare(ctx, aggregate.Share{Site: d.site.ID, Slug: slug, MinVisitors: pol.MinVisitors, Round: pol.Round, Epsilon: pol.Epsilon}); err != nil {
+	if err := d.store.SetShare(ctx, account.Share{Site: d.site.ID, Slug: slug, MinVisitors: pol.MinVisitors, Round: pol.Round, Epsilon: pol.Epsilon}); err != nil {
 		t.Fatal(err)
 	}
 	now := func() time.Time { return time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC) }

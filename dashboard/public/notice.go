@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"tally/account"
 	"tally/aggregate"
 	"tally/collector"
 )
@@ -28,7 +29,7 @@ type Instance struct {
 type NoticeSite struct {
 	Domain   string
 	CountDNT bool
-	Share    *aggregate.Share // nil: not published
+	Share    *account.Share // nil: not published
 }
 
 // Statement is one sentence of the notice and the technical measure it

@@ -13,8 +13,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
-
-	"tally/aggregate"
+	"tally/account"
 )
 
 // Defaults and floors of the protection parameters.
@@ -37,7 +36,7 @@ var DefaultPolicy = Policy{MinVisitors: DefaultMinVisitors, Round: DefaultRound}
 
 // PolicyOf reads a share's parameters, raising any below its floor, so a
 // share written by another tool can never weaken the layer.
-func PolicyOf(sh aggregate.Share) Policy {
+func PolicyOf(sh account.Share) Policy {
 	p := Policy{MinVisitors: sh.MinVisitors, Round: sh.Round, Epsilon: sh.Epsilon}
 	if p.MinVisitors < MinMinVisitors {
 		p.MinVisitors = MinMinVisitors

@@ -2,13 +2,12 @@ package public
 
 import (
 	"fmt"
+	"tally/account"
 	"testing"
-
-	"tally/aggregate"
 )
 
-func shareWith(k, n int, eps float64) aggregate.Share {
-	return aggregate.Share{MinVisitors: k, Round: n, Epsilon: eps}
+func shareWith(k, n int, eps float64) account.Share {
+	return account.Share{MinVisitors: k, Round: n, Epsilon: eps}
 }
 
 func TestHostileDatasetReport(t *testing.T) {

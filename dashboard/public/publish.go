@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 
+	"tally/account"
 	"tally/aggregate"
 )
 
@@ -43,34 +44,34 @@ func ValidSlug(s string) bool {
 
 // Publish makes site public under pol: a new slug the first time; later,
 // new parameters under the same slug, so links already shared keep working.
-func Publish(ctx context.Context, st aggregate.Store, site aggregate.Site, pol Policy) (aggregate.Share, error) {
+func Publish(ctx context.Context, st aggregate.Store, site account.Site, pol Policy) (account.Share, error) {
 	if err := pol.Validate(); err != nil {
-		return aggregate.Share{}, err
+		return account.Share{}, err
 	}
 	sh, err := st.ShareBySite(ctx, site.ID)
 	switch {
-	case errors.Is(err, aggregate.ErrNotFound) || err == nil && !ValidSlug(sh.Slug):
+	case errors.Is(err, account.ErrNotFound) || err == nil && !ValidSlug(sh.Slug):
 		if sh.Slug, err = NewSlug(); err != nil {
-			return aggregate.Share{}, err
+			return account.Share{}, err
 		}
 		sh.Site = site.ID
 	case err != nil:
-		return aggregate.Share{}, fmt.Errorf("publish %s: %w", site.Domain, err)
+		return account.Share{}, fmt.Errorf("publish %s: %w", site.Domain, err)
 	}
 	sh.MinVisitors, sh.Round, sh.Epsilon = pol.MinVisitors, pol.Round, pol.Epsilon
 	if err := st.SetShare(ctx, sh); err != nil {
-		return aggregate.Share{}, fmt.Errorf("publish %s: %w", site.Domain, err)
+		return account.Share{}, fmt.Errorf("publish %s: %w", site.Domain, err)
 	}
 	return sh, nil
 }
 
 // Unpublish removes site's share; its path answers 404 from then on.
-func Unpublish(ctx context.Context, st aggregate.Store, site aggregate.Site) error {
-	if err := st.DeleteShare(ctx, site.ID); err != nil && !errors.Is(err, aggregate.ErrNotFound) {
+func Unpublish(ctx context.Context, st aggregate.Store, site account.Site) error {
+	if err := st.DeleteShare(ctx, site.ID); err != nil && !errors.Is(err, account.ErrNotFound) {
 		return fmt.Errorf("unpublish %s: %w", site.Domain, err)
 	}
 	return nil
 }
 
 // SharePath is the public base path of a share.
-func SharePath(sh aggregate.Share) string { return "/share/" + sh.Slug }
+func SharePath(sh account.Share) string { return "/share/" + sh.Slug }

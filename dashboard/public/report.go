@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"tally/account"
 	"tally/aggregate"
 )
 
@@ -102,7 +103,7 @@ func NewBuilder(engine *aggregate.Engine, secret []byte) *Builder {
 
 // Build runs the queries of a report for site over per and protects every
 // number under pol. It is the only way this package reads the engine.
-func (b *Builder) Build(ctx context.Context, site aggregate.Site, pol Policy, per Period, now time.Time) (*Report, error) {
+func (b *Builder) Build(ctx context.Context, site account.Site, pol Policy, per Period, now time.Time) (*Report, error) {
 	if err := pol.Validate(); err != nil {
 		return nil, err
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"tally/aggregate"
+	"tally/account"
 	"tally/dashboard"
 )
 
@@ -20,7 +20,7 @@ import (
 // may see it, else the same 404 as for a missing site. *dashboard.Dashboard
 // is one.
 type SiteAccess interface {
-	SiteFor(ctx context.Context, user aggregate.User, domain string) (aggregate.Site, error)
+	SiteFor(ctx context.Context, user account.User, domain string) (account.Site, error)
 }
 
 // sharingSection is the data of the settings page's "Public sharing" section.
@@ -37,7 +37,7 @@ type sharingSection struct {
 // SharingSection renders the "Public sharing" section of a site's settings
 // page (dashboard.Config.Sharing): whether and where the site is public,
 // its protection parameters, and the forms that publish and unpublish it.
-func (h *Handler) SharingSection(c *fiber.Ctx, site aggregate.Site, csrf string) (template.HTML, error) {
+func (h *Handler) SharingSection(c *fiber.Ctx, site account.Site, csrf string) (template.HTML, error) {
 	v := sharingSection{Base: "/" + url.PathEscape(site.Domain), CSRF: csrf, Policy: DefaultPolicy,
 		MinK: MinMinVisitors, Privacy: "/privacy?site=" + url.QueryEscape(site.Domain)}
 	sh, err := h.store.ShareBySite(c.UserContext(), site.ID)
@@ -46,7 +46,7 @@ func (h *Handler) SharingSection(c *fiber.Ctx, site aggregate.Site, csrf string)
 		v.Published, v.Policy = true, PolicyOf(sh)
 		v.Path = SharePath(sh)
 		v.URL = c.BaseURL() + v.Path
-	case err != nil && !errors.Is(err, aggregate.ErrNotFound):
+	case err != nil && !errors.Is(err, account.ErrNotFound):
 		return "", err
 	}
 	var buf bytes.Buffer
@@ -91,7 +91,7 @@ func (h *Handler) UnpublishSite(access SiteAccess) fiber.Handler {
 	}
 }
 
-func settingsPath(site aggregate.Site) string { return "/" + url.PathEscape(site.Domain) + "/settings" }
+func settingsPath(site account.Site) string { return "/" + url.PathEscape(site.Domain) + "/settings" }
 
 // policyForm reads the publish form; the layer's floors are checked by
 // Policy.Validate, so the message names the rule that was broken.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"tally/account"
 	"tally/aggregate"
 	"tally/dashboard"
 )
@@ -63,7 +64,7 @@ func newSharingApp(t *testing.T) *sharingApp {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := d.store.AddUser(context.Background(), aggregate.User{Email: u.email, PasswordHash: hash, Admin: u.admin}); err != nil {
+		if _, err := d.store.AddUser(context.Background(), account.User{Email: u.email, PasswordHash: hash, Admin: u.admin}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -126,10 +127,10 @@ func policy(k, n, eps string, csrf string) url.Values {
 	return v
 }
 
-func (s *sharingApp) share() (aggregate.Share, bool) {
+func (s *sharingApp) share() (account.Share, bool) {
 	s.t.Helper()
 	sh, err := s.d.store.ShareBySite(context.Background(), s.d.site.ID)
-	if errors.Is(err, aggregate.ErrNotFound) {
+	if errors.Is(err, account.ErrNotFound) {
 		return sh, false
 	}
 	if err != nil {
