@@ -218,3 +218,34 @@ func BenchmarkFoldLikeIngest(b *testing.B) {
 	b.StopTimer()
 	agg.Close(ctx)
 }
+
+// BenchmarkDayStateMemory measures the day's per-visitor state: entries of
+// the first-occurrence set and its bytes per visitor, for visitors of one
+// visit and three pages (docs/metrics.md, "Bounds of the day state").
+//
+//	go test -run '^$' -bench DayStateMemory -benchtime 1x ./aggregate/
+func BenchmarkDayStateMemory(b *testing.B) {
+	ctx := context.Background()
+	agg, site, clk := foldBench(b, aggregate.Config{Checkpoint: time.Hour})
+	const visitors = 100_000
+	r := rand.New(rand.NewPCG(5, 5))
+	for i := 0; i < b.N*visitors; i++ {
+		var k aggregate.Key
+		k[aggregate.Hostname], k[aggregate.Event] = "example.com", aggregate.PageviewEvent
+		k[aggregate.Browser], k[aggregate.Country], k[aggregate.Language] = "Chrome", "DE", "en"
+		k[aggregate.Source] = []string{"", "Google", "DuckDuckGo"}[r.IntN(3)]
+		for p := 0; p < 3; p++ {
+			k[aggregate.Page] = fmt.Sprintf("/blog/post-%d", r.IntN(500))
+			for !agg.Add(aggregate.Hit{Site: site.ID, Time: clk.Now(), Visitor: uint64(i+1) * 0x9e3779b97f4a7c15, Key: k, Zone: time.UTC}) {
+				agg.Sync(ctx)
+			}
+		}
+	}
+	agg.Sync(ctx)
+	st := agg.Stats()
+	n := float64(b.N * visitors)
+	b.ReportMetric(float64(st.Firsts)/n, "entries/visitor")
+	b.ReportMetric(float64(st.FirstsBytes)/n, "bytes/visitor")
+	b.ReportMetric(float64(st.Sessions)/n, "sessions/visitor")
+	agg.Close(ctx)
+}
