@@ -109,7 +109,7 @@ func (s *Store) convertLegacySite(ctx context.Context, site int64, zones map[int
 			rows.Close()
 			return err
 		}
-		d := civilDay(time.Unix(h, 0), loc)
+		d := legacysketch.CivilDay(time.Unix(h, 0), loc)
 		if n := len(days); n > 0 && days[n-1].day == d {
 			days[n-1].last = h
 		} else {
@@ -122,11 +122,11 @@ func (s *Store) convertLegacySite(ctx context.Context, site int64, zones map[int
 	}
 	instance := "legacy-" + strconv.FormatInt(site, 10)
 	for _, sp := range days {
-		day := legacyDay{site: site, day: sp.day, first: time.Unix(sp.first, 0).UTC()}
+		day := legacysketch.Day{Site: site, Day: sp.day, First: time.Unix(sp.first, 0).UTC()}
 		if err := s.readLegacyDay(ctx, &day, sp.first, sp.last); err != nil {
 			return err
 		}
-		b := aggregate.Batch{Instance: instance, Seq: uint64(sp.day), Cells: day.cells()}
+		b := aggregate.Batch{Instance: instance, Seq: uint64(sp.day), Cells: day.Cells()}
 		if _, err := s.writeBatch(ctx, b, zones); err != nil {
 			return fmt.Errorf("write day %d: %w", sp.day, err)
 		}
@@ -136,20 +136,20 @@ func (s *Store) convertLegacySite(ctx context.Context, site int64, zones map[int
 
 // readLegacyDay adds the legacy cells of d's site in the hours [first,
 // last] to d: per (hour, key, instance) the newest version.
-func (s *Store) readLegacyDay(ctx context.Context, d *legacyDay, first, last int64) error {
+func (s *Store) readLegacyDay(ctx context.Context, d *legacysketch.Day, first, last int64) error {
 	rows, err := s.conn.Query(ctx, `SELECT toInt64(hour), key,
 			argMax(pageviews, version), argMax(events, version), argMax(visits, version),
 			argMax(bounces, version), argMax(duration, version), argMax(exits, version),
 			argMax(sketch, version)
 		FROM legacy_cells
 		WHERE site_id = ? AND hour >= toDateTime(?) AND hour <= toDateTime(?)
-		GROUP BY hour, key, instance`, d.site, first, last)
+		GROUP BY hour, key, instance`, d.Site, first, last)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		c := aggregate.Cell{Site: d.site}
+		c := aggregate.Cell{Site: d.Site}
 		var hour int64
 		var key, sketch string
 		if err := rows.Scan(&hour, &key, &c.Pageviews, &c.Events, &c.Visits, &c.Bounces, &c.Duration, &c.Exits, &sketch); err != nil {
@@ -163,86 +163,8 @@ func (s *Store) readLegacyDay(ctx context.Context, d *legacyDay, first, last int
 		if err != nil {
 			sk = nil // an unreadable sketch counts no visitors
 		}
-		d.add(&c, sk)
+		d.Add(&c, sk)
 	}
 	return rows.Err()
 }
 
-// civilDay is the day number (days since 1970-01-01) of hour in loc.
-func civilDay(hour time.Time, loc *time.Location) int64 {
-	t := hour.In(loc)
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC).Unix() / 86400
-}
-
-// legacyDay gathers one site-day of legacy cells (as in sqlite/legacy.go).
-type legacyDay struct {
-	site   int64
-	day    int64
-	first  time.Time // the day's first hour
-	counts map[aggregate.Key]*aggregate.Cell
-	// sketches by dimension value (exit cells: the exit page only), and
-	// the day's totals under Dim -1
-	sketches map[legacyValue]*legacysketch.Sketch
-}
-
-type legacyValue struct {
-	dim   aggregate.Dim
-	value string
-}
-
-func (d *legacyDay) add(c *aggregate.Cell, sk *legacysketch.Sketch) {
-	if d.counts == nil {
-		d.counts, d.sketches = map[aggregate.Key]*aggregate.Cell{}, map[legacyValue]*legacysketch.Sketch{}
-	}
-	// Cells of one key and hour from several instances add up; a key's
-	// hours stay apart.
-	k := c.Key
-	id := k
-	id[aggregate.ExitPage] += "\x00" + c.Hour.Format(time.RFC3339) // one entry per (key, hour)
-	if have := d.counts[id]; have != nil {
-		have.Counters.Add(&c.Counters)
-	} else {
-		cc := *c
-		d.counts[id] = &cc
-	}
-	if sk == nil {
-		return
-	}
-	merge := func(v legacyValue) {
-		if have := d.sketches[v]; have != nil {
-			have.Merge(sk)
-		} else {
-			d.sketches[v] = sk.Clone()
-		}
-	}
-	if k[aggregate.ExitPage] != "" {
-		merge(legacyValue{aggregate.ExitPage, k[aggregate.ExitPage]})
-		return
-	}
-	merge(legacyValue{-1, ""})
-	for dim := aggregate.Dim(0); int(dim) < aggregate.NumDims; dim++ {
-		if dim != aggregate.ExitPage {
-			merge(legacyValue{dim, k[dim]})
-		}
-	}
-}
-
-// cells returns the day's counters and one visitors cell per estimate.
-// Cells of one key at one hour among them are added up by writeBatch.
-func (d *legacyDay) cells() []aggregate.Cell {
-	out := make([]aggregate.Cell, 0, len(d.counts)+len(d.sketches))
-	for _, c := range d.counts {
-		out = append(out, *c)
-	}
-	for v, sk := range d.sketches {
-		c := aggregate.Cell{Site: d.site, Hour: d.first}
-		if v.dim < 0 {
-			c.Uniques[aggregate.UVisitor] = sk.Estimate()
-		} else {
-			c.Key[v.dim] = v.value
-			c.Uniques[aggregate.UniqueOf(v.dim)] = sk.Estimate()
-		}
-		out = append(out, c)
-	}
-	return out
-}

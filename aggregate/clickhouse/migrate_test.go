@@ -2,8 +2,6 @@ package clickhouse_test
 
 import (
 	"context"
-	"embed"
-	"path"
 	"sort"
 	"strings"
 	"sync"
@@ -21,11 +19,16 @@ import (
 	"tally/migrations"
 )
 
-// The ClickHouse schema before counters at rest: migrations 0001–0003 as
-// they were published.
-//
-//go:embed testdata/schema_v3/*.sql
-var schemaV3 embed.FS
+// oldSchema is the ClickHouse schema before counters at rest: migrations
+// 0001–0003, as published (published migrations are never edited).
+func oldSchema(t *testing.T) []migrations.Migration {
+	t.Helper()
+	list, err := migrations.For("clickhouse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list[:3]
+}
 
 var bg = context.Background()
 
@@ -49,20 +52,11 @@ func oldDatabase(t *testing.T) (string, driver.Conn) {
 	exec(t, conn, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version UInt32, name String, applied_at DateTime('UTC')
 	) ENGINE = MergeTree() ORDER BY version`)
-	names, err := schemaV3.ReadDir("testdata/schema_v3")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Slice(names, func(i, j int) bool { return names[i].Name() < names[j].Name() })
-	for i, e := range names {
-		b, err := schemaV3.ReadFile(path.Join("testdata/schema_v3", e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, st := range (migrations.Migration{SQL: string(b)}).Statements() {
+	for _, m := range oldSchema(t) {
+		for _, st := range m.Statements() {
 			exec(t, conn, st)
 		}
-		exec(t, conn, `INSERT INTO schema_migrations (version, name, applied_at) SELECT ?, ?, now()`, uint32(i+1), e.Name())
+		exec(t, conn, `INSERT INTO schema_migrations (version, name, applied_at) SELECT ?, ?, now()`, uint32(m.Version), m.Name)
 	}
 	return dsn, conn
 }
@@ -265,11 +259,7 @@ func wantNoLegacy(t *testing.T, db string) {
 // oldCellsDDL is the old cells table's CREATE statement, for a table named name.
 func oldCellsDDL(t *testing.T, name string) string {
 	t.Helper()
-	b, err := schemaV3.ReadFile("testdata/schema_v3/0001_init.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, st := range (migrations.Migration{SQL: string(b)}).Statements() {
+	for _, st := range oldSchema(t)[0].Statements() {
 		if strings.HasPrefix(st, "CREATE TABLE IF NOT EXISTS cells (") {
 			return strings.Replace(st, " cells (", " "+name+" (", 1)
 		}

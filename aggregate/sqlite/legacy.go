@@ -45,9 +45,9 @@ func (s *Store) convertLegacy(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("convert legacy cells: %w", err)
 	}
-	var day legacyDay
+	var day legacysketch.Day
 	flush := func() error {
-		cells := day.cells()
+		cells := day.Cells()
 		if err := writeCells(ctx, tx, cells, zones); err != nil {
 			return err
 		}
@@ -70,18 +70,18 @@ func (s *Store) convertLegacy(ctx context.Context) error {
 		if loc == nil {
 			continue // a deleted site's leftovers
 		}
-		if d := civilDay(c.Hour, loc); c.Site != day.site || d != day.day {
+		if d := legacysketch.CivilDay(c.Hour, loc); c.Site != day.Site || d != day.Day {
 			if err := flush(); err != nil {
 				rows.Close()
 				return fmt.Errorf("convert legacy cells: %w", err)
 			}
-			day = legacyDay{site: c.Site, day: d, first: c.Hour}
+			day = legacysketch.Day{Site: c.Site, Day: d, First: c.Hour}
 		}
 		sk, err := legacysketch.UnmarshalSketch(sketch)
 		if err != nil {
 			sk = nil // an unreadable sketch counts no visitors
 		}
-		day.add(&c, sk)
+		day.Add(&c, sk)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -108,80 +108,3 @@ func (s *Store) convertLegacy(ctx context.Context) error {
 	return nil
 }
 
-// civilDay is the day number (days since 1970-01-01) of hour in loc.
-func civilDay(hour time.Time, loc *time.Location) int64 {
-	t := hour.In(loc)
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC).Unix() / 86400
-}
-
-// legacyDay gathers one site-day of legacy cells.
-type legacyDay struct {
-	site   int64
-	day    int64
-	first  time.Time // the day's first hour seen
-	counts map[aggregate.Key]*aggregate.Cell
-	// sketches by dimension value (exit cells: the exit page only), and
-	// the day's totals under Dim -1
-	sketches map[legacyValue]*legacysketch.Sketch
-}
-
-type legacyValue struct {
-	dim   aggregate.Dim
-	value string
-}
-
-func (d *legacyDay) add(c *aggregate.Cell, sk *legacysketch.Sketch) {
-	if d.counts == nil {
-		d.counts, d.sketches = map[aggregate.Key]*aggregate.Cell{}, map[legacyValue]*legacysketch.Sketch{}
-	}
-	// Cells of one key and hour from several instances add up; a key's
-	// hours stay apart.
-	k := c.Key
-	id := k
-	id[aggregate.ExitPage] += "\x00" + c.Hour.Format(time.RFC3339) // one entry per (key, hour)
-	if have := d.counts[id]; have != nil {
-		have.Counters.Add(&c.Counters)
-	} else {
-		cc := *c
-		d.counts[id] = &cc
-	}
-	if sk == nil {
-		return
-	}
-	merge := func(v legacyValue) {
-		if have := d.sketches[v]; have != nil {
-			have.Merge(sk)
-		} else {
-			d.sketches[v] = sk.Clone()
-		}
-	}
-	if k[aggregate.ExitPage] != "" {
-		merge(legacyValue{aggregate.ExitPage, k[aggregate.ExitPage]})
-		return
-	}
-	merge(legacyValue{-1, ""})
-	for dim := aggregate.Dim(0); int(dim) < aggregate.NumDims; dim++ {
-		if dim != aggregate.ExitPage {
-			merge(legacyValue{dim, k[dim]})
-		}
-	}
-}
-
-// cells returns the day's counters and one visitors cell per estimate.
-func (d *legacyDay) cells() []aggregate.Cell {
-	out := make([]aggregate.Cell, 0, len(d.counts)+len(d.sketches))
-	for _, c := range d.counts {
-		out = append(out, *c)
-	}
-	for v, sk := range d.sketches {
-		c := aggregate.Cell{Site: d.site, Hour: d.first}
-		if v.dim < 0 {
-			c.Uniques[aggregate.UVisitor] = sk.Estimate()
-		} else {
-			c.Key[v.dim] = v.value
-			c.Uniques[aggregate.UniqueOf(v.dim)] = sk.Estimate()
-		}
-		out = append(out, c)
-	}
-	return out
-}
