@@ -167,4 +167,3 @@ func (s *Store) readLegacyDay(ctx context.Context, d *legacysketch.Day, first, l
 	}
 	return rows.Err()
 }
-

@@ -107,4 +107,3 @@ func (s *Store) convertLegacy(ctx context.Context) error {
 	}
 	return nil
 }
-
