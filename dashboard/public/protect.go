@@ -6,7 +6,7 @@
 // optional two-sided geometric noise.
 //
 // It must never let out a group of fewer than K visitors, a query string, an
-// hour-level time, a sketch, or any count a visitor could be singled out by.
+// hour-level time, or any count a visitor could be singled out by.
 package public
 
 import (
