@@ -60,8 +60,9 @@ type Dialect interface {
 	Month(secs string) string
 	// Rollups reports whether the store keeps day rollups (table rollups).
 	Rollups() bool
-	// Contains is true when the column holds the parameter, case-insensitively.
-	Contains(col, param string) string
+	// Contains is true when the column holds the parameter, case-insensitively;
+	// ascii says the parameter is ASCII text.
+	Contains(col, param string, ascii bool) string
 	// Matches is true when the RE2 pattern in the parameter matches the column.
 	Matches(col, param string) string
 	// Sum sums a column, 0 over no rows.
@@ -423,6 +424,15 @@ func (r *renderer) displayExpr(dim Dim) string {
 	return r.d.If(col+" = ''", quote(display(dim, "")), col)
 }
 
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
 // quote makes a SQL string literal of a constant of ours (never user input).
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
@@ -507,7 +517,7 @@ func (r *renderer) filterExpr(f *Filter) string {
 		}
 	case OpContains, OpContainsNot:
 		for _, v := range f.Values {
-			any = append(any, r.d.Contains(col, b.arg(v)))
+			any = append(any, r.d.Contains(col, b.arg(v), isASCII(v)))
 		}
 	case OpMatches, OpMatchesNot:
 		for _, v := range f.Values {

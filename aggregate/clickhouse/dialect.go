@@ -22,7 +22,7 @@ func (dialect) If(cond, then, els string) string {
 func (dialect) IntDiv(a, b string) string { return "intDiv(" + a + ", " + b + ")" }
 func (dialect) ToInt(x string) string     { return "toInt64(" + x + ")" }
 func (dialect) Rollups() bool             { return false }
-func (dialect) Contains(col, param string) string {
+func (dialect) Contains(col, param string, _ bool) string {
 	return "positionCaseInsensitiveUTF8(" + col + ", " + param + ") > 0"
 }
 func (dialect) Matches(col, param string) string { return "match(" + col + ", " + param + ")" }
