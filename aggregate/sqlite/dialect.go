@@ -28,6 +28,7 @@ func (dialect) Month(secs string) string {
 	return "CAST(strftime('%Y%m', " + secs + ", 'unixepoch') AS INTEGER)"
 }
 func (dialect) Rollups() bool { return true }
+
 // Contains folds case as Go does. An ASCII needle needs no Go call per row:
 // SQLite's lower() folds ASCII, and a Unicode letter's lower case is ASCII
 // only for a few rare signs (the Kelvin sign's is k).
