@@ -73,8 +73,7 @@ if ! git -C "$REPO" diff --quiet "$BEFORE" "$AFTER" -- bench/synth; then
 	echo "warning: bench/synth differs between the revisions; the generated traffic may differ (compare the FILL lines)" >&2
 fi
 
-# build TAG REV: the bench of REV with bench/dashboard/*.go and the traffic
-# generator from AFTER.
+# build TAG REV: the bench of REV with bench/dashboard/*.go from AFTER.
 build() {
 	local tag=$1 rev=$2 src=$TMP/src-$1
 	git -C "$REPO" worktree add --detach -q "$src" "$rev"
@@ -139,15 +138,15 @@ run after
 echo
 awk '
 FNR == 1 { file++ }
-$1 == "VIEW" { ms[file, $2] = $4; runs[file, $2] = $(NF - 1); if (file == 1) order[++n] = $2 }
+$1 == "VIEW" { ms[file, $2] = ($3 == "median") ? $4 : "error"; if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 } }
 $1 == "FILL" { fill[file] = $9; pv[file] = $3 }
 $1 == "STORED" && $2 == "bytes_per_pageview" { bpp[file] = $3 }
 END {
 	printf "%-22s %12s %12s %8s\n", "view", "before ms", "after ms", "ratio"
 	for (i = 1; i <= n; i++) {
 		v = order[i]; r = "-"
-		if ((2, v) in ms && ms[1, v] > 0) r = sprintf("%.2f", ms[2, v] / ms[1, v])
-		printf "%-22s %12s %12s %8s\n", v, ms[1, v], ((2, v) in ms) ? ms[2, v] : "-", r
+		if ((1, v) in ms && (2, v) in ms && ms[1, v] != "error" && ms[2, v] != "error" && ms[1, v] > 0) r = sprintf("%.2f", ms[2, v] / ms[1, v])
+		printf "%-22s %12s %12s %8s\n", v, ((1, v) in ms) ? ms[1, v] : "-", ((2, v) in ms) ? ms[2, v] : "-", r
 	}
 	printf "%-22s %12s %12s\n", "fill seconds", fill[1], fill[2]
 	printf "%-22s %12s %12s\n", "pageviews generated", pv[1], pv[2]

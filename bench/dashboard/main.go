@@ -21,6 +21,7 @@
 //
 //	FILL pageviews 997642 visits 400034 days 90 seconds 151.2
 //	VIEW filter-page median 123.4 ms (min 110.2 .. max 150.9 ms, 5 runs)
+//	VIEW api-90d error: top 10 pages, country is US: …
 //	QUERY filter-page "kpis" median 12.3 ms rows 1
 //	STORED bytes 41234567 pageviews 997642
 //	STORED bytes_per_pageview 41.3
@@ -164,6 +165,8 @@ func main() {
 
 // measure runs view v up to runs times and prints its median, min and max
 // wall time, then each query's median.
+// A view whose query fails prints "VIEW name error: …" and no figures;
+// the other views still run.
 func measure(ctx context.Context, engine *aggregate.Engine, v view, runs int, budget time.Duration, concurrent bool) {
 	var qs []named
 	for _, s := range v.steps {
@@ -173,18 +176,27 @@ func measure(ctx context.Context, engine *aggregate.Engine, v view, runs int, bu
 	rows := make([]int, len(qs))
 	var totals []time.Duration
 	var spent time.Duration
-	for run := 0; run < runs && (budget == 0 || run == 0 || spent < budget); run++ {
+	var mu sync.Mutex
+	var failed error
+	for run := 0; run < runs && failed == nil && (budget == 0 || run == 0 || spent < budget); run++ {
 		t0 := time.Now()
 		i0 := 0
 		for _, s := range v.steps {
 			var wg sync.WaitGroup
 			for j, q := range s {
+				if !concurrent && failed != nil {
+					break
+				}
 				i := i0 + j
 				one := func() {
 					t1 := time.Now()
 					res, err := engine.Run(ctx, q.q)
 					if err != nil {
-						log.Fatalf("view %s, %s: %v", v.name, q.name, err)
+						log.Printf("view %s, %s: %v", v.name, q.name, err)
+						mu.Lock()
+						failed = fmt.Errorf("%s: %w", q.name, err)
+						mu.Unlock()
+						return
 					}
 					times[i] = append(times[i], time.Since(t1))
 					rows[i] = len(res.Rows)
@@ -198,6 +210,13 @@ func measure(ctx context.Context, engine *aggregate.Engine, v view, runs int, bu
 			}
 			wg.Wait()
 			i0 += len(s)
+			if failed != nil {
+				break
+			}
+		}
+		if failed != nil {
+			fmt.Printf("VIEW %s error: %v\n", v.name, failed)
+			return
 		}
 		took := time.Since(t0)
 		totals = append(totals, took)
