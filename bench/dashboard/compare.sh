@@ -80,6 +80,10 @@ build() {
 		git -C "$REPO" show "$AFTER:$f" >"$src/$f"
 	done
 	git -C "$REPO" show "$AFTER:bench/synth/synth.go" >"$src/bench/synth/synth.go"
+	# Revisions before the account package kept Site in aggregate.
+	if [ ! -d "$src/account" ]; then
+		sed -i -e '/"tally\/account"/d' -e 's/\baccount\./aggregate./g' "$src"/bench/dashboard/*.go
+	fi
 	(cd "$src" && go build -o "$TMP/bench-$tag" ./bench/dashboard)
 }
 build before "$BEFORE"
