@@ -100,9 +100,6 @@ type Aggregator struct {
 	day        int64         // UTC day of firsts
 	siteFirsts map[int64]int // entries each site added to firsts today
 	idBuf      []byte        // scratch for cell ids, under mu
-	// clock is now as of the hit being folded, or the checkpoint ending
-	// visits: read once for each, as the clock costs more than a lookup.
-	clock time.Time
 	// pending are checkpoints taken but not stored yet, oldest first;
 	// pendingCells counts their cells (under mu, for the cell bound).
 	pending      []Batch
@@ -274,7 +271,6 @@ func (a *Aggregator) drainLocked() {
 // apply folds one hit. Callers hold a.mu.
 func (a *Aggregator) apply(h Hit) {
 	a.folded.Add(1)
-	a.clock = a.now()
 	a.rollDay(h.Time)
 	hour := h.Time.UTC().Truncate(time.Hour)
 	pv := h.IsPageview()

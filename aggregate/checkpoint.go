@@ -113,7 +113,6 @@ func (a *Aggregator) checkpoint(ctx context.Context, endAll bool) error {
 	a.mu.Lock()
 	a.drainLocked()
 	now := a.now()
-	a.clock = now
 	a.rollDay(now)
 	for v, s := range a.sessions {
 		if endAll || now.Sub(s.last) >= VisitGap {

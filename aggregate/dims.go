@@ -45,9 +45,6 @@ const (
 	NumDims int = iota
 )
 
-// hitDims is the number of hit-level dimensions, the first ones.
-const hitDims = int(Event) + 1
-
 // dimNames are the Stats API names (Plausible's, plus visit:language).
 var dimNames = [NumDims]string{
 	Hostname:       "event:hostname",

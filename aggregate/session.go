@@ -50,7 +50,3 @@ func (s *session) exitKey() Key {
 	k[Event] = ""
 	return k
 }
-
-// isExit reports whether a cell key belongs to an exit cell. Exit cells count
-// only Exits (and their visitor counter); every other cell has no exit page.
-func isExit(k *Key) bool { return k[ExitPage] != "" }
