@@ -369,8 +369,7 @@ func (a *Aggregator) markFirsts(h *Hit, s *session, u *[NumUniques]int64) {
 	if zone == nil {
 		zone = time.UTC
 	}
-	local := h.Time.In(zone)
-	localDay := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC).Unix() / 86400
+	localDay := CivilDay(h.Time, zone)
 	hour := h.Time.Unix() / 3600
 	visitor := siteVisitor(h.Site, h.Visitor) ^ mix(uint64(localDay))
 	key := &h.Key

@@ -11,6 +11,13 @@ func Day(t time.Time, loc *time.Location) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
 }
 
+// CivilDay is the number of t's calendar day in loc, as days since
+// 1970-01-01: the day key of rollups and of the first-occurrence set.
+func CivilDay(t time.Time, loc *time.Location) int64 {
+	t = t.In(loc)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC).Unix() / 86400
+}
+
 // Range resolves a named period to its first and last day (inclusive) in
 // loc, relative to now. Names follow Plausible's date_range: "day" (today),
 // "7d" and "30d" (the last N days, today included), "month" and "year" (to

@@ -151,10 +151,7 @@ func (p *Plan) planRollup(grouped, filtered []Dim) {
 		}
 	}
 	p.rollup = true
-	civil := func(t time.Time) int64 {
-		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC).Unix() / 86400
-	}
-	p.firstDay, p.lastDay = civil(p.q.From), civil(p.q.To)
+	p.firstDay, p.lastDay = CivilDay(p.q.From, p.q.From.Location()), CivilDay(p.q.To, p.q.To.Location())
 }
 
 // Limits on one query, so that no request makes the store do unbounded work

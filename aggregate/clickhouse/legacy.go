@@ -109,7 +109,7 @@ func (s *Store) convertLegacySite(ctx context.Context, site int64, zones map[int
 			rows.Close()
 			return err
 		}
-		d := legacysketch.CivilDay(time.Unix(h, 0), loc)
+		d := aggregate.CivilDay(time.Unix(h, 0), loc)
 		if n := len(days); n > 0 && days[n-1].day == d {
 			days[n-1].last = h
 		} else {

@@ -210,8 +210,7 @@ func rollupsOf(cells []aggregate.Cell, zones map[int64]*time.Location) map[rollu
 		if loc == nil {
 			continue
 		}
-		t := c.Hour.In(loc)
-		day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC).Unix() / 86400
+		day := aggregate.CivilDay(c.Hour, loc)
 		if c.Key[aggregate.ExitPage] != "" {
 			add(rollupKey{c.Site, day, aggregate.ExitPage.Column(), c.Key[aggregate.ExitPage]}, c,
 				c.Uniques[aggregate.UniqueOf(aggregate.ExitPage)])
@@ -264,7 +263,7 @@ func (s *Store) CountGroups(ctx context.Context, p *aggregate.Plan) (int, error)
 }
 
 func (s *Store) DropBefore(ctx context.Context, t time.Time) error {
-	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC).Unix() / 86400
+	day := aggregate.CivilDay(t, t.Location())
 	for _, q := range []struct {
 		sql string
 		arg int64

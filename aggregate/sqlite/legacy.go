@@ -70,7 +70,7 @@ func (s *Store) convertLegacy(ctx context.Context) error {
 		if loc == nil {
 			continue // a deleted site's leftovers
 		}
-		if d := legacysketch.CivilDay(c.Hour, loc); c.Site != day.Site || d != day.Day {
+		if d := aggregate.CivilDay(c.Hour, loc); c.Site != day.Site || d != day.Day {
 			if err := flush(); err != nil {
 				rows.Close()
 				return fmt.Errorf("convert legacy cells: %w", err)

@@ -24,12 +24,6 @@ type value struct {
 	value string
 }
 
-// CivilDay is the day number (days since 1970-01-01) of hour in loc.
-func CivilDay(hour time.Time, loc *time.Location) int64 {
-	t := hour.In(loc)
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC).Unix() / 86400
-}
-
 // Add takes one legacy cell and its sketch (nil: none, or unreadable).
 func (d *Day) Add(c *aggregate.Cell, sk *Sketch) {
 	if d.counts == nil {
