@@ -3,12 +3,17 @@ package main
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"tally/internal/bodylimit"
 	trackerjs "tally/tracker-js"
 )
 
 // routes registers every HTTP route tally serves, so the whole surface is
 // visible here at a glance (the dashboard's own in dashboard/routes.go).
 func routes(app *fiber.App, s *server) {
+	// No handler inflates a compressed body past a bound; the collector
+	// decodes (and counts) its own.
+	app.Use(bodylimit.Middleware(maxBody, "/api/event"))
+
 	// Collector: open to every origin, no credentials.
 	app.Options("/api/event", cors)
 	app.Post("/api/event", s.metrics.Ingest, cors, s.collector.Event)

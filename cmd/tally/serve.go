@@ -100,7 +100,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		// keeps some (a language in a cell key, a parsed user agent in a
 		// cache), so they must be copies.
 		Immutable:    true,
-		BodyLimit:    1 << 20,
+		BodyLimit:    maxBody,
 		ReadTimeout:  10 * time.Second,
 		WriteTimeout: 30 * time.Second,
 		IdleTimeout:  120 * time.Second,
@@ -150,6 +150,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	return err
 }
+
+// maxBody bounds every request body, as sent and once decoded: the
+// largest are Stats API questions, far below it.
+const maxBody = 1 << 20
 
 func newLogger(cfg Config, w io.Writer) *slog.Logger {
 	var level slog.Level
