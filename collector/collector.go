@@ -17,10 +17,10 @@ import (
 
 	"tally/account"
 	"tally/aggregate"
-	"tally/internal/bodylimit"
 	"tally/collector/geo"
 	"tally/collector/referrer"
 	"tally/collector/useragent"
+	"tally/internal/bodylimit"
 )
 
 // Config holds the collector's settings.
