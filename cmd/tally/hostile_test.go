@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -90,5 +92,57 @@ func TestCompressionBombs(t *testing.T) {
 	}
 	if after := totalPageviews(t, s, key); after != before+1 {
 		t.Errorf("pageviews %d after a gzip event, want %d", after, before+1)
+	}
+}
+
+// TestPatternBombs sends the Stats API regular expressions whose compiled
+// programs are huge, alone and in numbers: each question is refused with a
+// 400 naming the limit, within a second and a few megabytes.
+func TestPatternBombs(t *testing.T) {
+	dir := t.TempDir()
+	tally(t, "site", "add", "example.com", "--data", dir)
+	key := lastLine(tally(t, "apikey", "create", "--data", dir))
+	s := startServer(t, dir, &syncBuffer{})
+
+	quoted := func(n int, pattern string) string {
+		return strings.TrimSuffix(strings.Repeat(strconv.Quote(pattern)+",", n), ",")
+	}
+	filter := func(values string) string { return `["matches","event:page",[` + values + `]]` }
+	query := func(filters ...string) string {
+		return `{"site_id":"example.com","metrics":["visitors"],"date_range":"day","filters":[` + strings.Join(filters, ",") + `]}`
+	}
+	many := make([]string, 20)
+	for i := range many {
+		many[i] = filter(quoted(10, `[a-z]{0,100}/`))
+	}
+	cases := []struct{ name, body, mention string }{
+		{"one huge program", query(filter(quoted(1, `.{0,1000}.{0,1000}x`))), "too complex"},
+		{"25 000 patterns", query(filter(quoted(25000, `.{0,1000}.{0,1000}x`))), "at most 100"},
+		{"25 000 small patterns", query(filter(quoted(25000, `^/a`))), "at most 100"},
+		{"many medium patterns", query(many...), "too complex together"},
+	}
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	allocated := ms.TotalAlloc
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			code, body := s.query(key, tc.body)
+			if took := time.Since(start); took > time.Second {
+				t.Errorf("answered after %v", took)
+			}
+			if code != 400 || !strings.Contains(string(body), tc.mention) {
+				t.Errorf("%d %.300s, want 400 mentioning %q", code, body, tc.mention)
+			}
+		})
+	}
+	runtime.ReadMemStats(&ms)
+	if got := ms.TotalAlloc - allocated; got > 64<<20 {
+		t.Errorf("the questions cost %d MB of allocations, want under 64", got>>20)
+	}
+	// An ordinary pattern still works.
+	if code, body := s.query(key, query(filter(quoted(3, `^/blog/[0-9]{4}/`)))); code != 200 {
+		t.Errorf("ordinary pattern: %d %s", code, body)
 	}
 }

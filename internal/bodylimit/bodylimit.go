@@ -86,19 +86,13 @@ func Status(err error) *fiber.Error {
 // Middleware decodes every compressed request body before a handler can
 // read it, bounded by max bytes, and hands the handler the decoded body
 // with the Content-Encoding header removed, so that neither Ctx.Body nor
-// form parsing inflates anything. skip names paths whose handler decodes
-// (and counts) its own bodies.
-func Middleware(max int, skip ...string) fiber.Handler {
+// form parsing inflates anything.
+func Middleware(max int) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		req := c.Request()
 		enc := req.Header.ContentEncoding()
 		if len(enc) == 0 {
 			return c.Next()
-		}
-		for _, p := range skip {
-			if c.Path() == p {
-				return c.Next()
-			}
 		}
 		out, err := Decode(string(enc), req.Body(), max)
 		if err != nil {
