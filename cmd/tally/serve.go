@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -19,6 +20,7 @@ import (
 	"tally/collector/geo"
 	"tally/dashboard"
 	"tally/dashboard/public"
+	"tally/internal/connlimit"
 	"tally/metrics"
 )
 
@@ -34,6 +36,7 @@ type server struct {
 	dash      *dashboard.Dashboard
 	public    *public.Handler // shared dashboards, published reports, privacy notice
 	metrics   *metrics.Metrics
+	conns     *connlimit.Listener // the public listener, for health
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -109,16 +112,21 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	m.Watch(s.collector.Counts(), agg)
 	routes(app, s)
 
-	ln, err := net.Listen("tcp", cfg.Listen)
+	tcp, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		agg.Close(context.Background())
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
+	ln := connlimit.New(tcp, connlimit.Config{Max: maxConnections(cfg.MaxConns), PerNetwork: cfg.MaxConnsPerNet,
+		Network: collector.Truncate, Exempt: cfg.TrustedProxies})
+	s.conns = ln
+	m.WatchConnections(ln.Stats)
 	store := "embedded store in " + cfg.Data
 	if cfg.ClickHouse != "" {
 		store = "ClickHouse"
 	}
-	log.Info("tally is serving", "addr", ln.Addr().String(), "store", store, "instance", agg.Instance())
+	log.Info("tally is serving", "addr", ln.Addr().String(), "store", store, "instance", agg.Instance(),
+		"max_connections", maxConnections(cfg.MaxConns), "max_connections_per_network", cfg.MaxConnsPerNet)
 
 	if cfg.MetricsListen != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsListen)
@@ -150,6 +158,24 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	return err
 }
+
+// maxConnections is the configured bound, or by default the process's
+// file-descriptor limit less what the store, spill and journal files and
+// the metrics listener may need: a client holding every connection it may
+// then still cannot make accept fail.
+func maxConnections(configured int) int {
+	if configured > 0 {
+		return configured
+	}
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur > 1<<20 {
+		return 1 << 16
+	}
+	return max(int(lim.Cur)-fdReserve, 64)
+}
+
+// fdReserve is the descriptors kept for everything but public connections.
+const fdReserve = 256
 
 // maxBody bounds every request body, as sent and once decoded: the
 // largest are Stats API questions, far below it.
@@ -198,9 +224,15 @@ func (s *server) health(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 	defer cancel()
 	st := s.agg.Stats()
+	// Whether new connections are being turned away; the counts are for
+	// /metrics, which is private: this answer is public.
+	conns := "ok"
+	if s.conns != nil && s.conns.Full() {
+		conns = "at limit"
+	}
 	degraded := func(reason string) error {
 		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "degraded", "reason": reason,
-			"checkpoints_failing": st.Failing, "cells_in_memory": st.OpenCells, "spilled": st.Spilled})
+			"checkpoints_failing": st.Failing, "cells_in_memory": st.OpenCells, "spilled": st.Spilled, "connections": conns})
 	}
 	if err := s.store.Ping(ctx); err != nil {
 		return degraded("store unreachable")
@@ -208,7 +240,7 @@ func (s *server) health(c *fiber.Ctx) error {
 	if st.Failing > 0 {
 		return degraded(fmt.Sprintf("checkpoints failing since %s", st.FailingSince.UTC().Format(time.RFC3339)))
 	}
-	return c.JSON(fiber.Map{"status": "ok"})
+	return c.JSON(fiber.Map{"status": "ok", "connections": conns})
 }
 
 // metricsMux serves GET /metrics and Go's profiler under /debug/pprof/, on
