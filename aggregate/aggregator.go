@@ -30,6 +30,11 @@ type Config struct {
 	// most 4/3 slots an entry); past it, visitors are undercounted until
 	// midnight and the shortfall is counted (Stats.FirstsFull).
 	MaxFirsts int
+	// MaxValues bounds the distinct values of one dimension one site may
+	// add in a UTC day, MaxSeenValues those of all sites together, and
+	// SiteCells the cells one site may open between two checkpoints; past
+	// them values (or whole cells) fold into Other (other.go).
+	MaxValues, MaxSeenValues, SiteCells int
 	// MaxBackoff caps the wait between checkpoints that keep failing; the
 	// wait doubles from Checkpoint after each failure.
 	MaxBackoff time.Duration
@@ -48,18 +53,24 @@ type Config struct {
 // about 1 GB at the bounds under any traffic and a few MB for a typical
 // site (docs/design.md, "Memory bounds").
 var DefaultConfig = Config{
-	Checkpoint:  5 * time.Second,
-	QueueSize:   1 << 16,
-	MaxSessions: 500_000,
-	MaxCells:    1_000_000,
-	MaxFirsts:   16_000_000,
-	MaxBackoff:  time.Minute,
-	SpillCells:  250_000,
+	Checkpoint:    5 * time.Second,
+	QueueSize:     1 << 16,
+	MaxSessions:   500_000,
+	MaxCells:      1_000_000,
+	MaxFirsts:     16_000_000,
+	MaxValues:     50_000,
+	MaxSeenValues: 4_000_000,
+	SiteCells:     125_000,
+	MaxBackoff:    time.Minute,
+	SpillCells:    250_000,
 }
 
 // Stats are running totals for logs and metrics.
 type Stats struct {
 	Folded, DroppedQueueFull, DroppedCellsFull, NoSession uint64
+	// ValuesOther counts dimension values replaced by Other past a site's
+	// daily bound, CellsOther hits sent to a site's overflow cell.
+	ValuesOther, CellsOther uint64
 	// OpenCells counts cells in memory: counting, and taken by
 	// checkpoints not stored yet (PendingCells of them).
 	OpenCells, PendingCells, Sessions int
@@ -99,6 +110,7 @@ type Aggregator struct {
 	firsts     *firsts
 	day        int64         // UTC day of firsts
 	siteFirsts map[int64]int // entries each site added to firsts today
+	other      otherState    // values seen today, cells opened, per site
 	idBuf      []byte        // scratch for cell ids, under mu
 	// pending are checkpoints taken but not stored yet, oldest first;
 	// pendingCells counts their cells (under mu, for the cell bound).
@@ -112,6 +124,7 @@ type Aggregator struct {
 
 	folded, queueFull, cellsFull, noSession, ckptFail atomic.Uint64
 	spills, replays                                   atomic.Uint64
+	valuesOther, cellsOther                           atomic.Uint64
 	failing                                           atomic.Int64 // failed checkpoints in a row
 	failingSince                                      atomic.Int64 // Unix nanoseconds; 0 when healthy
 }
@@ -140,6 +153,15 @@ func New(cfg Config, store CellWriter, now func() time.Time, log *slog.Logger) *
 	if cfg.MaxFirsts <= 0 {
 		cfg.MaxFirsts = DefaultConfig.MaxFirsts
 	}
+	if cfg.MaxValues <= 0 {
+		cfg.MaxValues = DefaultConfig.MaxValues
+	}
+	if cfg.MaxSeenValues <= 0 {
+		cfg.MaxSeenValues = DefaultConfig.MaxSeenValues
+	}
+	if cfg.SiteCells <= 0 {
+		cfg.SiteCells = min(DefaultConfig.SiteCells, cfg.MaxCells/8+1)
+	}
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = DefaultConfig.MaxBackoff
 	}
@@ -159,6 +181,7 @@ func New(cfg Config, store CellWriter, now func() time.Time, log *slog.Logger) *
 		sessions:   map[uint64]*session{},
 		firsts:     newFirsts(cfg.MaxFirsts),
 		siteFirsts: map[int64]int{},
+		other:      newOtherState(cfg.MaxSeenValues),
 		spill:      newSpill(cfg.SpillDir),
 	}
 	a.wg.Add(2)
@@ -272,6 +295,7 @@ func (a *Aggregator) drainLocked() {
 func (a *Aggregator) apply(h Hit) {
 	a.folded.Add(1)
 	a.rollDay(h.Time)
+	a.boundValues(&h, Hostname, Event)
 	hour := h.Time.UTC().Truncate(time.Hour)
 	pv := h.IsPageview()
 	delta := Counters{Events: 1}
@@ -279,6 +303,7 @@ func (a *Aggregator) apply(h Hit) {
 		delta.Pageviews = 1
 	}
 	if h.Visitor == 0 {
+		a.boundValues(&h, Source, Dim(NumDims-1))
 		a.bump(h.Site, hour, &h.Key, &delta)
 		return
 	}
@@ -309,12 +334,14 @@ func (a *Aggregator) apply(h Hit) {
 	case len(a.sessions) < a.cfg.MaxSessions:
 		// The first hit's cell is the visit's cell: it holds the visit, its
 		// bounce until a second pageview, and its duration.
+		a.boundValues(&h, Source, Dim(NumDims-1))
 		h.Key[EntryPage] = h.Key[Page]
 		s = &session{site: h.Site, startHour: hour, startKey: h.Key.Encode()}
 		a.sessions[h.Visitor] = s
 		delta.Visits, delta.Bounces = 1, 1
 	default:
 		a.noSession.Add(1)
+		a.boundValues(&h, Source, Dim(NumDims-1))
 		h.Key[EntryPage] = h.Key[Page]
 	}
 
@@ -348,6 +375,7 @@ func (a *Aggregator) rollDay(now time.Time) {
 	}
 	a.firsts.clear()
 	clear(a.siteFirsts)
+	a.other.newDay()
 	a.day = day
 }
 
@@ -458,12 +486,19 @@ func (a *Aggregator) bump(site int64, hour time.Time, key *Key, delta *Counters)
 	a.idBuf = appendCellID(a.idBuf[:0], site, hour.Unix(), key)
 	c := a.cells[cellID(a.idBuf)] // no copy of idBuf for a lookup
 	if c == nil {
+		if over := a.overflowKey(site, hour, key); over != key {
+			a.idBuf = appendCellID(a.idBuf[:0], site, hour.Unix(), over)
+			c = a.cells[cellID(a.idBuf)]
+		}
+	}
+	if c == nil {
 		if len(a.cells)+a.pendingCells >= a.cfg.MaxCells {
 			a.cellsFull.Add(1)
 			return
 		}
 		c = &Counters{}
 		a.cells[cellID(a.idBuf)] = c
+		a.other.cells[site]++
 	}
 	c.Add(delta)
 }
@@ -475,6 +510,8 @@ func (a *Aggregator) Stats() Stats {
 		DroppedQueueFull:   a.queueFull.Load(),
 		DroppedCellsFull:   a.cellsFull.Load(),
 		NoSession:          a.noSession.Load(),
+		ValuesOther:        a.valuesOther.Load(),
+		CellsOther:         a.cellsOther.Load(),
 		CheckpointFailures: a.ckptFail.Load(),
 		Failing:            int(a.failing.Load()),
 		Spills:             a.spills.Load(),

@@ -169,6 +169,7 @@ func (a *Aggregator) takeLocked() {
 	}
 	a.pendingCells += len(a.cells)
 	a.cells = make(map[cellID]*Counters, len(a.cells))
+	clear(a.other.cells)
 }
 
 // batchCells is the most cells one batch holds.
