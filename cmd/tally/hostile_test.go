@@ -3,13 +3,18 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"database/sql"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"tally/aggregate/sqlite"
 )
 
 // gzipped compresses b with gzip at the best ratio.
@@ -144,5 +149,64 @@ func TestPatternBombs(t *testing.T) {
 	// An ordinary pattern still works.
 	if code, body := s.query(key, query(filter(quoted(3, `^/blog/[0-9]{4}/`)))); code != 200 {
 		t.Errorf("ordinary pattern: %d %s", code, body)
+	}
+}
+
+// TestDamagedEmbeddedStore damages the page of the sites table in a real
+// store file, as a failing disk would, and starts tally on it: health says
+// the store is damaged, and the log names the file and the way out.
+func TestDamagedEmbeddedStore(t *testing.T) {
+	dir := t.TempDir()
+	tally(t, "site", "add", "example.com", "--data", dir)
+	s := startServer(t, dir, &syncBuffer{})
+	if code, _ := s.event(scenarioVisitors()[0], okEvent); code != 202 {
+		t.Fatal("event not taken")
+	}
+	s.stop()
+
+	path := filepath.Join(dir, sqlite.FileName)
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root, size int64
+	if err := db.QueryRow(`SELECT rootpage FROM sqlite_master WHERE name = 'sites'`).Scan(&root); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow(`PRAGMA page_size`).Scan(&size); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt(bytes.Repeat([]byte{0xAB}, int(size)), (root-1)*size); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	log := &syncBuffer{}
+	s = startServerUnhealthy(t, dir, log)
+	var health string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		resp, err := http.Get("http://" + s.addr + "/api/health")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if health = string(b); resp.StatusCode == 503 && strings.Contains(health, "damaged") {
+			break
+		}
+	}
+	if !strings.Contains(health, "damaged") {
+		t.Fatalf("health %s, want it to say the store is damaged", health)
+	}
+	if !strings.Contains(log.String(), path) || !strings.Contains(log.String(), ".recover") {
+		t.Errorf("the log does not name the file and the way out:\n%s", log)
+	}
+	if code, _ := s.event(scenarioVisitors()[0], okEvent); code != 503 {
+		t.Errorf("event on a damaged store: %d, want 503", code)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -28,7 +29,8 @@ import (
 type server struct {
 	cfg       Config
 	log       *slog.Logger
-	store     aggregate.Store
+	store     *metrics.Store
+	damaged   atomic.Pointer[string] // why the store's own check failed, if it did
 	agg       *aggregate.Aggregator
 	collector *collector.Collector
 	engine    *aggregate.Engine
@@ -140,6 +142,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		log.Info("serving metrics", "addr", mln.Addr().String(), "path", "/metrics")
 	}
 	go s.retentionLoop(ctx)
+	go s.checkStore(ctx, opened)
 	go s.watchDrops(ctx)
 	served := make(chan error, 1)
 	go func() { served <- app.Listener(ln) }()
@@ -237,6 +240,13 @@ func (s *server) health(c *fiber.Ctx) error {
 	if err := s.store.Ping(ctx); err != nil {
 		return degraded("store unreachable")
 	}
+	if reason := s.damaged.Load(); reason != nil {
+		return degraded(*reason)
+	}
+	if op, _ := s.store.Failing(); op != "" {
+		// The error itself is logged; this answer is public.
+		return degraded("store failing: its latest " + op + " call failed (see the log)")
+	}
 	if st.Failing > 0 {
 		return degraded(fmt.Sprintf("checkpoints failing since %s", st.FailingSince.UTC().Format(time.RFC3339)))
 	}
@@ -297,6 +307,22 @@ func (s *server) watchDrops(ctx context.Context) {
 			}
 			w.last = n
 		}
+	}
+}
+
+// checkStore runs the store's own integrity check once, in the background:
+// a damaged embedded store otherwise serves until a query or a hit needs a
+// damaged page. What it finds goes to the log, with the way out, and makes
+// health say so.
+func (s *server) checkStore(ctx context.Context, st aggregate.Store) {
+	c, ok := st.(interface{ Check(context.Context) error })
+	if !ok {
+		return
+	}
+	if err := c.Check(ctx); err != nil && ctx.Err() == nil {
+		s.log.Error("embedded store damaged", "err", err)
+		reason := "embedded store damaged (see the log)"
+		s.damaged.Store(&reason)
 	}
 }
 
