@@ -16,6 +16,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"tally/account"
 	"tally/aggregate"
 	"tally/collector"
 	"tally/collector/geo"
@@ -243,9 +244,14 @@ func (s *server) health(c *fiber.Ctx) error {
 	if reason := s.damaged.Load(); reason != nil {
 		return degraded(*reason)
 	}
-	if op, _ := s.store.Failing(); op != "" {
-		// The error itself is logged; this answer is public.
-		return degraded("store failing: its latest " + op + " call failed (see the log)")
+	// A ping reaches the store; a lookup shows it can also answer a
+	// query (a damaged file, a missing table answer pings).
+	if _, err := s.store.Site(ctx, healthProbe); !errors.Is(err, account.ErrNotFound) {
+		if err == nil {
+			err = errors.New("a site named " + healthProbe + " exists")
+		}
+		s.log.Warn("health: the store cannot answer a query", "err", err)
+		return degraded("store cannot answer queries (see the log)")
 	}
 	if st.Failing > 0 {
 		return degraded(fmt.Sprintf("checkpoints failing since %s", st.FailingSince.UTC().Format(time.RFC3339)))
@@ -309,6 +315,10 @@ func (s *server) watchDrops(ctx context.Context) {
 		}
 	}
 }
+
+// healthProbe is a domain no site can have (.invalid is reserved, RFC 2606):
+// health looks it up to see the store answer a query.
+const healthProbe = "health-check.invalid"
 
 // checkStore runs the store's own integrity check once, in the background:
 // a damaged embedded store otherwise serves until a query or a hit needs a
