@@ -32,7 +32,7 @@ type Config struct {
 	MaxFirsts int
 	// MaxValues bounds the distinct values of one dimension one site may
 	// add in a UTC day, MaxSeenValues those of all sites together, and
-	// SiteCells the cells one site may open between two checkpoints; past
+	// SiteCells the cells of one site in memory (counting or waiting); past
 	// them values (or whole cells) fold into Other (other.go).
 	MaxValues, MaxSeenValues, SiteCells int
 	// MaxBackoff caps the wait between checkpoints that keep failing; the

@@ -169,7 +169,6 @@ func (a *Aggregator) takeLocked() {
 	}
 	a.pendingCells += len(a.cells)
 	a.cells = make(map[cellID]*Counters, len(a.cells))
-	clear(a.other.cells)
 }
 
 // batchCells is the most cells one batch holds.
@@ -184,6 +183,11 @@ func (a *Aggregator) dropPending(n int) {
 	a.mu.Lock()
 	for _, b := range a.pending[:n] {
 		a.pendingCells -= len(b.Cells)
+		for _, c := range b.Cells {
+			if a.other.cells[c.Site]--; a.other.cells[c.Site] <= 0 {
+				delete(a.other.cells, c.Site)
+			}
+		}
 	}
 	a.pending = append([]Batch(nil), a.pending[n:]...)
 	a.mu.Unlock()

@@ -16,7 +16,8 @@ const Other = "(other)"
 // values since 00:00 UTC; the values seen are remembered (as hashes, in
 // memory) in a set of at most MaxSeenValues entries for all sites, past
 // which every unseen value folds. A hit that would open a new cell when its
-// site has SiteCells cells counting since the last checkpoint goes to the
+// site has SiteCells cells in memory (counting, or waiting for the store)
+// goes to the
 // site's overflow cell of that hour, every dimension Other (one for
 // visits' exits, one for everything else).
 
@@ -24,7 +25,7 @@ const Other = "(other)"
 type otherState struct {
 	seen    *firsts                   // hashes of (site, dimension, value)
 	counts  map[int64]*[NumDims]int32 // distinct values seen today, per site
-	cells   map[int64]int             // cells counting since the last take, per site
+	cells   map[int64]int             // cells in memory (counting or pending), per site
 	logged  map[siteHour]bool         // sites and hours whose folding was logged
 	overKey Key                       // every dimension Other but the exit page: the overflow cell
 	exitKey Key                       // every dimension Other: the overflow exit cell
