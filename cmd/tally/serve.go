@@ -68,8 +68,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	aggCfg.Checkpoint = cfg.Checkpoint
 	aggCfg.SpillDir = cfg.Data
 	aggCfg.SpillCells = cfg.SpillCells
+	aggCfg.Journal = cfg.Journal
 	aggCfg.OnCheckpoint = m.Checkpoint
 	agg := aggregate.New(aggCfg, st, now, log)
+	// What a crash or a cut-short shutdown left in the journal goes to the
+	// store before any query; if the store cannot take it now, checkpoints
+	// retry, and nothing is counted twice.
+	rctx, rcancel := context.WithTimeout(ctx, time.Minute)
+	if err := agg.Recover(rctx); err != nil {
+		log.Warn("journal replay not finished; checkpoints will retry it", "err", err)
+	}
+	rcancel()
 	salts := aggregate.NewSalts(now) // in memory only; zeroed at 00:00 UTC
 	defer salts.Close()
 	engine := aggregate.NewEngine(st, agg)
@@ -140,16 +149,35 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case err = <-served:
 	case <-ctx.Done():
 		log.Info("shutting down: finishing requests, then the final checkpoint")
-		err = app.ShutdownWithTimeout(10 * time.Second)
+		err = app.ShutdownWithTimeout(shutdownRequests)
 	}
-	cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	// Whatever the load, the process exits within a container's grace
+	// period: the journal is synced first, then the store gets what is left
+	// of the budget; what it does not take is replayed at the next start.
+	stopAt := time.Now()
+	cctx, cancel := context.WithTimeout(context.Background(), shutdownBudget-shutdownRequests)
 	defer cancel()
-	if cerr := agg.Close(cctx); cerr != nil {
-		log.Error("final checkpoint failed; counts since the last checkpoint are lost", "err", cerr)
+	cerr := agg.Close(cctx)
+	took := time.Since(stopAt).Round(time.Millisecond).String()
+	switch {
+	case cerr == nil:
+		log.Info("final checkpoint stored", "took", took)
+	case errors.Is(cerr, aggregate.ErrKeptInJournal):
+		log.Warn("final checkpoint not finished in time; every count is in the journal, replayed at the next start", "err", cerr, "took", took)
+	default:
+		log.Error("final checkpoint failed; counts since the last checkpoint are lost", "err", cerr, "took", took)
 		err = errors.Join(err, cerr)
 	}
 	return err
 }
+
+// Docker and Kubernetes send SIGKILL 10 s after SIGTERM: requests get up to
+// shutdownRequests to finish, the final checkpoint what is left of
+// shutdownBudget, and a second remains for the rest of the exit.
+const (
+	shutdownBudget   = 9 * time.Second
+	shutdownRequests = 2 * time.Second
+)
 
 func newLogger(cfg Config, w io.Writer) *slog.Logger {
 	var level slog.Level
