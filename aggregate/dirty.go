@@ -245,4 +245,3 @@ func (a *Aggregator) journalCovers() bool {
 	defer a.mu.Unlock()
 	return len(a.cells) == 0 && a.oldestPendingLocked() > a.jr.brokenTo
 }
-
