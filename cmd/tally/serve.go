@@ -72,11 +72,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	aggCfg.OnCheckpoint = m.Checkpoint
 	agg := aggregate.New(aggCfg, st, now, log)
 	// What a crash or a cut-short shutdown left in the journal goes to the
-	// store before any query; if the store cannot take it now, checkpoints
-	// retry, and nothing is counted twice.
-	rctx, rcancel := context.WithTimeout(ctx, time.Minute)
+	// store before serving, for a while: a long replay (a flood's worth of
+	// cells) must not keep the server from taking hits, so past recoverWait
+	// the checkpoints go on with it. Nothing is counted twice either way.
+	rctx, rcancel := context.WithTimeout(ctx, recoverWait)
 	if err := agg.Recover(rctx); err != nil {
-		log.Warn("journal replay not finished; checkpoints will retry it", "err", err)
+		log.Warn("journal replay not finished before serving; the checkpoints go on with it", "err", err)
 	}
 	rcancel()
 	salts := aggregate.NewSalts(now) // in memory only; zeroed at 00:00 UTC
@@ -143,19 +144,21 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	go s.retentionLoop(ctx)
 	go s.watchDrops(ctx)
 	served := make(chan error, 1)
+	var stopAt time.Time
 	go func() { served <- app.Listener(ln) }()
 
 	select {
 	case err = <-served:
+		stopAt = time.Now()
 	case <-ctx.Done():
+		stopAt = time.Now()
 		log.Info("shutting down: finishing requests, then the final checkpoint")
 		err = app.ShutdownWithTimeout(shutdownRequests)
 	}
 	// Whatever the load, the process exits within a container's grace
 	// period: the journal is synced first, then the store gets what is left
 	// of the budget; what it does not take is replayed at the next start.
-	stopAt := time.Now()
-	cctx, cancel := context.WithTimeout(context.Background(), shutdownBudget-shutdownRequests)
+	cctx, cancel := context.WithDeadline(context.Background(), stopAt.Add(shutdownBudget))
 	defer cancel()
 	cerr := agg.Close(cctx)
 	took := time.Since(stopAt).Round(time.Millisecond).String()
@@ -173,10 +176,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // Docker and Kubernetes send SIGKILL 10 s after SIGTERM: requests get up to
 // shutdownRequests to finish, the final checkpoint what is left of
-// shutdownBudget, and a second remains for the rest of the exit.
+// shutdownBudget, and the rest of the exit (a store write noticing its
+// deadline, closing the store) the remaining two seconds.
 const (
-	shutdownBudget   = 9 * time.Second
+	shutdownBudget   = 8 * time.Second
 	shutdownRequests = 2 * time.Second
+	recoverWait      = 10 * time.Second
 )
 
 func newLogger(cfg Config, w io.Writer) *slog.Logger {
