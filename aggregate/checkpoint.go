@@ -93,8 +93,9 @@ func (a *Aggregator) Flush(ctx context.Context) error {
 	if err := a.Sync(ctx); err != nil {
 		return err
 	}
+	left := a.journalLeft()
 	a.mu.Lock()
-	dirty, takes := len(a.cells) > 0 || len(a.pending) > 0, a.takes
+	dirty, takes := left || len(a.cells) > 0 || len(a.pending) > 0, a.takes
 	a.mu.Unlock()
 	if !dirty {
 		return nil
@@ -104,7 +105,7 @@ func (a *Aggregator) Flush(ctx context.Context) error {
 	a.mu.Lock()
 	served := a.takes > takes && len(a.pending) == 0
 	a.mu.Unlock()
-	if served {
+	if served && !a.journalLeft() {
 		return nil
 	}
 	return a.checkpoint(ctx, false)
@@ -133,9 +134,9 @@ func (a *Aggregator) checkpoint(ctx context.Context, endAll bool) error {
 	}
 	// Taken before anything is written, so that what the store cannot
 	// take now waits as batches, which can spill.
-	first, cells := a.seq+1, len(a.cells)
+	first, taken := a.seq+1, len(a.cells)
 	a.takeLocked()
-	seal := a.sealLocked(first, cells)
+	seal := a.sealLocked(first, taken)
 	pending := a.pending
 	a.mu.Unlock()
 	// Synced before any batch of the epoch is sent, so that a replay knows

@@ -14,6 +14,7 @@ import (
 
 // journal is the state of the cell journal; guarded by Aggregator.jmu.
 type journal struct {
+	off   bool // Config.Journal is 0: only leftovers of earlier runs are replayed
 	dir   string
 	every time.Duration
 	cur   *segment // the current epoch's file; nil until its first record
@@ -47,12 +48,19 @@ type journalEntry struct {
 var ErrKeptInJournal = errors.New("counts kept in the journal for the next start")
 
 // startJournal turns the journal on when Config.Journal and SpillDir are
-// set. Called by New before any hit is folded.
+// set. Called by New before any hit is folded. With the journal off, the
+// segments an earlier run left are still replayed.
 func (a *Aggregator) startJournal() {
-	if a.cfg.Journal <= 0 || a.cfg.SpillDir == "" {
+	if a.cfg.SpillDir == "" {
 		return
 	}
 	dir := filepath.Join(a.cfg.SpillDir, JournalDir)
+	if a.cfg.Journal <= 0 {
+		if names, _ := filepath.Glob(filepath.Join(dir, "*"+segmentExt)); len(names) > 0 {
+			a.jr = &journal{off: true, dir: dir, leftover: names}
+		}
+		return
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		a.log.Error("cell journal off: cannot create its folder; a crash loses counts since the last checkpoint", "err", err)
 		return
@@ -151,6 +159,9 @@ func (a *Aggregator) writeEntries(s *seal) error {
 	if cap(j.buf) > 64<<20 {
 		defer func() { j.buf = nil }() // a flood's burst: do not keep its buffer
 	}
+	if cap(j.entries) > 1<<16 {
+		j.entries = nil // nor the copies of its counters
+	}
 	if err := j.cur.write(j.buf); err != nil {
 		return a.giveUpSegment(err)
 	}
@@ -176,7 +187,7 @@ func (a *Aggregator) giveUpSegment(err error) error {
 // yet are copied, and the batches first..a.seq that takeLocked made are
 // described. Callers hold a.jmu and a.mu, and call writeSeal next.
 func (a *Aggregator) sealLocked(first uint64, cells int) *seal {
-	if a.jr == nil {
+	if a.jr == nil || a.jr.off {
 		return nil
 	}
 	a.copyDirtyLocked()
@@ -209,7 +220,7 @@ func (a *Aggregator) writeSeal(s *seal) {
 // or spilled: oldest is the seq of the oldest batch still in memory.
 // Callers hold a.writeMu.
 func (a *Aggregator) releaseSegments(oldest uint64) {
-	if a.jr == nil {
+	if a.jr == nil || a.jr.off {
 		return
 	}
 	a.jmu.Lock()
@@ -236,7 +247,7 @@ func (a *Aggregator) oldestPendingLocked() uint64 {
 // journalCovers reports whether every batch in memory is also in a sealed
 // segment, so that exiting now loses nothing. Callers hold a.writeMu.
 func (a *Aggregator) journalCovers() bool {
-	if a.jr == nil {
+	if a.jr == nil || a.jr.off {
 		return false
 	}
 	a.jmu.Lock()

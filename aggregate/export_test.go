@@ -11,7 +11,7 @@ func (a *Aggregator) Crash() {
 
 // CommitJournal runs one group commit now, as the journal's ticker does.
 func (a *Aggregator) CommitJournal() {
-	if a.jr == nil {
+	if a.jr == nil || a.jr.off {
 		return
 	}
 	a.Sync(context.Background())

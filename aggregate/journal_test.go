@@ -294,3 +294,25 @@ func TestJournalOff(t *testing.T) {
 	}
 	r.want(map[string]int{})
 }
+
+// Turning the journal off after a crash still replays what it holds.
+func TestJournalLeftoverReplayedWithJournalOff(t *testing.T) {
+	r := newJournalRig(t)
+	agg := r.run(r.store)
+	kept := map[string]int{}
+	r.pageviews(agg, 0, 10, 3, kept)
+	agg.CommitJournal()
+	agg.Crash()
+
+	cfg := aggregate.DefaultConfig
+	cfg.Checkpoint, cfg.Journal, cfg.SpillDir = time.Hour, 0, r.dir
+	agg = aggregate.New(cfg, r.store, r.clock.Now, quiet)
+	defer agg.Close(r.ctx)
+	if err := agg.Recover(r.ctx); err != nil {
+		t.Fatal(err)
+	}
+	r.want(kept)
+	if s := r.segments(); len(s) != 0 {
+		t.Errorf("segments left after the replay: %v", s)
+	}
+}

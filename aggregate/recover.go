@@ -72,3 +72,13 @@ func (a *Aggregator) replaySegment(ctx context.Context, path string) error {
 		"took", time.Since(start).Round(time.Millisecond).String())
 	return nil
 }
+
+// journalLeft reports whether segments of earlier runs wait for a replay.
+func (a *Aggregator) journalLeft() bool {
+	if a.jr == nil {
+		return false
+	}
+	a.jmu.Lock()
+	defer a.jmu.Unlock()
+	return len(a.jr.leftover) > 0
+}
