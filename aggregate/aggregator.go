@@ -43,6 +43,11 @@ type Config struct {
 	// in memory (up to MaxCells).
 	SpillDir   string
 	SpillCells int
+	// Journal is how often the cells changed since the last write are
+	// appended to the cell journal under SpillDir and synced, so that a
+	// crash loses at most about this much counting (dirty.go); 0, or no
+	// SpillDir: no journal, a crash loses up to a checkpoint interval.
+	Journal time.Duration
 	// OnCheckpoint, when set, is told how long each periodic checkpoint
 	// took and how it ended (for metrics).
 	OnCheckpoint func(took time.Duration, err error)
@@ -63,6 +68,7 @@ var DefaultConfig = Config{
 	SiteCells:     125_000,
 	MaxBackoff:    time.Minute,
 	SpillCells:    250_000,
+	Journal:       time.Second,
 }
 
 // Stats are running totals for logs and metrics.
@@ -105,7 +111,8 @@ type Aggregator struct {
 	wg   sync.WaitGroup
 
 	mu         sync.Mutex
-	cells      map[cellID]*Counters // counted since the last checkpoint took them
+	cells      map[cellID]*openCell // counted since the last checkpoint took them
+	order      []*openCell          // the same cells in the order they opened (batches follow it)
 	sessions   map[uint64]*session
 	firsts     *firsts
 	day        int64         // UTC day of firsts
@@ -121,6 +128,14 @@ type Aggregator struct {
 
 	writeMu sync.Mutex // one checkpoint at a time; guards pending's writes
 	spill   *spill     // nil: no spilling
+
+	// The cell journal (dirty.go): jmu orders its writes, and is taken
+	// before mu; dirty (under mu) are the cells changed since the last
+	// write, marked with tick (under mu).
+	jmu   sync.Mutex
+	jr    *journal // nil: no journal
+	dirty []*openCell
+	tick  uint64
 
 	folded, queueFull, cellsFull, noSession, ckptFail atomic.Uint64
 	spills, replays                                   atomic.Uint64
@@ -177,13 +192,14 @@ func New(cfg Config, store CellWriter, now func() time.Time, log *slog.Logger) *
 		in:         make(chan Hit, cfg.QueueSize),
 		sync:       make(chan chan struct{}),
 		done:       make(chan struct{}),
-		cells:      map[cellID]*Counters{},
+		cells:      map[cellID]*openCell{},
 		sessions:   map[uint64]*session{},
 		firsts:     newFirsts(cfg.MaxFirsts),
 		siteFirsts: map[int64]int{},
 		other:      newOtherState(cfg.MaxSeenValues),
 		spill:      newSpill(cfg.SpillDir),
 	}
+	a.startJournal()
 	a.wg.Add(2)
 	go a.fold()
 	go a.checkpointLoop()
@@ -496,11 +512,11 @@ func (a *Aggregator) bump(site int64, hour time.Time, key *Key, delta *Counters)
 			a.cellsFull.Add(1)
 			return
 		}
-		c = &Counters{}
-		a.cells[cellID(a.idBuf)] = c
+		c = a.newCell()
 		a.other.cells[site]++
 	}
 	c.Add(delta)
+	a.touch(c)
 }
 
 // Stats returns running totals.

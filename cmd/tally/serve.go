@@ -74,8 +74,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	aggCfg.Checkpoint = cfg.Checkpoint
 	aggCfg.SpillDir = cfg.Data
 	aggCfg.SpillCells = cfg.SpillCells
+	aggCfg.Journal = cfg.Journal
 	aggCfg.OnCheckpoint = m.Checkpoint
 	agg := aggregate.New(aggCfg, st, now, log)
+	// What a crash or a cut-short shutdown left in the journal goes to the
+	// store before serving, for a while: a long replay (a flood's worth of
+	// cells) must not keep the server from taking hits, so past recoverWait
+	// the checkpoints go on with it. Nothing is counted twice either way.
+	rctx, rcancel := context.WithTimeout(ctx, recoverWait)
+	if err := agg.Recover(rctx); err != nil {
+		log.Warn("journal replay not finished before serving; the checkpoints go on with it", "err", err)
+	}
+	rcancel()
 	salts := aggregate.NewSalts(now) // in memory only; zeroed at 00:00 UTC
 	defer salts.Close()
 	engine := aggregate.NewEngine(st, agg)
@@ -146,18 +156,31 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	go s.checkStore(ctx, opened)
 	go s.watchDrops(ctx)
 	served := make(chan error, 1)
+	var stopAt time.Time
 	go func() { served <- app.Listener(ln) }()
 
 	select {
 	case err = <-served:
+		stopAt = time.Now()
 	case <-ctx.Done():
+		stopAt = time.Now()
 		log.Info("shutting down: finishing requests, then the final checkpoint")
-		err = app.ShutdownWithTimeout(10 * time.Second)
+		err = app.ShutdownWithTimeout(shutdownRequests)
 	}
-	cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	// Whatever the load, the process exits within a container's grace
+	// period: the journal is synced first, then the store gets what is left
+	// of the budget; what it does not take is replayed at the next start.
+	cctx, cancel := context.WithDeadline(context.Background(), stopAt.Add(shutdownBudget))
 	defer cancel()
-	if cerr := agg.Close(cctx); cerr != nil {
-		log.Error("final checkpoint failed; counts since the last checkpoint are lost", "err", cerr)
+	cerr := agg.Close(cctx)
+	took := time.Since(stopAt).Round(time.Millisecond).String()
+	switch {
+	case cerr == nil:
+		log.Info("final checkpoint stored", "took", took)
+	case errors.Is(cerr, aggregate.ErrKeptInJournal):
+		log.Warn("final checkpoint not finished in time; every count is in the journal, replayed at the next start", "err", cerr, "took", took)
+	default:
+		log.Error("final checkpoint failed; counts since the last checkpoint are lost", "err", cerr, "took", took)
 		err = errors.Join(err, cerr)
 	}
 	return err
@@ -184,6 +207,16 @@ const fdReserve = 256
 // maxBody bounds every request body, as sent and once decoded: the
 // largest are Stats API questions, far below it.
 const maxBody = 1 << 20
+
+// Docker and Kubernetes send SIGKILL 10 s after SIGTERM: requests get up to
+// shutdownRequests to finish, the final checkpoint what is left of
+// shutdownBudget, and the rest of the exit (a store write noticing its
+// deadline, closing the store) the remaining two seconds.
+const (
+	shutdownBudget   = 8 * time.Second
+	shutdownRequests = 2 * time.Second
+	recoverWait      = 10 * time.Second
+)
 
 func newLogger(cfg Config, w io.Writer) *slog.Logger {
 	var level slog.Level
