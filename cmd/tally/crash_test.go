@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -14,16 +13,6 @@ import (
 
 	"tally/aggregate/storetest"
 )
-
-// buildTally builds the real binary once per test.
-func buildTally(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "tally")
-	if out, err := exec.Command("go", "build", "-o", bin, "tally/cmd/tally").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
 
 // startBinary runs `tally serve` as a process of its own, so that it can be
 // killed, and waits until it is healthy (which is after the journal replay).
@@ -100,7 +89,7 @@ func TestCrashLosesAtMostTheJournalIntervalClickHouse(t *testing.T) {
 // nothing is ever counted twice.
 func crashUnderLoad(t *testing.T, store ...string) {
 	const journalBound = 1500 * time.Millisecond
-	bin := buildTally(t)
+	bin := tallyBinary(t)
 	dir := t.TempDir()
 	tally(t, append([]string{"site", "add", "example.com", "--data", dir}, store...)...)
 	key := lastLine(tally(t, append([]string{"apikey", "create", "--data", dir}, store...)...))

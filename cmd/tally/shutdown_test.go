@@ -23,7 +23,7 @@ func TestShutdownFitsTheGracePeriod(t *testing.T) {
 		t.Skip("builds the binary and floods it for several seconds")
 	}
 	const grace = 10 * time.Second
-	bin := buildTally(t)
+	bin := tallyBinary(t)
 	dir := t.TempDir()
 	tally(t, "site", "add", "example.com", "--data", dir)
 	key := lastLine(tally(t, "apikey", "create", "--data", dir))
