@@ -2,6 +2,7 @@ package account
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/idna"
 )
@@ -26,7 +27,12 @@ func ParseDomain(s string) (string, error) {
 		return "", invalid("domain", "enter the host name without a port: sites are told apart by host name alone")
 	}
 	ascii, err := idna.Lookup.ToASCII(s)
-	if err != nil {
+	if err == nil {
+		// A name whose punycode does not decode back (invalid UTF-8
+		// became U+FFFD, say) is not one a browser would send.
+		_, err = idna.Lookup.ToUnicode(ascii)
+	}
+	if err != nil || !utf8.ValidString(s) {
 		return "", invalid("domain", "not a valid host name")
 	}
 	if len(ascii) > MaxDomain {

@@ -32,43 +32,8 @@ type Cells interface {
 	DropBefore(ctx context.Context, t time.Time) error
 }
 
-// Accounts are sites, API keys, users, their logins and public shares.
+// Accounts are sites, API keys, users, their logins, memberships and
+// public shares; account.Store lists them beside the rules that use them.
 type Accounts interface {
-	AddSite(ctx context.Context, s account.Site) (account.Site, error)       // ErrExists if the domain is taken
-	Site(ctx context.Context, domain string) (account.Site, error)           // ErrNotFound if absent
-	SiteByID(ctx context.Context, id int64) (account.Site, error)            // ErrNotFound if absent
-	Sites(ctx context.Context) ([]account.Site, error)                       // ordered by domain
-	UpdateSite(ctx context.Context, s account.Site) error                    // timezone, policy and owner, by ID
-	DeleteSite(ctx context.Context, id int64) error                          // the site and every aggregate of it
-	AddAPIKey(ctx context.Context, k account.APIKey) (account.APIKey, error) //
-	APIKey(ctx context.Context, hash []byte) (account.APIKey, error)         // ErrNotFound if absent
-	APIKeys(ctx context.Context) ([]account.APIKey, error)                   // ordered by ID
-	DeleteAPIKey(ctx context.Context, id int64) error                        // ErrNotFound if absent
-	TouchAPIKey(ctx context.Context, id int64, day time.Time) error          // records the day of a use
-
-	AddUser(ctx context.Context, u account.User) (account.User, error) // ErrExists if the email is taken
-	// AddFirstUser adds u only while there is no user at all, atomically:
-	// of any number of concurrent callers, one wins and the others get
-	// ErrExists.
-	AddFirstUser(ctx context.Context, u account.User) (account.User, error)
-	UserByEmail(ctx context.Context, email string) (account.User, error) // ErrNotFound if absent
-	UserByID(ctx context.Context, id int64) (account.User, error)        // ErrNotFound if absent
-	Users(ctx context.Context) ([]account.User, error)                   // ordered by email
-	UpdateUser(ctx context.Context, u account.User) error                // password hash and admin flag, by ID
-	DeleteUser(ctx context.Context, id int64) error                      // the user, its logins, memberships and keys
-	CountUsers(ctx context.Context) (int, error)
-	AddLogin(ctx context.Context, l account.Login) error
-	Login(ctx context.Context, tokenHash []byte) (account.Login, error) // ErrNotFound if absent or expired
-	DeleteLogin(ctx context.Context, tokenHash []byte) error
-	DeleteLogins(ctx context.Context, user int64) error // signs the user out everywhere
-
-	SetMember(ctx context.Context, m account.Member) error                   // creates or changes the role
-	DeleteMember(ctx context.Context, site, user int64) error                // no error if absent
-	Members(ctx context.Context, site int64) ([]account.Member, error)       // of one site
-	MembershipsOf(ctx context.Context, user int64) ([]account.Member, error) // of one user
-
-	SetShare(ctx context.Context, sh account.Share) error                // creates or replaces the site's share
-	ShareBySlug(ctx context.Context, slug string) (account.Share, error) // ErrNotFound if absent
-	ShareBySite(ctx context.Context, site int64) (account.Share, error)  // ErrNotFound if absent
-	DeleteShare(ctx context.Context, site int64) error
+	account.Store
 }

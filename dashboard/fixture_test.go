@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -38,7 +37,11 @@ type fixture struct {
 	agg   *aggregate.Aggregator
 	clock *clock
 	app   *fiber.App
+	stats *StatsAPI
 }
+
+// setupToken is the first-run token of every fixture.
+const setupToken = "the-setup-token-printed-to-the-log"
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
@@ -57,22 +60,24 @@ func newFixture(t *testing.T) *fixture {
 		f.agg.Close(context.Background())
 		st.Close()
 	})
-	d := New(Config{Store: st, Engine: aggregate.NewEngine(st, f.agg), Realtime: f.agg.Realtime, Now: f.clock.Now, Log: quiet})
+	d := New(Config{Store: st, Engine: aggregate.NewEngine(st, f.agg), Realtime: f.agg.Realtime, Now: f.clock.Now, Log: quiet,
+		SetupToken: setupToken})
 	f.app = fiber.New(fiber.Config{ErrorHandler: func(c *fiber.Ctx, err error) error {
-		var fe *fiber.Error
-		if errors.As(err, &fe) {
-			return ErrorPage(c, fe.Code, fe.Message)
+		code, msg, known := Status(err)
+		if !known {
+			t.Errorf("%s %s: unexpected error %v", c.Method(), c.Path(), err)
 		}
-		t.Errorf("%s %s: unexpected error %v", c.Method(), c.Path(), err)
-		return ErrorPage(c, 500, "internal error")
+		return ErrorPage(c, code, msg)
 	}})
 	d.Register(f.app, nil, nil) // publishing is dashboard/public's, tested there
+	f.stats = NewStatsAPI(st, aggregate.NewEngine(st, f.agg), f.clock.Now)
+	f.app.Post("/api/v2/query", f.stats.Query)
 	return f
 }
 
 func (f *fixture) addUser(email, pw string, admin bool) account.User {
 	f.t.Helper()
-	h, err := HashPassword(pw)
+	h, err := account.HashPassword(pw)
 	if err != nil {
 		f.t.Fatal(err)
 	}

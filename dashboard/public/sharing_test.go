@@ -60,7 +60,7 @@ func newSharingApp(t *testing.T) *sharingApp {
 		email string
 		admin bool
 	}{{"owner@example.com", true}, {"other@example.com", false}} {
-		hash, err := dashboard.HashPassword("correct horse")
+		hash, err := account.HashPassword("correct horse")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,7 +107,20 @@ func (b *browser) do(method, path string, form url.Values) (int, http.Header, st
 	return resp.StatusCode, resp.Header, string(out)
 }
 
-func (b *browser) csrf() string { return b.cookies["tally_csrf"] }
+// csrf is the form token of the browser's last page (signed in, it is
+// bound to the session, so it is read from a page, not from a cookie).
+func (b *browser) csrf() string {
+	b.s.t.Helper()
+	_, _, body := b.do("GET", "/login", nil)
+	if _, ok := b.cookies["tally_session"]; ok {
+		_, _, body = b.do("GET", "/", nil)
+	}
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(body)
+	if m == nil {
+		b.s.t.Fatalf("no csrf field in\n%s", body)
+	}
+	return m[1]
+}
 
 func (b *browser) signIn(email string) {
 	b.s.t.Helper()
