@@ -38,6 +38,11 @@ func ParseDomain(s string) (string, error) {
 	if len(ascii) > MaxDomain {
 		return "", invalid("domain", "a host name has at most 253 characters")
 	}
+	if !strings.Contains(ascii, ".") && ascii != "localhost" {
+		// Single labels would also shadow the dashboard's own paths
+		// (/users, /keys, /account).
+		return "", invalid("domain", "enter a full host name with a dot, e.g. example.com (or localhost)")
+	}
 	for _, label := range strings.Split(ascii, ".") {
 		if !validLabel(label) {
 			return "", invalid("domain", "not a valid host name: use letters, digits and hyphens between dots")

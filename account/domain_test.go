@@ -17,6 +17,7 @@ func TestParseDomain(t *testing.T) {
 		{"hyphen inside", "my-site.example", "my-site.example"},
 		{"63-character label", strings.Repeat("a", 63) + ".example", strings.Repeat("a", 63) + ".example"},
 		{"not a domain", "not a domain", ""},
+		{"single label other than localhost", "users", ""},
 		{"empty label", "a..b", ""},
 		{"markup", "<script>.com", ""},
 		{"markup in a form", "<b>x</b>.com", ""},
