@@ -47,8 +47,11 @@ func TestInviteViewer(t *testing.T) {
 	if !strings.Contains(home.body, `href="/example.com"`) || strings.Contains(home.body, "other.example") {
 		t.Fatalf("the viewer's site list should hold example.com alone:\n%s", home.body)
 	}
-	if res := viewer.get("/example.com"); res.code != 200 {
-		t.Fatalf("viewer reads example.com = %d", res.code)
+	if res := viewer.get("/example.com"); res.code != 200 || strings.Contains(res.body, "/example.com/settings") {
+		t.Fatalf("viewer reads example.com = %d; want 200 without a settings link", res.code)
+	}
+	if res := admin.get("/example.com"); !strings.Contains(res.body, `href="/example.com/settings"`) {
+		t.Fatal("the admin's view lacks the settings link")
 	}
 	if res := viewer.get("/example.com/settings"); res.code != http.StatusForbidden {
 		t.Fatalf("viewer opens the settings = %d, want 403", res.code)
