@@ -24,10 +24,10 @@ const (
 	localCSRF = "tally.csrf"
 )
 
-// secure says whether the browser reached tally over HTTPS, directly or
+// Secure says whether the browser reached tally over HTTPS, directly or
 // through a proxy that says so in X-Forwarded-Proto or Forwarded (RFC
 // 7239). A client that lies only makes its own cookies Secure.
-func secure(c *fiber.Ctx) bool {
+func Secure(c *fiber.Ctx) bool {
 	if c.Protocol() == "https" {
 		return true
 	}
@@ -45,7 +45,7 @@ func secure(c *fiber.Ctx) bool {
 func (d *Dashboard) cookie(c *fiber.Ctx, name, value string, expires time.Time) {
 	c.Cookie(&fiber.Cookie{
 		Name: name, Value: value, Path: "/", Expires: expires,
-		HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode, Secure: secure(c),
+		HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode, Secure: Secure(c),
 	})
 }
 

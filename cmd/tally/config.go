@@ -40,6 +40,7 @@ var settings = []setting{
 	{name: "log-level", def: "info", help: "log level: debug, info, warn or error", serve: true},
 	{name: "metrics-listen", def: "", help: "address to serve Prometheus metrics on (GET /metrics), e.g. 127.0.0.1:9100; keep it private; empty: off", serve: true},
 	{name: "rate-limit", def: "0", help: "most events a second taken from one /24 (IPv4) or /48 (IPv6) network, past which /api/event answers 429; 0: no limit", serve: true},
+	{name: "hsts", def: "", help: "max-age of Strict-Transport-Security, sent on answers over HTTPS (directly or per X-Forwarded-Proto / Forwarded), e.g. 8760h; empty: not sent", serve: true},
 	{name: "spill-cells", def: "250000", help: "cells kept in memory while the store is unreachable; past it the oldest checkpoints spill to a file under --data until the store is back", serve: true},
 }
 
@@ -57,6 +58,7 @@ type Config struct {
 	MetricsListen  string
 	RateLimit      int
 	SpillCells     int
+	HSTS           time.Duration
 }
 
 // flags registers the settings on fs (all, or only the non-serve ones) and
@@ -110,6 +112,11 @@ func flags(fs *flag.FlagSet, serve bool) func() (Config, error) {
 		}
 		if c.SpillCells, err = strconv.Atoi(get("spill-cells")); err != nil || c.SpillCells < 1 {
 			return c, fmt.Errorf("--spill-cells: want a positive number of cells")
+		}
+		if h := get("hsts"); h != "" {
+			if c.HSTS, err = time.ParseDuration(h); err != nil || c.HSTS < time.Second {
+				return c, fmt.Errorf("--hsts: want a duration such as 8760h, or empty for none")
+			}
 		}
 		if c.LogFormat != "text" && c.LogFormat != "json" {
 			return c, fmt.Errorf("--log-format: want text or json")

@@ -1,7 +1,12 @@
 package main
 
 import (
+	"fmt"
+	"time"
+
 	"github.com/gofiber/fiber/v2"
+
+	"tally/dashboard"
 
 	trackerjs "tally/tracker-js"
 )
@@ -9,6 +14,9 @@ import (
 // routes registers every HTTP route tally serves, so the whole surface is
 // visible here at a glance (the dashboard's own in dashboard/routes.go).
 func routes(app *fiber.App, s *server) {
+	if s.cfg.HSTS > 0 {
+		app.Use(hsts(s.cfg.HSTS))
+	}
 	// Collector: open to every origin, no credentials.
 	app.Options("/api/event", cors)
 	app.Post("/api/event", s.metrics.Ingest, cors, s.collector.Event)
@@ -26,6 +34,18 @@ func routes(app *fiber.App, s *server) {
 	// Dashboard: its pages, settings and site management, listed in
 	// dashboard/routes.go (the dashboard's tests register them the same way).
 	s.dash.Register(app, s.public.PublishSite(s.dash), s.public.UnpublishSite(s.dash))
+}
+
+// hsts tells browsers that reached tally over HTTPS to use nothing else
+// for maxAge. Over plain HTTP the header would be ignored, so it is not sent.
+func hsts(maxAge time.Duration) fiber.Handler {
+	value := fmt.Sprintf("max-age=%d", int64(maxAge.Seconds()))
+	return func(c *fiber.Ctx) error {
+		if dashboard.Secure(c) {
+			c.Set(fiber.HeaderStrictTransportSecurity, value)
+		}
+		return c.Next()
+	}
 }
 
 // cors lets any page post events; the tracker sends text/plain, so

@@ -38,3 +38,26 @@ func TestFirstRunLink(t *testing.T) {
 		t.Fatalf("a server with an account printed a setup link:\n%s", log2.String())
 	}
 }
+
+// --hsts sends Strict-Transport-Security on answers over HTTPS only.
+func TestHSTS(t *testing.T) {
+	s := startServer(t, t.TempDir(), &syncBuffer{}, "--hsts", "8760h")
+	for _, c := range []struct {
+		header, value, want string
+	}{
+		{"X-Forwarded-Proto", "https", "max-age=31536000"},
+		{"Forwarded", "for=192.0.2.1;proto=https", "max-age=31536000"},
+		{"X-Forwarded-Proto", "http", ""},
+	} {
+		req, _ := http.NewRequest("GET", "http://"+s.addr+"/login", nil)
+		req.Header.Set(c.header, c.value)
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("Strict-Transport-Security"); got != c.want {
+			t.Errorf("%s: %s → Strict-Transport-Security %q, want %q", c.header, c.value, got, c.want)
+		}
+	}
+}
