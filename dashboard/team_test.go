@@ -198,3 +198,30 @@ func TestKeyScope(t *testing.T) {
 		}
 	})
 }
+
+// The add-site form applies the same domain rule as the command line.
+func TestAddSiteDomainRule(t *testing.T) {
+	f := newFixture(t)
+	f.addUser("ann@example.com", pw, false)
+	b := f.browser()
+	b.login("ann@example.com", pw)
+	for _, bad := range []string{"<b>x</b>.com", "not a domain", "a..b", "http://Foo.Example:8080/x", "example.com:8080"} {
+		res := b.post("/sites/new", "/sites", url.Values{"domain": {bad}, "timezone": {"UTC"}})
+		if res.code != http.StatusBadRequest || !strings.Contains(res.body, `role="alert"`) {
+			t.Errorf("add %q = %d, want 400 with the reason", bad, res.code)
+		}
+	}
+	if sites, _ := f.st.Sites(t.Context()); len(sites) != 0 {
+		t.Fatalf("refused domains were stored: %+v", sites)
+	}
+	res := b.post("/sites/new", "/sites", url.Values{"domain": {"Bücher.Example"}, "timezone": {"UTC"}})
+	if res.code != http.StatusSeeOther || res.header.Get("Location") != "/xn--bcher-kva.example/settings?added=1" {
+		t.Fatalf("add an IDN = %d to %q", res.code, res.header.Get("Location"))
+	}
+	if res := b.get("/xn--bcher-kva.example"); res.code != 200 {
+		t.Fatalf("the IDN site's dashboard = %d", res.code)
+	}
+	if res := b.post("/sites/new", "/sites", url.Values{"domain": {"xn--bcher-kva.example"}, "timezone": {"Mars/Base"}}); res.code != http.StatusBadRequest {
+		t.Fatalf("an unknown time zone = %d, want 400", res.code)
+	}
+}
