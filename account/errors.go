@@ -7,6 +7,10 @@ import "errors"
 // message is meant for the person who typed the input.
 var ErrInvalid = errors.New("invalid")
 
+// ErrForbidden is an action the rules refuse whatever the input: removing
+// the last admin, for one.
+var ErrForbidden = errors.New("not allowed")
+
 // Invalid says which field was refused and why, in words fit to show in a
 // form or on the command line.
 type Invalid struct {

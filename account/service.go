@@ -1,9 +1,6 @@
 package account
 
-import (
-	"errors"
-	"time"
-)
+import "time"
 
 // Service is the one place the rules about accounts are applied: the
 // command line and the dashboard both call it, so a domain, a password or
@@ -15,10 +12,6 @@ type Service struct {
 	now func() time.Time
 }
 
-// ErrForbidden is an action the rules refuse whatever the input: removing
-// the last admin, for one.
-var ErrForbidden = errors.New("not allowed")
-
 // NewService applies the rules over st; now stamps what is created.
 func NewService(st Store, now func() time.Time) *Service {
 	if now == nil {
@@ -26,6 +19,3 @@ func NewService(st Store, now func() time.Time) *Service {
 	}
 	return &Service{st: st, now: now}
 }
-
-// Store is the store the service works on, for reads that need no rule.
-func (s *Service) Store() Store { return s.st }
