@@ -15,7 +15,7 @@ const (
 	// network networkAttempts: enough for a few people who mistype, too
 	// few for guessing.
 	accountAttempts = 10
-	networkAttempts = 30
+	networkAttempts = 20
 	loginWindow     = 15 * time.Minute
 )
 

@@ -130,7 +130,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		// read this log (the operator) creates the first admin, not
 		// whoever reaches the port first.
 		log.Warn("no account yet: open the setup link to create the first admin (or run `tally user add EMAIL`)",
-			"setup", "http://"+ln.Addr().String()+"/setup?token="+setupToken)
+			"setup", setupLink(ln.Addr(), setupToken))
 	}
 
 	if cfg.MetricsListen != "" {

@@ -1,13 +1,14 @@
 package main
 
 import (
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
 )
 
-var setupLink = regexp.MustCompile(`/setup\?token=([A-Za-z0-9_-]{43})`)
+var setupLinkInLog = regexp.MustCompile(`/setup\?token=([A-Za-z0-9_-]{43})`)
 
 // A fresh server prints a setup link to its log; /setup answers only with
 // its token. Once an account exists, no link is printed.
@@ -15,7 +16,7 @@ func TestFirstRunLink(t *testing.T) {
 	dir := t.TempDir()
 	log := &syncBuffer{}
 	s := startServer(t, dir, log)
-	m := setupLink.FindStringSubmatch(log.String())
+	m := setupLinkInLog.FindStringSubmatch(log.String())
 	if m == nil {
 		t.Fatalf("no setup link in the log:\n%s", log.String())
 	}
@@ -34,7 +35,7 @@ func TestFirstRunLink(t *testing.T) {
 	tally(t, "user", "add", "admin@example.com", "--data", dir)
 	log2 := &syncBuffer{}
 	startServer(t, dir, log2)
-	if setupLink.MatchString(log2.String()) {
+	if setupLinkInLog.MatchString(log2.String()) {
 		t.Fatalf("a server with an account printed a setup link:\n%s", log2.String())
 	}
 }
@@ -58,6 +59,23 @@ func TestHSTS(t *testing.T) {
 		resp.Body.Close()
 		if got := resp.Header.Get("Strict-Transport-Security"); got != c.want {
 			t.Errorf("%s: %s → Strict-Transport-Security %q, want %q", c.header, c.value, got, c.want)
+		}
+	}
+}
+
+func TestSetupLinkHost(t *testing.T) {
+	for addr, want := range map[string]string{
+		"127.0.0.1:8000": "http://127.0.0.1:8000/setup?token=T",
+		"0.0.0.0:8000":   "http://localhost:8000/setup?token=T",
+		"[::]:9000":      "http://localhost:9000/setup?token=T",
+		"[::1]:8000":     "http://[::1]:8000/setup?token=T",
+	} {
+		tcp, err := net.ResolveTCPAddr("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := setupLink(tcp, "T"); got != want {
+			t.Errorf("setupLink(%s) = %s, want %s", addr, got, want)
 		}
 	}
 }

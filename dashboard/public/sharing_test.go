@@ -229,6 +229,19 @@ func TestPublishFromSettings(t *testing.T) {
 	if code, _, _ := other.do("POST", "/"+s.site+"/unshare", url.Values{"csrf": {other.csrf()}}); code != 404 {
 		t.Errorf("unpublish by a user without access: %d, want 404", code)
 	}
+	// A viewer of the site reads it but may not change its sharing.
+	u, err := s.d.store.UserByEmail(context.Background(), "other@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.d.store.SetMember(context.Background(), account.Member{Site: s.d.site.ID, User: u.ID, Role: account.Viewer}); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/unshare", "/share"} {
+		if code, _, _ := other.do("POST", "/"+s.site+path, policy("10", "5", "0", other.csrf())); code != 403 {
+			t.Errorf("POST %s by a viewer: %d, want 403", path, code)
+		}
+	}
 	if code, _, _ := s.browser().do("GET", SharePath(sh), nil); code != 200 {
 		t.Fatalf("a refused unpublish took the share page down: %d", code)
 	}
