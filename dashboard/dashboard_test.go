@@ -186,45 +186,46 @@ func TestFirstRun(t *testing.T) {
 }
 
 // TestSetupRace: 20 browsers holding the setup link post at once; exactly
-// one becomes the admin.
+// one becomes the admin, on either store.
 func TestSetupRace(t *testing.T) {
-	f := newFixture(t)
-	const n = 20
-	const page = "/setup?token=" + setupToken
-	forms := make([]url.Values, n)
-	browsers := make([]*browser, n)
-	for i := range n {
-		browsers[i] = f.browser()
-		forms[i] = url.Values{"email": {fmt.Sprintf("admin%d@example.com", i)}, "password": {pw}, "token": {setupToken},
-			"csrf": {browsers[i].token(page)}}
-	}
-	codes := make([]int, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			codes[i] = browsers[i].do(http.MethodPost, "/setup", forms[i]).code
-		}()
-	}
-	wg.Wait()
-	won := 0
-	for i, code := range codes {
-		switch code {
-		case http.StatusSeeOther:
-			won++
-		case http.StatusNotFound:
-		default:
-			t.Errorf("POST %d = %d, want 303 or 404", i, code)
+	eachStore(t, func(t *testing.T, f *fixture) {
+		const n = 20
+		const page = "/setup?token=" + setupToken
+		forms := make([]url.Values, n)
+		browsers := make([]*browser, n)
+		for i := range n {
+			browsers[i] = f.browser()
+			forms[i] = url.Values{"email": {fmt.Sprintf("admin%d@example.com", i)}, "password": {pw}, "token": {setupToken},
+				"csrf": {browsers[i].token(page)}}
 		}
-	}
-	users, err := f.st.Users(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if won != 1 || len(users) != 1 || !users[0].Admin {
-		t.Fatalf("%d setups succeeded, users %+v; want exactly one admin", won, users)
-	}
+		codes := make([]int, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				codes[i] = browsers[i].do(http.MethodPost, "/setup", forms[i]).code
+			}()
+		}
+		wg.Wait()
+		won := 0
+		for i, code := range codes {
+			switch code {
+			case http.StatusSeeOther:
+				won++
+			case http.StatusNotFound:
+			default:
+				t.Errorf("POST %d = %d, want 303 or 404", i, code)
+			}
+		}
+		users, err := f.st.Users(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if won != 1 || len(users) != 1 || !users[0].Admin {
+			t.Fatalf("%d setups succeeded, users %+v; want exactly one admin", won, users)
+		}
+	})
 }
 
 func TestAccessBetweenUsers(t *testing.T) {

@@ -1,6 +1,8 @@
 package dashboard
 
 import (
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 
 	"tally/account"
@@ -42,5 +44,6 @@ func (d *Dashboard) SignOutEverywhere(c *fiber.Ctx) error {
 	if err := d.acc.SignOutEverywhere(c.UserContext(), CurrentUser(c)); err != nil {
 		return err
 	}
+	d.cookie(c, sessionCookie, "", time.Unix(1, 0))
 	return c.Redirect("/login", fiber.StatusSeeOther)
 }
