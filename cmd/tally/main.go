@@ -1,6 +1,7 @@
 // Command tally is the whole of tally in one binary: `tally serve` runs the
 // collector, the dashboard and the Stats API; the other subcommands
-// administer sites and keys on the same store.
+// administer sites, people, roles and keys on the same store, through the
+// same account rules as the dashboard (account.Service).
 package main
 
 import (
