@@ -25,8 +25,9 @@ type Site struct {
 	// anonymous pageview (no visitor key, no visit, no geo) instead of being
 	// dropped. Off by default; the privacy notice states which applies.
 	CountDNT bool
-	// Owner is the user who added the site in the dashboard; 0 for sites
-	// added on the command line, which every admin user sees.
+	// Owner is the user who added the site in the dashboard, who holds the
+	// owner role on it; 0 for sites added on the command line, which only
+	// admins and members see.
 	Owner   int64
 	Created time.Time
 }
@@ -42,10 +43,23 @@ func (s Site) Location() *time.Location {
 
 // APIKey grants access to the Stats API. Only a hash of the key is stored.
 type APIKey struct {
-	ID      int64
-	Name    string
-	Hash    []byte // SHA-256 of the key
-	Created time.Time
+	ID   int64
+	Name string
+	Hash []byte // SHA-256 of the key
+	// User owns the key: it reads only the sites that user may read. 0 is
+	// an instance-wide key (made on the command line without --user),
+	// which reads every site, as an admin's would.
+	User int64
+	// Sites narrows the key to these sites (IDs); empty: all the owner's.
+	Sites    []int64
+	Created  time.Time
+	LastUsed time.Time // the UTC day of the last use; zero if never used
+}
+
+// Member gives a user a role on one site.
+type Member struct {
+	Site, User int64
+	Role       Role
 }
 
 // User is a dashboard account.

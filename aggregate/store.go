@@ -32,27 +32,8 @@ type Cells interface {
 	DropBefore(ctx context.Context, t time.Time) error
 }
 
-// Accounts are sites, API keys, users, their logins and public shares.
+// Accounts are sites, API keys, users, their logins, memberships and
+// public shares; account.Store lists them beside the rules that use them.
 type Accounts interface {
-	AddSite(ctx context.Context, s account.Site) (account.Site, error)       // ErrExists if the domain is taken
-	Site(ctx context.Context, domain string) (account.Site, error)           // ErrNotFound if absent
-	SiteByID(ctx context.Context, id int64) (account.Site, error)            // ErrNotFound if absent
-	Sites(ctx context.Context) ([]account.Site, error)                       // ordered by domain
-	UpdateSite(ctx context.Context, s account.Site) error                    // timezone, policy and owner, by ID
-	DeleteSite(ctx context.Context, id int64) error                          // the site and every aggregate of it
-	AddAPIKey(ctx context.Context, k account.APIKey) (account.APIKey, error) //
-	APIKey(ctx context.Context, hash []byte) (account.APIKey, error)         // ErrNotFound if absent
-
-	AddUser(ctx context.Context, u account.User) (account.User, error)   // ErrExists if the email is taken
-	UserByEmail(ctx context.Context, email string) (account.User, error) // ErrNotFound if absent
-	UserByID(ctx context.Context, id int64) (account.User, error)        // ErrNotFound if absent
-	CountUsers(ctx context.Context) (int, error)
-	AddLogin(ctx context.Context, l account.Login) error
-	Login(ctx context.Context, tokenHash []byte) (account.Login, error) // ErrNotFound if absent or expired
-	DeleteLogin(ctx context.Context, tokenHash []byte) error
-
-	SetShare(ctx context.Context, sh account.Share) error                // creates or replaces the site's share
-	ShareBySlug(ctx context.Context, slug string) (account.Share, error) // ErrNotFound if absent
-	ShareBySite(ctx context.Context, site int64) (account.Share, error)  // ErrNotFound if absent
-	DeleteShare(ctx context.Context, site int64) error
+	account.Store
 }

@@ -8,7 +8,6 @@ import (
 	"context"
 	"log/slog"
 	"net/netip"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -317,12 +316,4 @@ func (c *Collector) anySiteCountsDNT(ctx context.Context, now time.Time) bool {
 	}
 	c.dntSites.Store(any)
 	return any
-}
-
-// Domain normalisation shared with admin commands.
-func NormalizeDomain(d string) string {
-	d = strings.ToLower(strings.TrimSpace(d))
-	d = strings.TrimPrefix(strings.TrimPrefix(d, "https://"), "http://")
-	d, _, _ = strings.Cut(d, "/")
-	return strings.TrimSuffix(d, ".")
 }

@@ -1,74 +1,74 @@
 package dashboard
 
 import (
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net/netip"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"golang.org/x/crypto/bcrypt"
 
 	"tally/account"
-	"tally/collector"
 )
 
 const (
 	sessionCookie = "tally_session"
 	csrfCookie    = "tally_csrf"
 	sessionTTL    = 30 * 24 * time.Hour
-	// A client gets loginAttempts failed sign-ins per loginWindow.
-	loginAttempts = 10
-	loginWindow   = 15 * time.Minute
 
 	localUser = "tally.user"
 	localCSRF = "tally.csrf"
 )
 
-// HashPassword is how passwords are stored: bcrypt at the default cost.
-func HashPassword(pw string) ([]byte, error) {
-	h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
-	if err != nil {
-		return nil, fmt.Errorf("hash password: %w", err)
+// Secure says whether the browser reached tally over HTTPS, directly or
+// through a proxy that says so in X-Forwarded-Proto or Forwarded (RFC
+// 7239). A client that lies only makes its own cookies Secure.
+func Secure(c *fiber.Ctx) bool {
+	if c.Protocol() == "https" {
+		return true
 	}
-	return h, nil
-}
-
-// NormalizeEmail is how emails are stored and looked up.
-func NormalizeEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
-
-func hashToken(tok string) []byte {
-	h := sha256.Sum256([]byte(tok))
-	return h[:]
-}
-
-func randomToken() string {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
-	return base64.RawURLEncoding.EncodeToString(b)
+	for _, elem := range strings.Split(c.Get(fiber.HeaderForwarded), ",") {
+		for _, pair := range strings.Split(elem, ";") {
+			k, v, _ := strings.Cut(strings.TrimSpace(pair), "=")
+			if strings.EqualFold(k, "proto") && strings.EqualFold(strings.Trim(v, `"`), "https") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (d *Dashboard) cookie(c *fiber.Ctx, name, value string, expires time.Time) {
 	c.Cookie(&fiber.Cookie{
 		Name: name, Value: value, Path: "/", Expires: expires,
-		HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode, Secure: c.Protocol() == "https",
+		HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode, Secure: Secure(c),
 	})
 }
 
-// CSRF gives every visitor of a dashboard page a token in a cookie, and
-// rejects any POST whose form (or X-CSRF-Token header) does not carry the
-// same token with 403. Another site can make a browser send the cookie but
-// cannot read it, so it cannot put the token in the form.
+// sessionCSRF is the form token of a signed-in browser: derived from its
+// session token, so it changes with every sign-in and a token taken from
+// one session (or planted before sign-in) is worthless in another.
+func sessionCSRF(session string) string {
+	h := sha256.Sum256([]byte("tally csrf\x00" + session))
+	return base64.RawURLEncoding.EncodeToString(h[:])
+}
+
+// CSRF gives every visitor of a dashboard page a form token, and rejects
+// any POST whose form (or X-CSRF-Token header) does not carry it with 403.
+// Signed out, the token lives in a cookie of its own (another site can
+// make a browser send the cookie but cannot read it); signed in, it is
+// derived from the session cookie, so it is bound to the session.
 func (d *Dashboard) CSRF(c *fiber.Ctx) error {
 	tok := c.Cookies(csrfCookie)
 	if len(tok) < 32 {
 		tok = ""
+	}
+	if s := c.Cookies(sessionCookie); len(s) >= 32 {
+		tok = sessionCSRF(s)
 	}
 	if c.Method() == fiber.MethodPost {
 		sent := c.FormValue("csrf")
@@ -80,7 +80,7 @@ func (d *Dashboard) CSRF(c *fiber.Ctx) error {
 		}
 	}
 	if tok == "" {
-		tok = randomToken()
+		tok = account.NewToken()
 		d.cookie(c, csrfCookie, tok, time.Time{})
 	}
 	c.Locals(localCSRF, tok)
@@ -99,9 +99,8 @@ func CurrentUser(c *fiber.Ctx) account.User {
 	return u
 }
 
-// RequireUser lets signed-in users through. Others are sent to /login
-// (to /setup while no account exists); their requests other than GET fail
-// with 401.
+// RequireUser lets signed-in users through. Others are sent to /login;
+// their requests other than GET fail with 401.
 func (d *Dashboard) RequireUser(c *fiber.Ctx) error {
 	if u, ok := d.signedIn(c); ok {
 		c.Locals(localUser, u)
@@ -114,12 +113,21 @@ func (d *Dashboard) RequireUser(c *fiber.Ctx) error {
 	return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
 }
 
+// RequireAdmin lets admins through; other signed-in users get 404, as
+// for a page that does not exist.
+func (d *Dashboard) RequireAdmin(c *fiber.Ctx) error {
+	if !CurrentUser(c).Admin {
+		return fiber.NewError(fiber.StatusNotFound, "no such page")
+	}
+	return c.Next()
+}
+
 func (d *Dashboard) signedIn(c *fiber.Ctx) (account.User, bool) {
 	tok := c.Cookies(sessionCookie)
 	if tok == "" {
 		return account.User{}, false
 	}
-	l, err := d.cfg.Store.Login(c.UserContext(), hashToken(tok))
+	l, err := d.cfg.Store.Login(c.UserContext(), account.HashToken(tok))
 	if err != nil {
 		if !errors.Is(err, account.ErrNotFound) {
 			d.cfg.Log.Error("look up sign-in", "err", err)
@@ -137,26 +145,30 @@ func (d *Dashboard) signedIn(c *fiber.Ctx) (account.User, bool) {
 
 // startSession signs u in on this browser.
 func (d *Dashboard) startSession(c *fiber.Ctx, u account.User) error {
-	tok := randomToken()
+	tok := account.NewToken()
 	exp := d.cfg.Now().Add(sessionTTL)
-	if err := d.cfg.Store.AddLogin(c.UserContext(), account.Login{TokenHash: hashToken(tok), User: u.ID, Expires: exp}); err != nil {
+	if err := d.cfg.Store.AddLogin(c.UserContext(), account.Login{TokenHash: account.HashToken(tok), User: u.ID, Expires: exp}); err != nil {
 		return fmt.Errorf("sign in: %w", err)
 	}
 	d.cookie(c, sessionCookie, tok, exp)
 	return nil
 }
 
-// clientKey identifies a client for the login rate limit. It lives only
-// in memory and is never logged.
-func (d *Dashboard) clientKey(c *fiber.Ctx) string {
-	peer, _ := netip.AddrFromSlice(c.Context().RemoteIP())
-	ip := collector.ClientIP(peer, c.Get(fiber.HeaderXForwardedFor), c.Get("X-Real-IP"), d.cfg.TrustedProxies)
-	return ip.String()
-}
-
-// safeNext keeps a post-login redirect on this site.
+// safeNext keeps a post-login redirect on this site: a path, and nothing a
+// browser could read as another origin. Browsers drop tabs and newlines
+// from URLs and read "\" as "/", so "/\t/evil.com" and "/\evil.com" are
+// "//evil.com", a URL of another host.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsRune(next, '\\') {
+		return "/"
+	}
+	for i := 0; i < len(next); i++ {
+		if next[i] < 0x20 || next[i] == 0x7f {
+			return "/"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
 		return "/"
 	}
 	return next

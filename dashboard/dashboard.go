@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"log/slog"
 	"net/netip"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -31,12 +30,18 @@ type Config struct {
 	// page. The public-views layer (issue 6) sets it; nil shows a
 	// placeholder. It receives the CSRF token for its forms.
 	Sharing func(c *fiber.Ctx, site account.Site, csrf string) (template.HTML, error)
+	// SetupToken opens the first-run page (/setup?token=…) while no
+	// account exists; `tally serve` makes one and prints the link to its
+	// log. Empty: no first-run page, the first account is made with
+	// `tally user add`.
+	SetupToken string
 }
 
 // Dashboard serves the signed-in pages: login, sites, site dashboards.
 type Dashboard struct {
-	cfg     Config
-	limiter *limiter
+	cfg   Config
+	acc   *account.Service
+	limit *signInLimit
 }
 
 // New returns the dashboard's handlers.
@@ -47,38 +52,46 @@ func New(cfg Config) *Dashboard {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	return &Dashboard{cfg: cfg, limiter: newLimiter(loginAttempts, loginWindow)}
+	return &Dashboard{cfg: cfg, acc: account.NewService(cfg.Store, cfg.Now), limit: newSignInLimit()}
 }
 
-// SiteFor returns the site of domain if user may see it: admins see every
-// site, others the sites they own. A site the user may not see is a 404,
-// the same as one that does not exist, so domains cannot be probed.
+// SiteFor returns the site of domain if user may read it: admins read
+// every site, others the sites they added or are members of. A site the
+// user may not read is a 404, the same as one that does not exist, so
+// domains cannot be probed.
 func (d *Dashboard) SiteFor(ctx context.Context, user account.User, domain string) (account.Site, error) {
-	site, err := d.cfg.Store.Site(ctx, strings.ToLower(domain))
-	if errors.Is(err, account.ErrNotFound) || err == nil && !maySee(user, site) {
-		return account.Site{}, fiber.NewError(fiber.StatusNotFound, "no such site")
+	site, _, err := d.siteRole(ctx, user, domain)
+	return site, err
+}
+
+// SiteToManage returns the site of domain if user may change it (the
+// owner role); a viewer gets 403, anyone else the 404 of SiteFor.
+func (d *Dashboard) SiteToManage(ctx context.Context, user account.User, domain string) (account.Site, error) {
+	site, role, err := d.siteRole(ctx, user, domain)
+	if err == nil && !role.Manages() {
+		return account.Site{}, fiber.NewError(fiber.StatusForbidden, "only the site's owners may change it")
 	}
 	return site, err
 }
 
-func maySee(u account.User, s account.Site) bool {
-	return u.Admin || s.Owner == u.ID
+func (d *Dashboard) siteRole(ctx context.Context, user account.User, domain string) (account.Site, account.Role, error) {
+	site, err := d.acc.Site(ctx, domain)
+	if errors.Is(err, account.ErrNotFound) {
+		return account.Site{}, "", errNoSite
+	} else if err != nil {
+		return account.Site{}, "", err
+	}
+	role, reads, err := d.acc.RoleOn(ctx, user, site)
+	if err != nil {
+		return account.Site{}, "", err
+	}
+	if !reads {
+		return account.Site{}, "", errNoSite
+	}
+	return site, role, nil
 }
 
-// visibleSites lists the sites user may see.
-func (d *Dashboard) visibleSites(ctx context.Context, user account.User) ([]account.Site, error) {
-	all, err := d.cfg.Store.Sites(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := all[:0]
-	for _, s := range all {
-		if maySee(user, s) {
-			out = append(out, s)
-		}
-	}
-	return out, nil
-}
+var errNoSite = fiber.NewError(fiber.StatusNotFound, "no such site")
 
 // page is the layout data of a signed-in page.
 func (d *Dashboard) page(c *fiber.Ctx, title string, body any) Page {

@@ -2,10 +2,12 @@ package dashboard
 
 import (
 	"encoding/csv"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -127,13 +129,13 @@ func TestLoginRateLimit(t *testing.T) {
 	f := newFixture(t)
 	f.addUser("owner@example.com", pw, true)
 	b := f.browser()
-	for i := 0; i < loginAttempts; i++ {
+	for i := 0; i < accountAttempts; i++ {
 		if res := b.login("owner@example.com", "guess"); res.code != http.StatusUnauthorized {
 			t.Fatalf("attempt %d = %d, want 401", i+1, res.code)
 		}
 	}
 	if res := b.login("owner@example.com", pw); res.code != http.StatusTooManyRequests {
-		t.Fatalf("after %d failures even the right password = %d, want 429", loginAttempts, res.code)
+		t.Fatalf("after %d failures even the right password = %d, want 429", accountAttempts, res.code)
 	}
 	f.clock.Add(loginWindow)
 	if res := b.login("owner@example.com", pw); res.code != http.StatusSeeOther {
@@ -147,10 +149,28 @@ func TestFirstRun(t *testing.T) {
 	if res := b.get("/login"); res.code != http.StatusSeeOther || res.header.Get("Location") != "/setup" {
 		t.Fatalf("with no account GET /login = %d to %q, want 303 to /setup", res.code, res.header.Get("Location"))
 	}
-	if res := b.post("/setup", "/setup", url.Values{"email": {"first@example.com"}, "password": {"short"}}); res.code != http.StatusBadRequest {
-		t.Fatalf("setup with a 5-character password = %d, want 400", res.code)
+	for _, target := range []string{"/setup", "/setup?token=", "/setup?token=wrong"} {
+		if res := b.get(target); res.code != http.StatusForbidden || !strings.Contains(res.body, "setup link") {
+			t.Fatalf("GET %s = %d, want 403 pointing to the setup link:\n%s", target, res.code, res.body)
+		}
 	}
-	if res := b.post("/setup", "/setup", url.Values{"email": {"first@example.com"}, "password": {pw}}); res.code != http.StatusSeeOther {
+	const page = "/setup?token=" + setupToken
+	for _, token := range []string{"", "wrong"} {
+		res := b.post(page, "/setup", url.Values{"email": {"first@example.com"}, "password": {pw}, "token": {token}})
+		if res.code != http.StatusForbidden {
+			t.Fatalf("POST /setup with token %q = %d, want 403", token, res.code)
+		}
+	}
+	if res := b.post(page, "/setup", url.Values{"email": {"first@example.com"}, "password": {"12345678"}, "token": {setupToken}}); res.code != http.StatusBadRequest || !strings.Contains(res.body, "at least 10") {
+		t.Fatalf("setup with 12345678 = %d, want 400 asking for a longer password", res.code)
+	}
+	if res := b.post(page, "/setup", url.Values{"email": {"first@example.com"}, "password": {"password123"}, "token": {setupToken}}); res.code != http.StatusBadRequest || !strings.Contains(res.body, "common") {
+		t.Fatalf("setup with password123 = %d, want 400 naming it common", res.code)
+	}
+	if n, _ := f.st.CountUsers(t.Context()); n != 0 {
+		t.Fatalf("refused setups made %d accounts", n)
+	}
+	if res := b.post(page, "/setup", url.Values{"email": {"first@example.com"}, "password": {pw}, "token": {setupToken}}); res.code != http.StatusSeeOther {
 		t.Fatalf("setup = %d, want 303", res.code)
 	}
 	u, err := f.st.UserByEmail(t.Context(), "first@example.com")
@@ -160,9 +180,52 @@ func TestFirstRun(t *testing.T) {
 	if res := b.get("/"); res.code != 200 {
 		t.Fatalf("setup did not sign in: GET / = %d", res.code)
 	}
-	if res := f.browser().get("/setup"); res.code != http.StatusNotFound {
+	if res := f.browser().get(page); res.code != http.StatusNotFound {
 		t.Fatalf("GET /setup once an account exists = %d, want 404", res.code)
 	}
+}
+
+// TestSetupRace: 20 browsers holding the setup link post at once; exactly
+// one becomes the admin, on either store.
+func TestSetupRace(t *testing.T) {
+	eachStore(t, func(t *testing.T, f *fixture) {
+		const n = 20
+		const page = "/setup?token=" + setupToken
+		forms := make([]url.Values, n)
+		browsers := make([]*browser, n)
+		for i := range n {
+			browsers[i] = f.browser()
+			forms[i] = url.Values{"email": {fmt.Sprintf("admin%d@example.com", i)}, "password": {pw}, "token": {setupToken},
+				"csrf": {browsers[i].token(page)}}
+		}
+		codes := make([]int, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				codes[i] = browsers[i].do(http.MethodPost, "/setup", forms[i]).code
+			}()
+		}
+		wg.Wait()
+		won := 0
+		for i, code := range codes {
+			switch code {
+			case http.StatusSeeOther:
+				won++
+			case http.StatusNotFound:
+			default:
+				t.Errorf("POST %d = %d, want 303 or 404", i, code)
+			}
+		}
+		users, err := f.st.Users(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if won != 1 || len(users) != 1 || !users[0].Admin {
+			t.Fatalf("%d setups succeeded, users %+v; want exactly one admin", won, users)
+		}
+	})
 }
 
 func TestAccessBetweenUsers(t *testing.T) {
@@ -172,7 +235,7 @@ func TestAccessBetweenUsers(t *testing.T) {
 	f.addSite("cli.example", 0)
 	bob := f.browser()
 	bob.login("bob@example.com", pw)
-	if res := bob.post("/sites/new", "/sites", url.Values{"domain": {"https://Bob.Example/"}, "timezone": {"UTC"}}); res.code != http.StatusSeeOther {
+	if res := bob.post("/sites/new", "/sites", url.Values{"domain": {"Bob.Example"}, "timezone": {"UTC"}}); res.code != http.StatusSeeOther {
 		t.Fatalf("bob adds a site = %d", res.code)
 	}
 	if res := bob.get("/bob.example/settings?added=1"); res.code != 200 || !strings.Contains(res.body, `data-domain=&#34;bob.example&#34;`) {

@@ -2,13 +2,14 @@ package dashboard
 
 import (
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -38,15 +39,25 @@ type fixture struct {
 	agg   *aggregate.Aggregator
 	clock *clock
 	app   *fiber.App
+	stats *StatsAPI
 }
+
+// setupToken is the first-run token of every fixture.
+const setupToken = "the-setup-token-printed-to-the-log"
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir())
+	st, err := sqlite.Open(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newFixtureOn(t, st)
+}
+
+// newFixtureOn is the fixture over a given store (storetest.ClickHouse for
+// the other one); it closes st when the test ends.
+func newFixtureOn(t *testing.T, st aggregate.Store) *fixture {
+	t.Helper()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	// The clock starts today (cookies' expiry is judged by the real clock,
 	// as a browser would), at a fixed hour so the scenario stays in one day.
@@ -57,22 +68,27 @@ func newFixture(t *testing.T) *fixture {
 		f.agg.Close(context.Background())
 		st.Close()
 	})
-	d := New(Config{Store: st, Engine: aggregate.NewEngine(st, f.agg), Realtime: f.agg.Realtime, Now: f.clock.Now, Log: quiet})
+	d := New(Config{Store: st, Engine: aggregate.NewEngine(st, f.agg), Realtime: f.agg.Realtime, Now: f.clock.Now, Log: quiet,
+		SetupToken: setupToken,
+		// The tests play the proxy (app.Test's peer is 0.0.0.0): a test's
+		// X-Forwarded-For says which network a sign-in comes from.
+		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("0.0.0.0/32")}})
 	f.app = fiber.New(fiber.Config{ErrorHandler: func(c *fiber.Ctx, err error) error {
-		var fe *fiber.Error
-		if errors.As(err, &fe) {
-			return ErrorPage(c, fe.Code, fe.Message)
+		code, msg, known := Status(err)
+		if !known {
+			t.Errorf("%s %s: unexpected error %v", c.Method(), c.Path(), err)
 		}
-		t.Errorf("%s %s: unexpected error %v", c.Method(), c.Path(), err)
-		return ErrorPage(c, 500, "internal error")
+		return ErrorPage(c, code, msg)
 	}})
 	d.Register(f.app, nil, nil) // publishing is dashboard/public's, tested there
+	f.stats = NewStatsAPI(st, aggregate.NewEngine(st, f.agg), f.clock.Now)
+	f.app.Post("/api/v2/query", f.stats.Query)
 	return f
 }
 
 func (f *fixture) addUser(email, pw string, admin bool) account.User {
 	f.t.Helper()
-	h, err := HashPassword(pw)
+	h, err := account.HashPassword(pw)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -180,6 +196,24 @@ func (b *browser) do(method, target string, form url.Values, headers ...string) 
 }
 
 func (b *browser) get(target string) response { return b.do(http.MethodGet, target, nil) }
+
+// doBody sends a raw body (the Stats API's JSON).
+func (b *browser) doBody(method, target, body string, headers ...string) response {
+	b.f.t.Helper()
+	req := httptest.NewRequest(method, target, strings.NewReader(body))
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := b.f.app.Test(req, -1)
+	if err != nil {
+		b.f.t.Fatalf("%s %s: %v", method, target, err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	return response{code: res.StatusCode, body: string(raw), header: res.Header}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 

@@ -1,22 +1,22 @@
 package dashboard
 
 import (
+	"crypto/subtle"
 	"errors"
 	"fmt"
-	"strings"
-	"sync"
-	"tally/account"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"golang.org/x/crypto/bcrypt"
+
+	"tally/account"
 )
 
 type loginForm struct {
-	Email, Next, Error string
+	Email, Next, Error, Token string
 }
 
-// LoginForm answers GET /login; with no account yet it sends to /setup.
+// LoginForm answers GET /login; with no account yet it sends to /setup,
+// which says where the setup link is.
 func (d *Dashboard) LoginForm(c *fiber.Ctx) error {
 	n, err := d.cfg.Store.CountUsers(c.UserContext())
 	if err != nil {
@@ -33,17 +33,16 @@ func (d *Dashboard) LoginForm(c *fiber.Ctx) error {
 
 // dummyHash is compared against when the email is unknown, so a wrong
 // email takes as long as a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password"), bcrypt.DefaultCost)
+var dummyHash, _ = account.HashPassword("not a password")
 
 // Login answers POST /login (email, password, csrf, next).
 func (d *Dashboard) Login(c *fiber.Ctx) error {
-	key := d.clientKey(c)
-	now := d.cfg.Now()
-	if wait := d.limiter.blocked(key, now); wait > 0 {
+	email, pw := account.NormalizeEmail(c.FormValue("email")), c.FormValue("password")
+	network, now := d.clientNetwork(c), d.cfg.Now()
+	if wait := d.limit.blocked(email, network, now); wait > 0 {
 		mins := int(wait.Minutes()) + 1
 		return fiber.NewError(fiber.StatusTooManyRequests, fmt.Sprintf("too many failed sign-ins: try again in %d minutes", mins))
 	}
-	email, pw := NormalizeEmail(c.FormValue("email")), c.FormValue("password")
 	form := loginForm{Email: email, Next: safeNext(c.FormValue("next"))}
 	u, err := d.cfg.Store.UserByEmail(c.UserContext(), email)
 	hash := u.PasswordHash
@@ -53,13 +52,13 @@ func (d *Dashboard) Login(c *fiber.Ctx) error {
 		}
 		hash = dummyHash
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(pw)) != nil || err != nil {
-		d.limiter.fail(key, now)
+	if !account.PasswordMatches(hash, pw) || err != nil {
+		d.limit.fail(email, network, now)
 		d.cfg.Log.Info("failed sign-in") // deliberately without email or address
 		form.Error = "Wrong email or password."
 		return render(c, fiber.StatusUnauthorized, "login", Page{Title: "Sign in", CSRF: CSRFToken(c), Body: form})
 	}
-	d.limiter.reset(key)
+	d.limit.succeed(email)
 	if err := d.startSession(c, u); err != nil {
 		return err
 	}
@@ -69,7 +68,7 @@ func (d *Dashboard) Login(c *fiber.Ctx) error {
 // Logout answers POST /logout.
 func (d *Dashboard) Logout(c *fiber.Ctx) error {
 	if tok := c.Cookies(sessionCookie); tok != "" {
-		if err := d.cfg.Store.DeleteLogin(c.UserContext(), hashToken(tok)); err != nil {
+		if err := d.cfg.Store.DeleteLogin(c.UserContext(), account.HashToken(tok)); err != nil {
 			return err
 		}
 	}
@@ -77,114 +76,56 @@ func (d *Dashboard) Logout(c *fiber.Ctx) error {
 	return c.Redirect("/login", fiber.StatusSeeOther)
 }
 
-// SetupForm answers GET /setup: the first-run page, only while no
-// account exists.
+// SetupForm answers GET /setup?token=…: the first-run page, only with the
+// token `tally serve` printed to its log, and only while no account exists.
 func (d *Dashboard) SetupForm(c *fiber.Ctx) error {
-	if err := d.needsSetup(c); err != nil {
+	if err := d.checkSetup(c, c.Query("token")); err != nil {
 		return err
 	}
-	return render(c, fiber.StatusOK, "setup", Page{Title: "Welcome", CSRF: CSRFToken(c), Body: loginForm{}})
+	return render(c, fiber.StatusOK, "setup", Page{Title: "Welcome", CSRF: CSRFToken(c), Body: loginForm{Token: c.Query("token")}})
 }
 
 // Setup answers POST /setup: it creates the first account, an admin, and
-// signs it in.
+// signs it in. Of concurrent requests exactly one succeeds.
 func (d *Dashboard) Setup(c *fiber.Ctx) error {
-	if err := d.needsSetup(c); err != nil {
+	token := c.FormValue("token")
+	if err := d.checkSetup(c, token); err != nil {
 		return err
 	}
-	email, pw := NormalizeEmail(c.FormValue("email")), c.FormValue("password")
-	form := loginForm{Email: email}
-	if msg := CheckAccount(email, pw); msg != "" {
+	form := loginForm{Email: c.FormValue("email"), Token: token}
+	u, err := d.acc.Setup(c.UserContext(), form.Email, c.FormValue("password"))
+	if msg, ok := invalidMessage(err); ok {
 		form.Error = msg
 		return render(c, fiber.StatusBadRequest, "setup", Page{Title: "Welcome", CSRF: CSRFToken(c), Body: form})
 	}
-	hash, err := HashPassword(pw)
-	if err != nil {
-		return err
-	}
-	u, err := d.cfg.Store.AddUser(c.UserContext(), account.User{Email: email, PasswordHash: hash, Admin: true, Created: d.cfg.Now()})
-	if err != nil {
+	if errors.Is(err, account.ErrExists) {
+		return errSetUp
+	} else if err != nil {
 		return fmt.Errorf("create the first account: %w", err)
 	}
+	d.cfg.Log.Info("first account created; the setup link no longer works")
 	if err := d.startSession(c, u); err != nil {
 		return err
 	}
 	return c.Redirect("/", fiber.StatusSeeOther)
 }
 
-func (d *Dashboard) needsSetup(c *fiber.Ctx) error {
+var errSetUp = fiber.NewError(fiber.StatusNotFound, "tally is already set up: sign in at /login")
+
+// checkSetup lets the first-run page through only with the right token
+// while there is no account. Without a token configured there is no
+// first-run page: the first account is made with `tally user add`.
+func (d *Dashboard) checkSetup(c *fiber.Ctx, token string) error {
 	n, err := d.cfg.Store.CountUsers(c.UserContext())
 	if err != nil {
 		return fmt.Errorf("count users: %w", err)
 	}
 	if n > 0 {
-		return fiber.NewError(fiber.StatusNotFound, "tally is already set up: sign in at /login")
+		return errSetUp
+	}
+	want := d.cfg.SetupToken
+	if want == "" || subtle.ConstantTimeCompare([]byte(token), []byte(want)) != 1 {
+		return fiber.NewError(fiber.StatusForbidden, "open the setup link that `tally serve` printed to its log, or create an account with `tally user add EMAIL`")
 	}
 	return nil
-}
-
-// CheckAccount returns what is wrong with a new account's email and
-// password, or "".
-func CheckAccount(email, pw string) string {
-	at := strings.IndexByte(email, '@')
-	switch {
-	case at < 1 || at == len(email)-1 || strings.ContainsAny(email, " \t\r\n"):
-		return "Enter an email address."
-	case len(pw) < 8:
-		return "The password needs at least 8 characters."
-	case len(pw) > 72:
-		return "The password may have at most 72 bytes." // bcrypt's limit
-	}
-	return ""
-}
-
-// limiter counts failed sign-ins per client in memory.
-type limiter struct {
-	max    int
-	window time.Duration
-	mu     sync.Mutex
-	fails  map[string]*failures
-}
-
-type failures struct {
-	n     int
-	since time.Time
-}
-
-func newLimiter(max int, window time.Duration) *limiter {
-	return &limiter{max: max, window: window, fails: map[string]*failures{}}
-}
-
-// blocked returns how long key must wait, or 0.
-func (l *limiter) blocked(key string, now time.Time) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	f := l.fails[key]
-	if f == nil || now.Sub(f.since) >= l.window {
-		return 0
-	}
-	if f.n >= l.max {
-		return f.since.Add(l.window).Sub(now)
-	}
-	return 0
-}
-
-func (l *limiter) fail(key string, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	f := l.fails[key]
-	if f == nil || now.Sub(f.since) >= l.window {
-		if len(l.fails) >= 100_000 {
-			clear(l.fails) // a bound, against floods of addresses
-		}
-		f = &failures{since: now}
-		l.fails[key] = f
-	}
-	f.n++
-}
-
-func (l *limiter) reset(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.fails, key)
 }

@@ -18,11 +18,11 @@ func stateOf(c *fiber.Ctx) State {
 
 // SiteView answers GET /:domain, the site's dashboard.
 func (d *Dashboard) SiteView(c *fiber.Ctx) error {
-	site, err := d.SiteFor(c.UserContext(), CurrentUser(c), c.Params("domain"))
+	site, role, err := d.siteRole(c.UserContext(), CurrentUser(c), c.Params("domain"))
 	if err != nil {
 		return err
 	}
-	opts := Options{BasePath: "/" + url.PathEscape(site.Domain), Now: d.cfg.Now()}
+	opts := Options{BasePath: "/" + url.PathEscape(site.Domain), Now: d.cfg.Now(), NoSettings: !role.Manages()}
 	if d.cfg.Realtime != nil {
 		opts.Realtime = func() int { return d.cfg.Realtime(site.ID, d.cfg.Now().Add(-realtimeWindow)) }
 	}

@@ -8,6 +8,11 @@ import "github.com/gofiber/fiber/v2"
 // those two out. Routes that a /:domain pattern would shadow (/privacy,
 // /share/…) must be registered before.
 //
+// Who may use a route: signed-in users (RequireUser); admins (RequireAdmin);
+// on /:domain routes, readers of the site (SiteFor: viewers, owners,
+// admins) or its managers (SiteToManage: owners, admins), checked by the
+// handler. TestRoutesByRole holds the table.
+//
 // cmd/tally and the tests register the same routes through this, so the
 // tests exercise the wiring that ships.
 func (d *Dashboard) Register(app fiber.Router, publish, unpublish fiber.Handler) {
@@ -20,11 +25,26 @@ func (d *Dashboard) Register(app fiber.Router, publish, unpublish fiber.Handler)
 	app.Get("/", d.CSRF, d.RequireUser, d.Sites)
 	app.Get("/sites/new", d.CSRF, d.RequireUser, d.NewSiteForm)
 	app.Post("/sites", d.CSRF, d.RequireUser, d.AddSite)
+
+	app.Get("/account", d.CSRF, d.RequireUser, d.Profile)
+	app.Post("/account/password", d.CSRF, d.RequireUser, d.ChangePassword)
+	app.Post("/account/signout", d.CSRF, d.RequireUser, d.SignOutEverywhere)
+	app.Get("/keys", d.CSRF, d.RequireUser, d.Keys)
+	app.Post("/keys", d.CSRF, d.RequireUser, d.CreateKey)
+	app.Post("/keys/:id/revoke", d.CSRF, d.RequireUser, d.RevokeKey)
+	app.Get("/users", d.CSRF, d.RequireUser, d.RequireAdmin, d.Users)
+	app.Post("/users", d.CSRF, d.RequireUser, d.RequireAdmin, d.InviteUser)
+	app.Post("/users/:id/reset", d.CSRF, d.RequireUser, d.RequireAdmin, d.ResetPassword)
+	app.Post("/users/:id/delete", d.CSRF, d.RequireUser, d.RequireAdmin, d.DeleteUser)
+
 	app.Get("/:domain", d.CSRF, d.RequireUser, d.SiteView)
 	app.Get("/:domain/export.csv", d.RequireUser, d.SiteCSV)
 	app.Get("/:domain/realtime", d.RequireUser, d.Realtime)
 	app.Get("/:domain/settings", d.CSRF, d.RequireUser, d.Settings)
 	app.Post("/:domain/settings", d.CSRF, d.RequireUser, d.SaveSettings)
+	app.Get("/:domain/members", d.CSRF, d.RequireUser, d.Members)
+	app.Post("/:domain/members", d.CSRF, d.RequireUser, d.Grant)
+	app.Post("/:domain/members/revoke", d.CSRF, d.RequireUser, d.Revoke)
 	if publish != nil {
 		app.Post("/:domain/share", d.CSRF, d.RequireUser, publish)
 	}

@@ -5,13 +5,11 @@ import (
 	"fmt"
 	"html/template"
 	"net/url"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"tally/account"
 	"tally/aggregate"
-	"tally/collector"
 )
 
 type siteCard struct {
@@ -24,7 +22,7 @@ type siteCard struct {
 // Sites answers GET /: the sites the user may see, each with 30 days of
 // visitors and today's.
 func (d *Dashboard) Sites(c *fiber.Ctx) error {
-	sites, err := d.visibleSites(c.UserContext(), CurrentUser(c))
+	sites, err := d.acc.Readable(c.UserContext(), CurrentUser(c))
 	if err != nil {
 		return err
 	}
@@ -69,27 +67,18 @@ func (d *Dashboard) NewSiteForm(c *fiber.Ctx) error {
 	return render(c, fiber.StatusOK, "site_new", d.page(c, "Add a site", siteForm{Timezone: "UTC", Zones: commonZones}))
 }
 
-// AddSite answers POST /sites (domain, timezone); the new site belongs to
-// the user who added it. Then the settings page shows the script tag.
+// AddSite answers POST /sites (domain, timezone); the user who added the
+// site owns it. Then the settings page shows the script tag.
 func (d *Dashboard) AddSite(c *fiber.Ctx) error {
-	form := siteForm{Domain: collector.NormalizeDomain(c.FormValue("domain")), Timezone: c.FormValue("timezone"), Zones: commonZones}
-	if form.Timezone == "" {
-		form.Timezone = "UTC"
+	form := siteForm{Domain: c.FormValue("domain"), Timezone: c.FormValue("timezone"), Zones: commonZones}
+	site, err := d.acc.AddSite(c.UserContext(), form.Domain, form.Timezone, false, CurrentUser(c).ID)
+	msg, bad := invalidMessage(err)
+	if errors.Is(err, account.ErrExists) {
+		msg, bad = "That domain is already tracked by this tally.", true
 	}
-	fail := func(msg string) error {
+	if bad {
 		form.Error = msg
 		return render(c, fiber.StatusBadRequest, "site_new", d.page(c, "Add a site", form))
-	}
-	if form.Domain == "" || len(form.Domain) > 253 {
-		return fail("Enter the site's domain, e.g. example.com.")
-	}
-	if _, err := time.LoadLocation(form.Timezone); err != nil {
-		return fail("Unknown time zone: use an IANA name such as Europe/Paris.")
-	}
-	site, err := d.cfg.Store.AddSite(c.UserContext(), account.Site{
-		Domain: form.Domain, Timezone: form.Timezone, Owner: CurrentUser(c).ID, Created: d.cfg.Now()})
-	if errors.Is(err, account.ErrExists) {
-		return fail("That domain is already tracked by this tally.")
 	} else if err != nil {
 		return fmt.Errorf("add site: %w", err)
 	}
@@ -110,7 +99,7 @@ type settingsPage struct {
 
 // Settings answers GET /:domain/settings.
 func (d *Dashboard) Settings(c *fiber.Ctx) error {
-	site, err := d.SiteFor(c.UserContext(), CurrentUser(c), c.Params("domain"))
+	site, err := d.SiteToManage(c.UserContext(), CurrentUser(c), c.Params("domain"))
 	if err != nil {
 		return err
 	}
@@ -133,13 +122,13 @@ func (d *Dashboard) settings(c *fiber.Ctx, site account.Site, code int, msg stri
 
 // SaveSettings answers POST /:domain/settings (timezone).
 func (d *Dashboard) SaveSettings(c *fiber.Ctx) error {
-	site, err := d.SiteFor(c.UserContext(), CurrentUser(c), c.Params("domain"))
+	site, err := d.SiteToManage(c.UserContext(), CurrentUser(c), c.Params("domain"))
 	if err != nil {
 		return err
 	}
-	tz := c.FormValue("timezone")
-	if _, err := time.LoadLocation(tz); err != nil || tz == "" {
-		return d.settings(c, site, fiber.StatusBadRequest, "Unknown time zone: use an IANA name such as Europe/Paris.")
+	tz, err := account.ParseTimezone(c.FormValue("timezone"))
+	if msg, bad := invalidMessage(err); bad {
+		return d.settings(c, site, fiber.StatusBadRequest, msg)
 	}
 	site.Timezone = tz
 	if err := d.cfg.Store.UpdateSite(c.UserContext(), site); err != nil {
@@ -150,7 +139,7 @@ func (d *Dashboard) SaveSettings(c *fiber.Ctx) error {
 
 // DeleteForm answers GET /:domain/delete: the confirmation.
 func (d *Dashboard) DeleteForm(c *fiber.Ctx) error {
-	site, err := d.SiteFor(c.UserContext(), CurrentUser(c), c.Params("domain"))
+	site, err := d.SiteToManage(c.UserContext(), CurrentUser(c), c.Params("domain"))
 	if err != nil {
 		return err
 	}
@@ -160,11 +149,11 @@ func (d *Dashboard) DeleteForm(c *fiber.Ctx) error {
 // DeleteSite answers POST /:domain/delete; the form repeats the domain,
 // so a stray click cannot delete a site.
 func (d *Dashboard) DeleteSite(c *fiber.Ctx) error {
-	site, err := d.SiteFor(c.UserContext(), CurrentUser(c), c.Params("domain"))
+	site, err := d.SiteToManage(c.UserContext(), CurrentUser(c), c.Params("domain"))
 	if err != nil {
 		return err
 	}
-	if collector.NormalizeDomain(c.FormValue("confirm")) != site.Domain {
+	if account.LookupDomain(c.FormValue("confirm")) != site.Domain {
 		return fiber.NewError(fiber.StatusBadRequest, "type the domain to confirm the deletion")
 	}
 	if err := d.cfg.Store.DeleteSite(c.UserContext(), site.ID); err != nil {

@@ -6,7 +6,6 @@ package dashboard
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,19 +21,14 @@ import (
 // StatsAPI answers POST /api/v2/query.
 type StatsAPI struct {
 	store  aggregate.Store
+	acc    *account.Service
 	engine *aggregate.Engine
 	now    func() time.Time
 }
 
 // NewStatsAPI returns the Stats API handler set.
 func NewStatsAPI(store aggregate.Store, engine *aggregate.Engine, now func() time.Time) *StatsAPI {
-	return &StatsAPI{store: store, engine: engine, now: now}
-}
-
-// HashAPIKey is how API keys are stored: only their SHA-256.
-func HashAPIKey(key string) []byte {
-	h := sha256.Sum256([]byte(key))
-	return h[:]
+	return &StatsAPI{store: store, acc: account.NewService(store, now), engine: engine, now: now}
 }
 
 // apiRequest is Plausible's Stats API v2 query body.
@@ -70,7 +64,8 @@ func badRequest(format string, args ...any) error {
 
 // Query is the POST /api/v2/query handler.
 func (a *StatsAPI) Query(c *fiber.Ctx) error {
-	if err := a.authorize(c); err != nil {
+	key, err := a.authorize(c)
+	if err != nil {
 		return err
 	}
 	var req apiRequest
@@ -86,7 +81,7 @@ func (a *StatsAPI) Query(c *fiber.Ctx) error {
 		}
 		return badRequest("malformed JSON body")
 	}
-	q, echo, err := a.parse(c.UserContext(), &req)
+	q, echo, err := a.parse(c.UserContext(), key, &req)
 	if err != nil {
 		return err
 	}
@@ -104,31 +99,40 @@ func (a *StatsAPI) Query(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (a *StatsAPI) authorize(c *fiber.Ctx) error {
+// authorize finds the request's API key. A revoked key is gone from the
+// store, so it fails at once.
+func (a *StatsAPI) authorize(c *fiber.Ctx) (account.APIKey, error) {
 	auth := c.Get(fiber.HeaderAuthorization)
 	key, ok := strings.CutPrefix(auth, "Bearer ")
 	if !ok || strings.TrimSpace(key) == "" {
-		return fiber.NewError(fiber.StatusUnauthorized, "missing API key: send Authorization: Bearer KEY")
+		return account.APIKey{}, fiber.NewError(fiber.StatusUnauthorized, "missing API key: send Authorization: Bearer KEY")
 	}
-	_, err := a.store.APIKey(c.UserContext(), HashAPIKey(strings.TrimSpace(key)))
+	k, err := a.acc.UseKey(c.UserContext(), key)
 	if errors.Is(err, account.ErrNotFound) {
-		return fiber.NewError(fiber.StatusUnauthorized, "invalid API key")
+		return k, fiber.NewError(fiber.StatusUnauthorized, "invalid API key")
 	}
-	return err
+	return k, err
 }
 
 // parse validates a request into a query and the echo of it that the
 // response carries (with the date range resolved).
-func (a *StatsAPI) parse(ctx context.Context, req *apiRequest) (aggregate.Query, map[string]any, error) {
+func (a *StatsAPI) parse(ctx context.Context, key account.APIKey, req *apiRequest) (aggregate.Query, map[string]any, error) {
 	var q aggregate.Query
 	if req.SiteID == "" {
 		return q, nil, badRequest("site_id is required")
 	}
-	site, err := a.store.Site(ctx, strings.ToLower(req.SiteID))
+	// A site the key may not read answers as one that does not exist.
+	unknown := fiber.NewError(fiber.StatusNotFound, "site_id: unknown site "+req.SiteID)
+	site, err := a.acc.Site(ctx, req.SiteID)
 	if errors.Is(err, account.ErrNotFound) {
-		return q, nil, fiber.NewError(fiber.StatusNotFound, "site_id: unknown site "+req.SiteID)
+		return q, nil, unknown
 	} else if err != nil {
 		return q, nil, err
+	}
+	if reads, err := a.acc.KeyReads(ctx, key, site); err != nil {
+		return q, nil, err
+	} else if !reads {
+		return q, nil, unknown
 	}
 	q.Site = site
 	loc := site.Location()

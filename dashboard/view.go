@@ -31,6 +31,9 @@ type Options struct {
 	// ReadOnly hides everything that needs a signed-in owner: the site
 	// switcher, settings, sign-out.
 	ReadOnly bool
+	// NoSettings hides the settings link: the reader is a viewer of the
+	// site, who may not change it.
+	NoSettings bool
 	// Realtime returns the visitors of the last five minutes; nil hides it.
 	Realtime func() int
 	// NoHourly keeps the chart at a day or coarser and hides the

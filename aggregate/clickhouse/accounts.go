@@ -23,9 +23,7 @@ func (s *Store) AddUser(ctx context.Context, u account.User) (account.User, erro
 		return u, err
 	}
 	u.ID = newID()
-	row := func(deleted bool) []any {
-		return []any{u.ID, u.Email, string(u.PasswordHash), boolByte(u.Admin), u.Created, boolByte(deleted), s.nextVersion()}
-	}
+	row := func(deleted bool) []any { return s.userRow(u, deleted) }
 	if err := s.insert(ctx, insertUser, row(false)); err != nil {
 		return u, fmt.Errorf("add user: %w", err)
 	}
@@ -41,6 +39,10 @@ func (s *Store) AddUser(ctx context.Context, u account.User) (account.User, erro
 		return u, fmt.Errorf("user %s: %w", u.Email, err)
 	}
 	return u, nil
+}
+
+func (s *Store) userRow(u account.User, deleted bool) []any {
+	return []any{u.ID, u.Email, string(u.PasswordHash), boolByte(u.Admin), u.Created, boolByte(deleted), s.nextVersion()}
 }
 
 func (s *Store) UserByEmail(ctx context.Context, email string) (account.User, error) {

@@ -35,6 +35,11 @@ type Store struct {
 
 	mu      sync.Mutex
 	version uint64 // last row version handed out; see nextVersion
+
+	// first serialises AddFirstUser within this process, where the race
+	// for the first account is run (one server's /setup); firstWins
+	// settles the rarer race between processes.
+	first sync.Mutex
 }
 
 var validName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)

@@ -20,6 +20,9 @@ const (
 	codeSyntaxError  = 62
 	codeTableExists  = 57
 	codeUnknownTable = 60
+	// A table being dropped at that moment: what 18.16 answers to a read
+	// that races the DROP of the migration lock.
+	codeTableIsDropped = 218
 )
 
 func isCode(err error, code int32) bool {
@@ -214,7 +217,7 @@ func (s *Store) lockMigrations(ctx context.Context) (unlock func(), err error) {
 		var n uint64
 		err = s.conn.QueryRow(ctx, `SELECT count() FROM `+lockTable).Scan(&n)
 		switch {
-		case isCode(err, codeUnknownTable):
+		case isCode(err, codeUnknownTable), isCode(err, codeTableIsDropped):
 			continue // released meanwhile
 		case err != nil:
 			return nil, fmt.Errorf("read the migration lock: %w", err)

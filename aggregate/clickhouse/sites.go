@@ -2,7 +2,6 @@ package clickhouse
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"tally/account"
@@ -181,59 +180,4 @@ func (s *Store) purgeSite(ctx context.Context, id int64) error {
 		}
 	}
 	return nil
-}
-
-const insertAPIKey = `INSERT INTO api_keys (id, name, hash, created_at, deleted, version)`
-
-func (s *Store) AddAPIKey(ctx context.Context, k account.APIKey) (account.APIKey, error) {
-	if k.Created.IsZero() {
-		k.Created = time.Now()
-	}
-	k.Created = unix(k.Created)
-	if _, err := s.APIKey(ctx, k.Hash); err == nil {
-		return k, fmt.Errorf("add API key: %w", account.ErrExists)
-	} else if !errors.Is(err, account.ErrNotFound) {
-		return k, err
-	}
-	k.ID = newID()
-	row := func(deleted bool) []any {
-		return []any{k.ID, k.Name, string(k.Hash), k.Created, boolByte(deleted), s.nextVersion()}
-	}
-	if err := s.insert(ctx, insertAPIKey, row(false)); err != nil {
-		return k, fmt.Errorf("add API key: %w", err)
-	}
-	err := firstWins(ctx, k.ID,
-		func(ctx context.Context) (int64, error) {
-			var id int64
-			err := s.conn.QueryRow(ctx, `SELECT id FROM api_keys FINAL WHERE hash = unhex(?) AND deleted = 0
-				ORDER BY version, id LIMIT 1`, hex.EncodeToString(k.Hash)).Scan(&id)
-			return id, err
-		},
-		func(ctx context.Context) error { return s.insert(ctx, insertAPIKey, row(true)) })
-	if err != nil {
-		return k, fmt.Errorf("add API key: %w", err)
-	}
-	return k, nil
-}
-
-func (s *Store) APIKey(ctx context.Context, hash []byte) (account.APIKey, error) {
-	rows, err := s.conn.Query(ctx, `SELECT id, name, hash, created_at FROM api_keys FINAL
-		WHERE hash = unhex(?) AND deleted = 0 ORDER BY version, id LIMIT 1`, hex.EncodeToString(hash))
-	if err != nil {
-		return account.APIKey{}, fmt.Errorf("API key: %w", err)
-	}
-	defer rows.Close()
-	var k account.APIKey
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return k, fmt.Errorf("API key: %w", err)
-		}
-		return k, fmt.Errorf("API key: %w", account.ErrNotFound)
-	}
-	var h string
-	if err := rows.Scan(&k.ID, &k.Name, &h, &k.Created); err != nil {
-		return k, fmt.Errorf("API key: %w", err)
-	}
-	k.Hash, k.Created = []byte(h), unix(k.Created)
-	return k, nil
 }

@@ -58,7 +58,9 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	s := &Store{db: db, path: path}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("%s: %w", path, err)
+		// The driver's own messages ("unable to open database file")
+		// do not say which file.
+		return nil, fmt.Errorf("open %s: %w", filepath.Join(dir, FileName), err)
 	}
 	return s, nil
 }
@@ -227,6 +229,7 @@ func (s *Store) DeleteSite(ctx context.Context, id int64) error {
 		`DELETE FROM cells WHERE site_id = ?`,
 		`DELETE FROM rollups WHERE site_id = ?`,
 		`DELETE FROM shares WHERE site_id = ?`,
+		`DELETE FROM memberships WHERE site_id = ?`,
 		`DELETE FROM sites WHERE id = ?`,
 	} {
 		if _, err := tx.ExecContext(ctx, q, id); err != nil {
@@ -237,29 +240,4 @@ func (s *Store) DeleteSite(ctx context.Context, id int64) error {
 		return fmt.Errorf("delete site %d: %w", id, err)
 	}
 	return nil
-}
-
-func (s *Store) AddAPIKey(ctx context.Context, k account.APIKey) (account.APIKey, error) {
-	if k.Created.IsZero() {
-		k.Created = time.Now()
-	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO api_keys (name, hash, created_at) VALUES (?, ?, ?)`,
-		k.Name, k.Hash, k.Created.Unix())
-	if err != nil {
-		return k, fmt.Errorf("add API key: %w", err)
-	}
-	k.ID, err = res.LastInsertId()
-	return k, err
-}
-
-func (s *Store) APIKey(ctx context.Context, hash []byte) (account.APIKey, error) {
-	var k account.APIKey
-	var created int64
-	err := s.db.QueryRowContext(ctx, `SELECT id, name, hash, created_at FROM api_keys WHERE hash = ?`, hash).
-		Scan(&k.ID, &k.Name, &k.Hash, &created)
-	if errors.Is(err, sql.ErrNoRows) {
-		return k, fmt.Errorf("API key: %w", account.ErrNotFound)
-	}
-	k.Created = time.Unix(created, 0).UTC()
-	return k, err
 }

@@ -43,6 +43,7 @@ var settings = []setting{
 	{name: "max-connections", def: "0", help: "most connections open at once on --listen; past it new ones are closed on arrival; 0: the process's file-descriptor limit less 256 (kept for the store, spill and journal files)", serve: true},
 	{name: "max-connections-per-network", def: "512", help: "most connections open at once from one /24 (IPv4) or /48 (IPv6) network; --trusted-proxies are exempt; 0: no limit", serve: true},
 	{name: "journal", def: "1s", help: "how often counts not yet in the store are synced to a journal under --data, which the next start replays after a crash; 0: no journal (a crash loses up to --checkpoint)", serve: true},
+	{name: "hsts", def: "", help: "max-age of Strict-Transport-Security, sent on answers over HTTPS (directly or per X-Forwarded-Proto / Forwarded), e.g. 8760h; empty: not sent", serve: true},
 	{name: "spill-cells", def: "250000", help: "cells kept in memory while the store is unreachable; past it the oldest checkpoints spill to a file under --data until the store is back", serve: true},
 }
 
@@ -63,6 +64,7 @@ type Config struct {
 	MaxConnsPerNet int
 	SpillCells     int
 	Journal        time.Duration
+	HSTS           time.Duration
 }
 
 // flags registers the settings on fs (all, or only the non-serve ones) and
@@ -125,6 +127,11 @@ func flags(fs *flag.FlagSet, serve bool) func() (Config, error) {
 		}
 		if c.SpillCells, err = strconv.Atoi(get("spill-cells")); err != nil || c.SpillCells < 1 {
 			return c, fmt.Errorf("--spill-cells: want a positive number of cells")
+		}
+		if h := get("hsts"); h != "" {
+			if c.HSTS, err = time.ParseDuration(h); err != nil || c.HSTS < time.Second {
+				return c, fmt.Errorf("--hsts: want a duration such as 8760h, or empty for none")
+			}
 		}
 		if c.LogFormat != "text" && c.LogFormat != "json" {
 			return c, fmt.Errorf("--log-format: want text or json")

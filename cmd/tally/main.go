@@ -1,6 +1,7 @@
 // Command tally is the whole of tally in one binary: `tally serve` runs the
 // collector, the dashboard and the Stats API; the other subcommands
-// administer sites and keys on the same store.
+// administer sites, people, roles and keys on the same store, through the
+// same account rules as the dashboard (account.Service).
 package main
 
 import (
@@ -11,6 +12,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
 	"syscall"
 )
 
@@ -20,20 +23,21 @@ type command struct {
 	run               func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
-func commands() []command {
+func commands(stdin io.Reader) []command {
 	return []command{
 		{"serve", "tally serve [flags]", "run the collector, dashboard and Stats API (the default)", runServe},
-		{"site", "tally site add DOMAIN [--timezone Area/City] [--count-dnt] | list | delete DOMAIN | publish DOMAIN [--min-visitors K] [--round N] [--epsilon E] | unpublish DOMAIN", "manage sites and their public reports", runSite},
-		{"apikey", "tally apikey create [--name NAME]", "create a Stats API key (printed once, on the last line)", runAPIKey},
+		{"site", "tally site add|list|delete|grant|revoke|publish|unpublish …", "manage sites, who may see them, and their public reports", group("site", siteCommands())},
+		{"user", "tally user add|list|delete|passwd …", "manage dashboard accounts", group("user", userCommands(stdin))},
+		{"apikey", "tally apikey create|list|revoke …", "manage Stats API keys", group("apikey", apikeyCommands())},
 		{"report", "tally report --site DOMAIN --period 2026-10|2026-Q4|2026 --format html|json|csv --out FILE", "write a protected public usage report (see docs/reports.md)", runReport},
 		{"privacy-notice", "tally privacy-notice [--site DOMAIN]", "print a privacy notice derived from this configuration", runPrivacyNotice},
-		{"user", "tally user add EMAIL [--admin] [--password-stdin]", "add a dashboard account (the first is an admin; a generated password is printed once)", runUser},
+		{"version", "tally version", "print the version of this binary", runVersion},
 	}
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	err := runIO(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if errors.Is(err, flag.ErrHelp) {
 		os.Exit(0)
@@ -46,29 +50,61 @@ func main() {
 
 // run dispatches to a subcommand; with none, or only flags, it serves.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return runIO(ctx, args, os.Stdin, stdout, stderr)
+}
+
+func runIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	name := "serve"
+	if len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		usage(stdout, stdin)
+		return nil
+	}
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		name, args = args[0], args[1:]
 	}
-	if name == "help" {
-		usage(stdout)
-		return nil
-	}
-	for _, c := range commands() {
+	for _, c := range commands(stdin) {
 		if c.name == name {
 			return c.run(ctx, args, stdout, stderr)
 		}
 	}
-	usage(stderr)
+	usage(stderr, stdin)
 	return fmt.Errorf("unknown command %q", name)
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "tally — privacy-first web analytics\n\nCommands:")
-	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n           %s\n", c.name, c.help, c.usage)
+func usage(w io.Writer, stdin io.Reader) {
+	fmt.Fprintln(w, "tally — privacy-first web analytics\n\nusage: tally [COMMAND] [flags]   (no command: serve)\n\nCommands:")
+	for _, c := range commands(stdin) {
+		fmt.Fprintf(w, "  %-15s %s\n                  %s\n", c.name, c.help, c.usage)
 	}
-	fmt.Fprintln(w, "\nRun `tally COMMAND --help` for a command's flags; every flag also reads a TALLY_* variable.")
+	fmt.Fprintln(w, "\nRun `tally COMMAND --help` for a command's subcommands and flags; every flag also reads a TALLY_* variable.")
+}
+
+// version is set at build time (-ldflags "-X main.version=v1.2.3"); else
+// the module's version or VCS revision, when the build recorded one.
+var version = ""
+
+func runVersion(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("version", stderr)
+	if _, err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 || len(args) > 0 {
+		return errors.New("usage: tally version")
+	}
+	v := version
+	if bi, ok := debug.ReadBuildInfo(); ok && v == "" {
+		v = bi.Main.Version
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				v += " " + s.Value
+			}
+		}
+	}
+	if v == "" || v == "(devel)" {
+		v = "devel"
+	}
+	fmt.Fprintf(stdout, "tally %s %s\n", v, runtime.Version())
+	return nil
 }
 
 // parseArgs parses flags that may come before or after positional

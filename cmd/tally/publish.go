@@ -12,7 +12,6 @@ import (
 
 	"tally/account"
 	"tally/aggregate"
-	"tally/collector"
 	"tally/dashboard/public"
 )
 
@@ -26,7 +25,7 @@ func sitePublish(ctx context.Context, st aggregate.Store, pos []string, pol publ
 	if err := pol.Validate(); err != nil {
 		return fmt.Errorf("site publish: %w", err)
 	}
-	site, err := st.Site(ctx, collector.NormalizeDomain(pos[0]))
+	site, err := st.Site(ctx, account.LookupDomain(pos[0]))
 	if err != nil {
 		return fmt.Errorf("site publish %s: %w", pos[0], err)
 	}
@@ -47,7 +46,7 @@ func siteUnpublish(ctx context.Context, st aggregate.Store, pos []string, stdout
 	if len(pos) != 1 {
 		return errors.New("usage: tally site unpublish DOMAIN")
 	}
-	site, err := st.Site(ctx, collector.NormalizeDomain(pos[0]))
+	site, err := st.Site(ctx, account.LookupDomain(pos[0]))
 	if err != nil {
 		return fmt.Errorf("site unpublish %s: %w", pos[0], err)
 	}
@@ -87,7 +86,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(pos) != 0 || *domain == "" || *period == "" {
 		return errors.New("usage: tally report --site DOMAIN --period 2026-10|2026-Q4|2026 --format html|json|csv --out FILE")
 	}
-	site, err := st.Site(ctx, collector.NormalizeDomain(*domain))
+	site, err := st.Site(ctx, account.LookupDomain(*domain))
 	if err != nil {
 		return fmt.Errorf("report %s: %w", *domain, err)
 	}
@@ -163,7 +162,7 @@ func runPrivacyNotice(ctx context.Context, args []string, stdout, stderr io.Writ
 	inst := noticeInstance(r, *geoip != "")
 	var ns *public.NoticeSite
 	if *domain != "" {
-		site, err := st.Site(ctx, collector.NormalizeDomain(*domain))
+		site, err := st.Site(ctx, account.LookupDomain(*domain))
 		if err != nil {
 			return fmt.Errorf("privacy-notice %s: %w", *domain, err)
 		}

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"tally/dashboard"
 	"tally/internal/bodylimit"
 	trackerjs "tally/tracker-js"
 )
@@ -13,6 +15,9 @@ import (
 // routes registers every HTTP route tally serves, so the whole surface is
 // visible here at a glance (the dashboard's own in dashboard/routes.go).
 func routes(app *fiber.App, s *server) {
+	if s.cfg.HSTS > 0 {
+		app.Use(hsts(s.cfg.HSTS))
+	}
 	// Collector: open to every origin, no credentials. First, ahead of the
 	// middleware below: it decodes (and counts) its own bodies and never
 	// waits on the store but for a site lookup, which has its own deadline.
@@ -50,6 +55,18 @@ func deadline(d time.Duration) fiber.Handler {
 		ctx, cancel := context.WithTimeout(c.UserContext(), d)
 		defer cancel()
 		c.SetUserContext(ctx)
+		return c.Next()
+	}
+}
+
+// hsts tells browsers that reached tally over HTTPS to use nothing else
+// for maxAge. Over plain HTTP the header would be ignored, so it is not sent.
+func hsts(maxAge time.Duration) fiber.Handler {
+	value := fmt.Sprintf("max-age=%d", int64(maxAge.Seconds()))
+	return func(c *fiber.Ctx) error {
+		if dashboard.Secure(c) {
+			c.Set(fiber.HeaderStrictTransportSecurity, value)
+		}
 		return c.Next()
 	}
 }

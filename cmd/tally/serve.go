@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -45,8 +44,10 @@ type server struct {
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", stderr)
 	cfgFn := flags(fs, true)
-	if _, err := parseArgs(fs, args); err != nil {
+	if pos, err := parseArgs(fs, args); err != nil {
 		return err
+	} else if len(pos) > 0 {
+		return fmt.Errorf("serve takes no arguments, got %q (flags start with --)", pos[0])
 	}
 	cfg, err := cfgFn()
 	if err != nil {
@@ -89,6 +90,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	salts := aggregate.NewSalts(now) // in memory only; zeroed at 00:00 UTC
 	defer salts.Close()
 	engine := aggregate.NewEngine(st, agg)
+	setupToken, err := firstRunToken(ctx, st)
+	if err != nil {
+		agg.Close(context.Background())
+		return err
+	}
 	pub, err := public.New(st, engine, now, noticeInstance(cfg.Retention, cfg.GeoIP != ""))
 	if err != nil {
 		agg.Close(context.Background())
@@ -104,7 +110,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		engine:    engine,
 		stats:     dashboard.NewStatsAPI(st, engine, now),
 		dash: dashboard.New(dashboard.Config{Store: st, Engine: engine, Realtime: agg.Realtime, Now: now, Log: log,
-			TrustedProxies: cfg.TrustedProxies, Sharing: pub.SharingSection}),
+			TrustedProxies: cfg.TrustedProxies, Sharing: pub.SharingSection, SetupToken: setupToken}),
 		public: pub,
 	}
 
@@ -140,6 +146,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log.Info("tally is serving", "addr", ln.Addr().String(), "store", store, "instance", agg.Instance(),
 		"max_connections", maxConnections(cfg.MaxConns), "max_connections_per_network", cfg.MaxConnsPerNet)
+	if setupToken != "" {
+		// The link is the only way to the first-run page: whoever can
+		// read this log (the operator) creates the first admin, not
+		// whoever reaches the port first.
+		log.Warn("no account yet: open the setup link to create the first admin (or run `tally user add EMAIL`)",
+			"setup", setupLink(ln.Addr(), setupToken))
+	}
 
 	if cfg.MetricsListen != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsListen)
@@ -232,17 +245,8 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 // message: JSON for the API, plain text elsewhere. Unexpected errors are
 // logged and shown as a generic 500.
 func (s *server) errorHandler(c *fiber.Ctx, err error) error {
-	code := fiber.StatusInternalServerError
-	msg := "internal error"
-	var fe *fiber.Error
-	switch {
-	case errors.As(err, &fe):
-		code, msg = fe.Code, fe.Message
-	case errors.Is(err, aggregate.ErrInvalid):
-		// A question the engine will not run (too large, malformed):
-		// the caller's to change, and its message says how.
-		code, msg = fiber.StatusBadRequest, strings.TrimPrefix(err.Error(), aggregate.ErrInvalid.Error()+": ")
-	default:
+	code, msg, known := dashboard.Status(err)
+	if !known {
 		s.log.Error("request failed", "method", c.Method(), "route", c.Route().Path, "err", err)
 	}
 	if len(c.Path()) >= 5 && c.Path()[:5] == "/api/" {

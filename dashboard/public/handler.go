@@ -187,21 +187,23 @@ func Write(w *bytes.Buffer, rep *Report, format string, pg Page) error {
 }
 
 // Privacy is GET /privacy, optionally ?site=DOMAIN for one site's notice.
+// Only a published site gets a notice of its own (its share already says
+// it exists); for any other domain, tracked or not, the answer is the
+// instance's notice, byte for byte, so the page cannot tell anyone which
+// sites this tally counts.
 func (h *Handler) Privacy(c *fiber.Ctx) error {
 	var ns *NoticeSite
 	if d := c.Query("site"); d != "" {
-		site, err := h.store.Site(c.UserContext(), strings.ToLower(d))
-		if errors.Is(err, account.ErrNotFound) {
-			return errNotFound
-		}
-		if err != nil {
+		site, err := h.store.Site(c.UserContext(), account.LookupDomain(d))
+		if err != nil && !errors.Is(err, account.ErrNotFound) {
 			return err
 		}
-		ns = &NoticeSite{Domain: site.Domain, CountDNT: site.CountDNT}
-		if sh, err := h.store.ShareBySite(c.UserContext(), site.ID); err == nil {
-			ns.Share = &sh
-		} else if !errors.Is(err, account.ErrNotFound) {
-			return err
+		if err == nil {
+			if sh, err := h.store.ShareBySite(c.UserContext(), site.ID); err == nil {
+				ns = &NoticeSite{Domain: site.Domain, CountDNT: site.CountDNT, Share: &sh}
+			} else if !errors.Is(err, account.ErrNotFound) {
+				return err
+			}
 		}
 	}
 	var buf bytes.Buffer

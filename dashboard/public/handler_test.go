@@ -102,16 +102,22 @@ func TestPublicViewsOfHostileDataset(t *testing.T) {
 		"/share/not-a-slug", "/share/not-a-slug/report/2026-10.html",
 		"/share/" + srv.slug + "/report/2026-13.html", "/share/" + srv.slug + "/report/2026-10.xml",
 		"/share/" + srv.slug + "/report/2027-01.json", // not started
-		"/privacy?site=unknown.example",
 	} {
 		if code, _, body := get(t, srv.url+path); code != 404 {
 			t.Errorf("GET %s: %d %s, want 404", path, code, body)
 		}
 	}
 
-	// Unpublished, the same slug is gone.
+	// Unpublished, the same slug is gone, and the site's privacy notice
+	// is the instance's, the same as for a domain tally does not track.
 	if err := d.store.DeleteShare(context.Background(), d.site.ID); err != nil {
 		t.Fatal(err)
+	}
+	_, _, unknown := get(t, srv.url+"/privacy?site=unknown.example")
+	_, _, instance := get(t, srv.url+"/privacy")
+	code, _, unpublished := get(t, srv.url+"/privacy?site="+d.site.Domain)
+	if code != 200 || unpublished != unknown || unknown != instance {
+		t.Errorf("/privacy?site= of an unpublished site (%d) differs from that of an unknown one", code)
 	}
 	for _, path := range []string{"", "/report/2026-10.json"} {
 		if code, _, _ := get(t, base+path); code != 404 {

@@ -17,10 +17,10 @@ import (
 )
 
 // SiteAccess is the dashboard's access check: the site of domain if user
-// may see it, else the same 404 as for a missing site. *dashboard.Dashboard
-// is one.
+// may change it (the owner role), else a 403 for a viewer and the same 404
+// as for a missing site for anyone else. *dashboard.Dashboard is one.
 type SiteAccess interface {
-	SiteFor(ctx context.Context, user account.User, domain string) (account.Site, error)
+	SiteToManage(ctx context.Context, user account.User, domain string) (account.Site, error)
 }
 
 // sharingSection is the data of the settings page's "Public sharing" section.
@@ -61,7 +61,7 @@ func (h *Handler) SharingSection(c *fiber.Ctx, site account.Site, csrf string) (
 // slug. Register it behind the dashboard's CSRF and RequireUser.
 func (h *Handler) PublishSite(access SiteAccess) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		site, err := access.SiteFor(c.UserContext(), dashboard.CurrentUser(c), c.Params("domain"))
+		site, err := access.SiteToManage(c.UserContext(), dashboard.CurrentUser(c), c.Params("domain"))
 		if err != nil {
 			return err
 		}
@@ -80,7 +80,7 @@ func (h *Handler) PublishSite(access SiteAccess) fiber.Handler {
 // from then on. Register it behind the dashboard's CSRF and RequireUser.
 func (h *Handler) UnpublishSite(access SiteAccess) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		site, err := access.SiteFor(c.UserContext(), dashboard.CurrentUser(c), c.Params("domain"))
+		site, err := access.SiteToManage(c.UserContext(), dashboard.CurrentUser(c), c.Params("domain"))
 		if err != nil {
 			return err
 		}

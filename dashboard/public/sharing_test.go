@@ -60,7 +60,7 @@ func newSharingApp(t *testing.T) *sharingApp {
 		email string
 		admin bool
 	}{{"owner@example.com", true}, {"other@example.com", false}} {
-		hash, err := dashboard.HashPassword("correct horse")
+		hash, err := account.HashPassword("correct horse")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,7 +107,20 @@ func (b *browser) do(method, path string, form url.Values) (int, http.Header, st
 	return resp.StatusCode, resp.Header, string(out)
 }
 
-func (b *browser) csrf() string { return b.cookies["tally_csrf"] }
+// csrf is the form token of the browser's last page (signed in, it is
+// bound to the session, so it is read from a page, not from a cookie).
+func (b *browser) csrf() string {
+	b.s.t.Helper()
+	_, _, body := b.do("GET", "/login", nil)
+	if _, ok := b.cookies["tally_session"]; ok {
+		_, _, body = b.do("GET", "/", nil)
+	}
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(body)
+	if m == nil {
+		b.s.t.Fatalf("no csrf field in\n%s", body)
+	}
+	return m[1]
+}
 
 func (b *browser) signIn(email string) {
 	b.s.t.Helper()
@@ -215,6 +228,19 @@ func TestPublishFromSettings(t *testing.T) {
 	}
 	if code, _, _ := other.do("POST", "/"+s.site+"/unshare", url.Values{"csrf": {other.csrf()}}); code != 404 {
 		t.Errorf("unpublish by a user without access: %d, want 404", code)
+	}
+	// A viewer of the site reads it but may not change its sharing.
+	u, err := s.d.store.UserByEmail(context.Background(), "other@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.d.store.SetMember(context.Background(), account.Member{Site: s.d.site.ID, User: u.ID, Role: account.Viewer}); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/unshare", "/share"} {
+		if code, _, _ := other.do("POST", "/"+s.site+path, policy("10", "5", "0", other.csrf())); code != 403 {
+			t.Errorf("POST %s by a viewer: %d, want 403", path, code)
+		}
 	}
 	if code, _, _ := s.browser().do("GET", SharePath(sh), nil); code != 200 {
 		t.Fatalf("a refused unpublish took the share page down: %d", code)
