@@ -67,3 +67,36 @@ func ParseDay(s string, loc *time.Location) (time.Time, error) {
 	}
 	return t, nil
 }
+
+// Comparison modes, with Plausible's names: the period just before (of the
+// same length), the same days a year earlier, or none.
+const (
+	ComparePrevious = "previous_period"
+	CompareYear     = "year_over_year"
+	CompareOff      = "off"
+)
+
+// Compared returns the range a period [from, to] is compared with under
+// mode; ok is false for CompareOff. An unknown mode is an error, never a
+// silent default, so a typo in a URL or an API call is visible.
+func Compared(mode string, from, to time.Time) (pfrom, pto time.Time, ok bool, err error) {
+	switch mode {
+	case ComparePrevious:
+		days := int(to.Sub(from).Hours()/24+0.5) + 1
+		return from.AddDate(0, 0, -days), to.AddDate(0, 0, -days), true, nil
+	case CompareYear:
+		// AddDate normalises 29 February to 1 March; the day before is the
+		// calendar's answer for "the same day last year".
+		pf, pt := from.AddDate(-1, 0, 0), to.AddDate(-1, 0, 0)
+		if from.Month() == time.February && from.Day() == 29 {
+			pf = pf.AddDate(0, 0, -1)
+		}
+		if to.Month() == time.February && to.Day() == 29 {
+			pt = pt.AddDate(0, 0, -1)
+		}
+		return pf, pt, true, nil
+	case CompareOff:
+		return time.Time{}, time.Time{}, false, nil
+	}
+	return time.Time{}, time.Time{}, false, fmt.Errorf("unknown comparison %q: want %s, %s or %s", mode, ComparePrevious, CompareYear, CompareOff)
+}

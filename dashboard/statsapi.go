@@ -19,11 +19,16 @@ import (
 	"tally/aggregate"
 )
 
-// StatsAPI answers POST /api/v2/query.
+// StatsAPI answers POST /api/v2/query and the GET endpoints of v1
+// (statsv1.go).
 type StatsAPI struct {
 	store  aggregate.Store
 	engine *aggregate.Engine
 	now    func() time.Time
+	// Realtime counts a site's visitors seen since a time (the
+	// aggregator's session table) for the v1 realtime endpoint; nil
+	// answers 0.
+	Realtime func(site int64, since time.Time) int
 }
 
 // NewStatsAPI returns the Stats API handler set.
@@ -117,17 +122,25 @@ func (a *StatsAPI) authorize(c *fiber.Ctx) error {
 	return err
 }
 
+// site resolves site_id: a 400 when it is missing, a 404 that names it
+// when no such site exists.
+func (a *StatsAPI) site(ctx context.Context, id string) (account.Site, error) {
+	if id == "" {
+		return account.Site{}, badRequest("site_id is required")
+	}
+	site, err := a.store.Site(ctx, strings.ToLower(id))
+	if errors.Is(err, account.ErrNotFound) {
+		return site, fiber.NewError(fiber.StatusNotFound, "site_id: unknown site "+id)
+	}
+	return site, err
+}
+
 // parse validates a request into a query and the echo of it that the
 // response carries (with the date range resolved).
 func (a *StatsAPI) parse(ctx context.Context, req *apiRequest) (aggregate.Query, map[string]any, error) {
 	var q aggregate.Query
-	if req.SiteID == "" {
-		return q, nil, badRequest("site_id is required")
-	}
-	site, err := a.store.Site(ctx, strings.ToLower(req.SiteID))
-	if errors.Is(err, account.ErrNotFound) {
-		return q, nil, fiber.NewError(fiber.StatusNotFound, "site_id: unknown site "+req.SiteID)
-	} else if err != nil {
+	site, err := a.site(ctx, req.SiteID)
+	if err != nil {
 		return q, nil, err
 	}
 	q.Site = site
@@ -232,10 +245,15 @@ func parseDateRange(raw json.RawMessage, now time.Time, loc *time.Location, sinc
 	if err := json.Unmarshal(raw, &pair); err != nil || len(pair) != 2 {
 		return from, to, errors.New(`want a period name or ["YYYY-MM-DD","YYYY-MM-DD"]`)
 	}
-	if from, err = aggregate.ParseDay(pair[0], loc); err != nil {
+	return parseDays(pair[0], pair[1], loc)
+}
+
+// parseDays reads a custom range's first and last day, "YYYY-MM-DD" each.
+func parseDays(first, last string, loc *time.Location) (from, to time.Time, err error) {
+	if from, err = aggregate.ParseDay(first, loc); err != nil {
 		return from, to, err
 	}
-	if to, err = aggregate.ParseDay(pair[1], loc); err != nil {
+	if to, err = aggregate.ParseDay(last, loc); err != nil {
 		return from, to, err
 	}
 	if to.Before(from) {
@@ -244,11 +262,12 @@ func parseDateRange(raw json.RawMessage, now time.Time, loc *time.Location, sinc
 	return from, to, nil
 }
 
-// maxFilterDepth bounds nested "and" filters: each level is decoded again,
+// maxFilterDepth bounds nested logical filters: each level is decoded again,
 // so deep nesting would cost quadratic time for nothing ("and" is flat).
 const maxFilterDepth = 4
 
-// parseFilter reads ["op", "dimension", ["value", …]] or ["and", [filter, …]].
+// parseFilter reads ["op", "dimension", ["value", …]], ["and"|"or", [filter, …]]
+// or ["not", filter], into filters joined by "and" (aggregate.AnyOf, Not).
 func parseFilter(raw json.RawMessage, depth int) ([]aggregate.Filter, error) {
 	if depth > maxFilterDepth {
 		return nil, fmt.Errorf("filters nested deeper than %d levels", maxFilterDepth)
@@ -261,10 +280,11 @@ func parseFilter(raw json.RawMessage, depth int) ([]aggregate.Filter, error) {
 	if err := json.Unmarshal(parts[0], &op); err != nil {
 		return nil, errors.New("operator must be a string")
 	}
-	if op == "and" {
+	switch op {
+	case "and", "or":
 		var subs []json.RawMessage
 		if err := json.Unmarshal(parts[1], &subs); err != nil || len(parts) != 2 {
-			return nil, errors.New(`want ["and", [filter, …]]`)
+			return nil, fmt.Errorf(`want [%q, [filter, …]]`, op)
 		}
 		var out []aggregate.Filter
 		for _, s := range subs {
@@ -274,7 +294,28 @@ func parseFilter(raw json.RawMessage, depth int) ([]aggregate.Filter, error) {
 			}
 			out = append(out, fs...)
 		}
-		return out, nil
+		if op == "and" {
+			return out, nil
+		}
+		if len(out) != len(subs) {
+			return nil, errors.New(`"or" of "and" filters is not supported`)
+		}
+		f, err := aggregate.AnyOf(out)
+		return []aggregate.Filter{f}, err
+	case "not":
+		if len(parts) != 2 {
+			return nil, errors.New(`want ["not", filter]`)
+		}
+		fs, err := parseFilter(parts[1], depth+1)
+		if err != nil {
+			return nil, err
+		}
+		// not (a and b) is (not a) or (not b).
+		for i := range fs {
+			fs[i] = aggregate.Not(fs[i])
+		}
+		f, err := aggregate.AnyOf(fs)
+		return []aggregate.Filter{f}, err
 	}
 	if len(parts) != 3 {
 		return nil, errors.New(`want ["operator", "dimension", ["value", …]]`)
@@ -287,11 +328,7 @@ func parseFilter(raw json.RawMessage, depth int) ([]aggregate.Filter, error) {
 	if err := json.Unmarshal(parts[2], &values); err != nil {
 		return nil, errors.New("values must be a list of strings")
 	}
-	dim, ok := aggregate.ParseDim(dimName)
-	if !ok {
-		return nil, fmt.Errorf("unknown dimension %q", dimName)
-	}
-	f, err := aggregate.NewFilter(op, dim, values)
+	f, err := aggregate.NewNamedFilter(op, dimName, values)
 	if err != nil {
 		return nil, err
 	}

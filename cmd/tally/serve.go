@@ -91,6 +91,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			TrustedProxies: cfg.TrustedProxies, Sharing: pub.SharingSection}),
 		public: pub,
 	}
+	s.stats.Realtime = agg.Realtime
 
 	app := fiber.New(fiber.Config{
 		AppName:               "tally",
