@@ -20,7 +20,7 @@ func CivilDay(t time.Time, loc *time.Location) int64 {
 
 // Range resolves a named period to its first and last day (inclusive) in
 // loc, relative to now. Names follow Plausible's date_range: "day" (today),
-// "7d" and "30d" (the last N days, today included), "month" and "year" (to
+// "7d", "28d", "30d" and "91d" (the last N days, today included), "month" and "year" (to
 // date), "6mo" and "12mo" (whole months, this one included) and "all" (from
 // since). tally adds "yesterday" and "last_month" for the dashboard.
 func Range(name string, now time.Time, loc *time.Location, since time.Time) (from, to time.Time, err error) {
@@ -33,8 +33,12 @@ func Range(name string, now time.Time, loc *time.Location, since time.Time) (fro
 		return y, y, nil
 	case "7d":
 		return today.AddDate(0, 0, -6), today, nil
+	case "28d":
+		return today.AddDate(0, 0, -27), today, nil
 	case "30d":
 		return today.AddDate(0, 0, -29), today, nil
+	case "91d":
+		return today.AddDate(0, 0, -90), today, nil
 	case "month":
 		return today.AddDate(0, 0, 1-today.Day()), today, nil
 	case "last_month":

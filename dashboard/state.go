@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"fmt"
 	"net/url"
 	"sort"
 	"strings"
@@ -12,7 +13,8 @@ import (
 // the URL query, so that a view can be bookmarked and the back button works.
 // Links never carry anything else.
 //
-//	period=7d                        day yesterday 7d 30d month last_month 12mo custom
+//	period=7d                        day yesterday 7d 30d month last_month 6mo 12mo year all custom
+//	cmp=year_over_year               comparison: previous_period (default), year_over_year, off
 //	from=2025-01-01&to=2025-01-31    custom period bounds
 //	f=source,Google                  a filter "is": short dimension name, comma, value (repeatable, combined with and)
 //	m=pageviews                      chart metric: visitors (default) or pageviews
@@ -21,10 +23,14 @@ import (
 type State struct {
 	Period   string
 	From, To string
+	Compare  string // aggregate.ComparePrevious, CompareYear or CompareOff
 	Filters  []StateFilter
 	Metric   string
 	Interval string
 	Tabs     map[string]string // panel id → tab id
+	// Ignored says, for people, which parameters of the URL were not
+	// understood and what is shown instead; never encoded back.
+	Ignored []string
 }
 
 // StateFilter is one "is" filter of the view.
@@ -36,7 +42,13 @@ type StateFilter struct {
 // Periods lists the period picker's choices in order, with their labels.
 var Periods = []struct{ ID, Label string }{
 	{"day", "Today"}, {"yesterday", "Yesterday"}, {"7d", "Last 7 days"}, {"30d", "Last 30 days"},
-	{"month", "This month"}, {"last_month", "Last month"}, {"12mo", "Last 12 months"}, {"custom", "Custom"},
+	{"month", "This month"}, {"last_month", "Last month"}, {"year", "Year to date"}, {"6mo", "Last 6 months"},
+	{"12mo", "Last 12 months"}, {"all", "All time"}, {"custom", "Custom"},
+}
+
+// Comparisons lists the comparison picker's choices, with their labels.
+var Comparisons = []struct{ ID, Label string }{
+	{aggregate.ComparePrevious, "Previous period"}, {aggregate.CompareYear, "Same period last year"}, {aggregate.CompareOff, "No comparison"},
 }
 
 var intervals = []string{"hour", "day", "week", "month"}
@@ -63,10 +75,27 @@ func shortName(d aggregate.Dim) string {
 // or malformed values fall back to the defaults, so an old bookmark still
 // opens; the custom dates are validated when the view is built.
 func ParseState(q url.Values) State {
-	s := State{Period: "30d", Metric: "visitors", Tabs: map[string]string{}}
-	for _, p := range Periods {
-		if q.Get("period") == p.ID {
-			s.Period = p.ID
+	s := State{Period: "30d", Compare: aggregate.ComparePrevious, Metric: "visitors", Tabs: map[string]string{}}
+	if p := q.Get("period"); p != "" {
+		known := false
+		for _, k := range Periods {
+			known = known || p == k.ID
+		}
+		if known {
+			s.Period = p
+		} else {
+			s.Ignored = append(s.Ignored, fmt.Sprintf("Unknown period %q: showing the last 30 days.", p))
+		}
+	}
+	if c := q.Get("cmp"); c != "" {
+		known := false
+		for _, k := range Comparisons {
+			known = known || c == k.ID
+		}
+		if known {
+			s.Compare = c
+		} else {
+			s.Ignored = append(s.Ignored, fmt.Sprintf("Unknown comparison %q: comparing with the previous period.", c))
 		}
 	}
 	if s.Period == "custom" {
@@ -111,6 +140,9 @@ func (s State) Values() url.Values {
 	if s.Period == "custom" {
 		q.Set("from", s.From)
 		q.Set("to", s.To)
+	}
+	if s.Compare != "" && s.Compare != aggregate.ComparePrevious {
+		q.Set("cmp", s.Compare)
 	}
 	for _, f := range s.Filters {
 		q.Add("f", shortName(f.Dim)+","+f.Value)
@@ -199,6 +231,9 @@ func (s State) WithPeriod(p string) State {
 	s.Period, s.From, s.To, s.Interval = p, "", "", ""
 	return s
 }
+
+// WithCompare returns s with another comparison.
+func (s State) WithCompare(c string) State { s = s.clone(); s.Compare = c; return s }
 
 func (s State) withMetric(m string) State { s = s.clone(); s.Metric = m; return s }
 

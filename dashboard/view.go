@@ -51,9 +51,12 @@ type View struct {
 	Self     string // the view's own URL
 	CSV      string // the whole view as CSV
 	From, To time.Time
-	Prev     [2]time.Time
+	Prev     [2]time.Time // the compared range, when Compare
+	Compare  bool
 	Range    string // "1 Jan – 30 Jan 2025"
 	Periods  []Link
+	Compares []Link // the comparison picker
+	Notices  []string // what of the URL was not understood, for people
 	Custom   bool
 	Hidden   []KV // the state besides the period, for the custom period form
 	Fields   []KV // the whole state, for the filter picker form
@@ -139,8 +142,13 @@ func BuildView(ctx context.Context, r Runner, site account.Site, s State, o Opti
 		return nil, fiber.NewError(fiber.StatusBadRequest, err.Error())
 	}
 	days := int(v.To.Sub(v.From).Hours()/24+0.5) + 1
-	v.Prev[1] = v.To.AddDate(0, 0, -days)
-	v.Prev[0] = v.From.AddDate(0, 0, -days)
+	if v.Prev[0], v.Prev[1], v.Compare, err = aggregate.Compared(s.Compare, v.From, v.To); err != nil {
+		return nil, fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	v.Notices = s.Ignored
+	for _, c := range Comparisons {
+		v.Compares = append(v.Compares, Link{Label: c.Label, URL: s.WithCompare(c.ID).Link(o.BasePath), Active: s.Compare == c.ID})
+	}
 	v.Range = rangeLabel(v.From, v.To)
 	v.Custom = s.Period == "custom"
 	for _, p := range Periods {
@@ -234,15 +242,21 @@ func (v *View) buildKPIs(ctx context.Context, r Runner, base aggregate.Query) er
 	if err != nil {
 		return fmt.Errorf("headline numbers: %w", err)
 	}
-	q.From, q.To = v.Prev[0], v.Prev[1]
-	prev, err := r.Run(ctx, q)
-	if err != nil {
-		return fmt.Errorf("previous period's numbers: %w", err)
+	var prev aggregate.Result
+	if v.Compare {
+		q.From, q.To = v.Prev[0], v.Prev[1]
+		if prev, err = r.Run(ctx, q); err != nil {
+			return fmt.Errorf("compared period's numbers: %w", err)
+		}
 	}
 	for i, k := range kpiMetrics {
-		c, p := metricAt(cur, i), metricAt(prev, i)
-		kpi := KPI{Metric: k.m, Label: k.label, Raw: c, PrevRaw: p, Value: formatMetric(k.m, c), Prev: formatMetric(k.m, p)}
-		kpi.Change, kpi.Class = change(c, p, k.lowerGood)
+		c := metricAt(cur, i)
+		kpi := KPI{Metric: k.m, Label: k.label, Raw: c, Value: formatMetric(k.m, c)}
+		if v.Compare {
+			p := metricAt(prev, i)
+			kpi.PrevRaw, kpi.Prev = p, formatMetric(k.m, p)
+			kpi.Change, kpi.Class = change(c, p, k.lowerGood)
+		}
 		v.KPIs = append(v.KPIs, kpi)
 	}
 	return nil
