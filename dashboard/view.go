@@ -55,7 +55,7 @@ type View struct {
 	Compare  bool
 	Range    string // "1 Jan – 30 Jan 2025"
 	Periods  []Link
-	Compares []Link // the comparison picker
+	Compares []Link   // the comparison picker
 	Notices  []string // what of the URL was not understood, for people
 	Custom   bool
 	Hidden   []KV // the state besides the period, for the custom period form
