@@ -16,7 +16,8 @@ import (
 //	period=7d                        day yesterday 7d 30d month last_month 6mo 12mo year all custom
 //	cmp=year_over_year               comparison: previous_period (default), year_over_year, off
 //	from=2025-01-01&to=2025-01-31    custom period bounds
-//	f=source,Google                  a filter "is": short dimension name, comma, value (repeatable, combined with and)
+//	f=source,Google                  a filter: short dimension name, comma, value (repeatable, combined with and);
+//	f=source!,Google f=page~,blog      "!" after the name is "is not", "~" is "contains" (case-insensitive)
 //	m=pageviews                      chart metric: visitors (default) or pageviews
 //	i=week                           chart interval: hour day week month; empty picks one for the period
 //	src=referrer pg=entry_page …     the open tab of each panel
@@ -33,10 +34,48 @@ type State struct {
 	Ignored []string
 }
 
-// StateFilter is one "is" filter of the view.
+// StateFilter is one filter of the view.
 type StateFilter struct {
 	Dim   aggregate.Dim
+	Op    string // aggregate.OpIs, OpIsNot or OpContains
 	Value string
+}
+
+// filterOps are the picker's operators: their URL suffix after the
+// dimension's name, and their label.
+var filterOps = []struct{ op, suffix, label string }{
+	{aggregate.OpIs, "", "is"}, {aggregate.OpIsNot, "!", "is not"}, {aggregate.OpContains, "~", "contains"},
+}
+
+// opLabel is how a chip and the picker name an operator.
+func opLabel(op string) string {
+	for _, o := range filterOps {
+		if o.op == op {
+			return o.label
+		}
+	}
+	return op
+}
+
+// parseFilterKey splits "browser!" into the dimension and the operator.
+func parseFilterKey(key string) (aggregate.Dim, string, bool) {
+	for _, o := range filterOps[1:] {
+		if name, ok := strings.CutSuffix(key, o.suffix); ok {
+			d, known := shortNames[name]
+			return d, o.op, known
+		}
+	}
+	d, known := shortNames[key]
+	return d, aggregate.OpIs, known
+}
+
+func filterKey(f StateFilter) string {
+	for _, o := range filterOps {
+		if o.op == f.Op {
+			return shortName(f.Dim) + o.suffix
+		}
+	}
+	return shortName(f.Dim)
 }
 
 // Periods lists the period picker's choices in order, with their labels.
@@ -110,16 +149,17 @@ func ParseState(q url.Values) State {
 		}
 	}
 	for _, f := range q["f"] {
-		name, value, ok := strings.Cut(f, ",")
-		d, known := shortNames[name]
+		key, value, ok := strings.Cut(f, ",")
+		d, op, known := parseFilterKey(key)
 		if !ok || !known || value == "" {
 			continue
 		}
-		s = s.WithFilter(d, value)
+		s = s.WithFilterOp(d, op, value)
 	}
-	// The filter picker is a plain GET form: fd is the dimension, fv the value.
-	if d, ok := shortNames[q.Get("fd")]; ok && q.Get("fv") != "" {
-		s = s.WithFilter(d, q.Get("fv"))
+	// The filter picker is a plain GET form: fd is the dimension, fo the
+	// operator ("", "!" or "~", as in f=), fv the value.
+	if d, op, ok := parseFilterKey(q.Get("fd") + q.Get("fo")); ok && q.Get("fv") != "" {
+		s = s.WithFilterOp(d, op, q.Get("fv"))
 	}
 	for _, p := range panels {
 		for _, t := range p.tabs {
@@ -145,7 +185,7 @@ func (s State) Values() url.Values {
 		q.Set("cmp", s.Compare)
 	}
 	for _, f := range s.Filters {
-		q.Add("f", shortName(f.Dim)+","+f.Value)
+		q.Add("f", filterKey(f)+","+f.Value)
 	}
 	if s.Metric == "pageviews" {
 		q.Set("m", s.Metric)
@@ -189,8 +229,14 @@ func (s State) clone() State {
 // WithFilter returns s with d = value; a filter already on d is replaced,
 // since "is" on two values of one dimension would match nothing.
 func (s State) WithFilter(d aggregate.Dim, value string) State {
+	return s.WithFilterOp(d, aggregate.OpIs, value)
+}
+
+// WithFilterOp returns s with the filter "d op value", replacing any
+// filter on d (one filter per dimension keeps the chips readable).
+func (s State) WithFilterOp(d aggregate.Dim, op, value string) State {
 	s = s.WithoutFilter(d)
-	s.Filters = append(s.Filters, StateFilter{Dim: d, Value: value})
+	s.Filters = append(s.Filters, StateFilter{Dim: d, Op: op, Value: value})
 	return s
 }
 
@@ -207,10 +253,10 @@ func (s State) WithoutFilter(d aggregate.Dim) State {
 	return s
 }
 
-// Filter returns the value of the filter on d, if any.
+// Filter returns the value of the "is" filter on d, if any.
 func (s State) Filter(d aggregate.Dim) (string, bool) {
 	for _, f := range s.Filters {
-		if f.Dim == d {
+		if f.Dim == d && f.Op == aggregate.OpIs {
 			return f.Value, true
 		}
 	}
@@ -243,7 +289,11 @@ func (s State) withInterval(i string) State { s = s.clone(); s.Interval = i; ret
 func (s State) queryFilters() []aggregate.Filter {
 	out := make([]aggregate.Filter, 0, len(s.Filters))
 	for _, f := range s.Filters {
-		qf, err := aggregate.NewFilter(aggregate.OpIs, f.Dim, []string{f.Value})
+		op := f.Op
+		if op == "" {
+			op = aggregate.OpIs
+		}
+		qf, err := aggregate.NewFilter(op, f.Dim, []string{f.Value})
 		if err == nil {
 			out = append(out, qf)
 		}

@@ -45,29 +45,30 @@ type Options struct {
 // View is one rendered dashboard: plain data, built by BuildView from
 // engine results, rendered by RenderView.
 type View struct {
-	Site     account.Site
-	Opts     Options
-	State    State
-	Self     string // the view's own URL
-	CSV      string // the whole view as CSV
-	From, To time.Time
-	Prev     [2]time.Time // the compared range, when Compare
-	Compare  bool
-	Range    string // "1 Jan – 30 Jan 2025"
-	Periods  []Link
-	Compares []Link   // the comparison picker
-	Notices  []string // what of the URL was not understood, for people
-	Custom   bool
-	Hidden   []KV // the state besides the period, for the custom period form
-	Fields   []KV // the whole state, for the filter picker form
-	Filters  []Chip
-	Pickable []KV // dimension short name → label, for the filter picker
-	Live     bool // the live count is shown
-	Realtime int  // visitors in the last five minutes
-	KPIs     []KPI
-	Chart    Chart
-	Panels   []Panel
-	Heatmap  *Heatmap
+	Site      account.Site
+	Opts      Options
+	State     State
+	Self      string // the view's own URL
+	CSV       string // the whole view as CSV
+	From, To  time.Time
+	Prev      [2]time.Time // the compared range, when Compare
+	Compare   bool
+	Range     string // "1 Jan – 30 Jan 2025"
+	Periods   []Link
+	Compares  []Link   // the comparison picker
+	Notices   []string // what of the URL was not understood, for people
+	Custom    bool
+	Hidden    []KV // the state besides the period, for the custom period form
+	Fields    []KV // the whole state, for the filter picker form
+	Filters   []Chip
+	Pickable  []KV // dimension short name → label, for the filter picker
+	FilterOps []KV // operator suffix → label, for the filter picker
+	Live      bool // the live count is shown
+	Realtime  int  // visitors in the last five minutes
+	KPIs      []KPI
+	Chart     Chart
+	Panels    []Panel
+	Heatmap   *Heatmap
 }
 
 // Link is one choice in a picker or tab bar.
@@ -81,7 +82,7 @@ type KV struct{ Key, Value string }
 
 // Chip is an active filter with the link that removes it.
 type Chip struct {
-	Label, Value, Remove string
+	Label, Op, Value, Remove string
 }
 
 // KPI is one headline number with its change against the previous period.
@@ -160,12 +161,15 @@ func BuildView(ctx context.Context, r Runner, site account.Site, s State, o Opti
 	v.Hidden = fields(s.WithPeriod("").Values())
 	v.Fields = fields(s.Values())
 	for _, f := range s.Filters {
-		v.Filters = append(v.Filters, Chip{Label: dimLabels[f.Dim], Value: f.Value, Remove: s.WithoutFilter(f.Dim).Link(o.BasePath)})
+		v.Filters = append(v.Filters, Chip{Label: dimLabels[f.Dim], Op: opLabel(f.Op), Value: f.Value, Remove: s.WithoutFilter(f.Dim).Link(o.BasePath)})
 	}
 	for d := aggregate.Dim(0); int(d) < aggregate.NumDims; d++ {
-		if d != aggregate.Hostname && d != aggregate.Event {
+		if d != aggregate.Hostname {
 			v.Pickable = append(v.Pickable, KV{shortName(d), dimLabels[d]})
 		}
+	}
+	for _, op := range filterOps {
+		v.FilterOps = append(v.FilterOps, KV{op.suffix, op.label})
 	}
 	if o.Realtime != nil {
 		v.Live, v.Realtime = true, o.Realtime()
