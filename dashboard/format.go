@@ -18,6 +18,8 @@ func formatMetric(m aggregate.Metric, v float64) string {
 		return formatDuration(v)
 	case aggregate.ViewsPerVisit:
 		return strconv.FormatFloat(v, 'f', -1, 64)
+	case aggregate.Percentage:
+		return strconv.FormatFloat(v, 'f', 1, 64) + "%"
 	}
 	return formatCount(v)
 }

@@ -102,7 +102,8 @@ type Panel struct {
 	Dim       string // the dimension's column title
 	Columns   []string
 	Rows      []PanelRow
-	More      int // rows not shown
+	More      int    // rows not shown
+	Details   string // the whole list's page; "" where there is none
 	CSV       string
 }
 
@@ -277,7 +278,7 @@ func metricAt(res aggregate.Result, i int) float64 {
 func (v *View) buildPanel(ctx context.Context, r Runner, base aggregate.Query, p panelDef, limit int, total float64) (Panel, error) {
 	tab, dim, label := activeTab(p, v.State)
 	out := Panel{ID: p.id, Title: p.title, Dim: label, Columns: []string{"Visitors"},
-		CSV: v.State.WithTab(p.id, tab.id).Link(v.Opts.BasePath+"/export.csv") + sep(v.State) + "panel=" + p.id}
+		CSV: panelLink(v.State.WithTab(p.id, tab.id), v.Opts.BasePath+"/export.csv", p.id)}
 	if len(p.tabs) > 1 {
 		for _, t := range p.tabs {
 			out.Tabs = append(out.Tabs, Link{Label: t.label, URL: v.State.WithTab(p.id, t.id).Link(v.Opts.BasePath), Active: t.id == tab.id})
@@ -296,6 +297,9 @@ func (v *View) buildPanel(ctx context.Context, r Runner, base aggregate.Query, p
 		return out, fmt.Errorf("%s: %w", label, err)
 	}
 	out.More = res.TotalRows - len(res.Rows)
+	if out.More > 0 && !v.Opts.ReadOnly {
+		out.Details = panelLink(v.State.WithTab(p.id, tab.id), v.Opts.BasePath+"/details", p.id)
+	}
 	for _, row := range res.Rows {
 		pr := PanelRow{Label: row.Dimensions[0], Filter: v.State.WithFilter(dim, row.Dimensions[0]).Link(v.Opts.BasePath)}
 		for i, m := range row.Metrics {
@@ -310,12 +314,12 @@ func (v *View) buildPanel(ctx context.Context, r Runner, base aggregate.Query, p
 	return out, nil
 }
 
-// sep is what joins one more parameter to s.Link(…).
-func sep(s State) string {
-	if len(s.Values()) == 0 {
-		return "?"
-	}
-	return "&"
+// panelLink is s's link on base with panel=id added (a panel's CSV, its
+// Details page).
+func panelLink(s State, base, id string) string {
+	q := s.Values()
+	q.Set("panel", id)
+	return base + "?" + q.Encode()
 }
 
 func rangeLabel(from, to time.Time) string {
