@@ -27,9 +27,9 @@ type Chart struct {
 	// one-point line draws nothing, and a sparse series reads better with
 	// each value marked. HTML placed by percentage, so they stay round
 	// however the SVG stretches.
-	Dots []Dot
-	YTicks    []Tick
-	XTicks    []Tick
+	Dots   []Dot
+	YTicks []Tick
+	XTicks []Tick
 }
 
 // ChartPoint is one bucket of the series.
