@@ -147,6 +147,9 @@ func BuildDetails(ctx context.Context, r Runner, site account.Site, s State, p d
 		Dimensions: []aggregate.Dimension{d}, Limit: detailsPageSize, Offset: (p.page - 1) * detailsPageSize}
 	if p.search != "" {
 		f, err := aggregate.NewFilter(aggregate.OpContains, dim, []string{p.search})
+		if dim == aggregate.Country { // shown by name, so searched by name
+			f, err = aggregate.NewNamedFilter(aggregate.OpContains, aggregate.CountryNameDim, []string{p.search})
+		}
 		if err != nil {
 			return nil, fiber.NewError(fiber.StatusBadRequest, err.Error())
 		}
@@ -167,7 +170,7 @@ func BuildDetails(ctx context.Context, r Runner, site account.Site, s State, p d
 	det.Total = res.TotalRows
 	det.First, det.Last = q.Offset+1, q.Offset+len(res.Rows)
 	for _, row := range res.Rows {
-		pr := PanelRow{Label: row.Dimensions[0], Filter: s.WithFilter(dim, row.Dimensions[0]).Link(base)}
+		pr := PanelRow{Label: showValue(dim, row.Dimensions[0]), Filter: s.WithFilter(dim, row.Dimensions[0]).Link(base)}
 		for i, m := range row.Metrics {
 			pr.Raw = append(pr.Raw, float64(m))
 			pr.Values = append(pr.Values, formatMetric(metrics[i], float64(m)))

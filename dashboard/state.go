@@ -294,6 +294,10 @@ func (s State) queryFilters() []aggregate.Filter {
 			op = aggregate.OpIs
 		}
 		qf, err := aggregate.NewFilter(op, f.Dim, []string{f.Value})
+		if f.Dim == aggregate.Country && op == aggregate.OpContains {
+			// People see country names, so "contains" searches those.
+			qf, err = aggregate.NewNamedFilter(op, aggregate.CountryNameDim, []string{f.Value})
+		}
 		if err == nil {
 			out = append(out, qf)
 		}

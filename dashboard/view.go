@@ -162,7 +162,7 @@ func BuildView(ctx context.Context, r Runner, site account.Site, s State, o Opti
 	v.Hidden = fields(s.WithPeriod("").Values())
 	v.Fields = fields(s.Values())
 	for _, f := range s.Filters {
-		v.Filters = append(v.Filters, Chip{Label: dimLabels[f.Dim], Op: opLabel(f.Op), Value: f.Value, Remove: s.WithoutFilter(f.Dim).Link(o.BasePath)})
+		v.Filters = append(v.Filters, Chip{Label: dimLabels[f.Dim], Op: opLabel(f.Op), Value: chipValue(f), Remove: s.WithoutFilter(f.Dim).Link(o.BasePath)})
 	}
 	for d := aggregate.Dim(0); int(d) < aggregate.NumDims; d++ {
 		if d != aggregate.Hostname {
@@ -301,7 +301,7 @@ func (v *View) buildPanel(ctx context.Context, r Runner, base aggregate.Query, p
 		out.Details = panelLink(v.State.WithTab(p.id, tab.id), v.Opts.BasePath+"/details", p.id)
 	}
 	for _, row := range res.Rows {
-		pr := PanelRow{Label: row.Dimensions[0], Filter: v.State.WithFilter(dim, row.Dimensions[0]).Link(v.Opts.BasePath)}
+		pr := PanelRow{Label: showValue(dim, row.Dimensions[0]), Filter: v.State.WithFilter(dim, row.Dimensions[0]).Link(v.Opts.BasePath)}
 		for i, m := range row.Metrics {
 			pr.Raw = append(pr.Raw, float64(m))
 			pr.Values = append(pr.Values, formatMetric(q.Metrics[i], float64(m)))
@@ -348,4 +348,13 @@ func fields(q url.Values) []KV {
 		}
 	}
 	return out
+}
+
+// chipValue shows a filter's value: by name where "is" names one stored
+// value, as typed otherwise ("contains ger" is about the codes).
+func chipValue(f StateFilter) string {
+	if f.Op == aggregate.OpIs || f.Op == aggregate.OpIsNot {
+		return showValue(f.Dim, f.Value)
+	}
+	return f.Value
 }
