@@ -438,19 +438,41 @@ func siteVisitor(site int64, visitor uint64) uint64 {
 	return visitor ^ mix(uint64(site)+0x632be59bd9b4e019)
 }
 
-// endVisit counts a visit's exit and forgets it. Callers hold a.mu.
+// endVisit counts a visit's exit where it ended, and its visitor among the
+// exit page's the first time today, and forgets it. Callers hold a.mu.
 func (a *Aggregator) endVisit(visitor uint64, s *session) {
 	delete(a.sessions, visitor)
 	if s.lastPage == "" {
 		return // a visit of custom events only has no exit page
 	}
-	k := s.exitKey()
-	c := Counters{Exits: 1}
+	a.moveExit(s)
 	v := siteVisitor(s.site, visitor) ^ mix(uint64(s.markedDay))
 	if a.firsts.add(combine(v, UniqueOf(ExitPage), a.firsts.valueHash(s.lastPage), 0)) {
+		var c Counters
 		c.Uniques[UniqueOf(ExitPage)] = 1
+		k := s.exitKey(s.lastHost, s.lastPage)
+		a.bump(s.site, s.lastHour, &k, &c)
 	}
-	a.bump(s.site, s.lastHour, &k, &c)
+}
+
+// moveExit counts a visit in progress as exiting from its latest page: one
+// exit taken from where the previous checkpoint put it (cells are sums, so
+// a −1 cancels the +1 already stored) and added at the latest page. The
+// exit page panel is then right within a checkpoint, not 30 minutes after
+// a visit's last hit. Its visitors are counted only when the visit ends,
+// since a first occurrence, once marked, cannot be taken back. Callers
+// hold a.mu.
+func (a *Aggregator) moveExit(s *session) {
+	if s.lastPage == "" || (s.exitPage == s.lastPage && s.exitHost == s.lastHost && s.exitHour == s.lastHour.Unix()) {
+		return
+	}
+	if s.exitPage != "" {
+		k := s.exitKey(s.exitHost, s.exitPage)
+		a.bump(s.site, time.Unix(s.exitHour, 0).UTC(), &k, &Counters{Exits: -1})
+	}
+	k := s.exitKey(s.lastHost, s.lastPage)
+	a.bump(s.site, s.lastHour, &k, &Counters{Exits: 1})
+	s.exitPage, s.exitHost, s.exitHour = s.lastPage, s.lastHost, s.lastHour.Unix()
 }
 
 // bump adds delta to the open cell of (site, hour, key). Callers hold a.mu.
