@@ -97,9 +97,10 @@ type Aggregator struct {
 	cells      map[cellID]*Counters // counted since the last checkpoint took them
 	sessions   map[uint64]*session
 	firsts     *firsts
-	day        int64         // UTC day of firsts
-	siteFirsts map[int64]int // entries each site added to firsts today
-	idBuf      []byte        // scratch for cell ids, under mu
+	day        int64               // UTC day of firsts
+	siteFirsts map[int64]int       // entries each site added to firsts today
+	live       map[int64]*liveRing // per-minute counts for the realtime view (live.go)
+	idBuf      []byte              // scratch for cell ids, under mu
 	// pending are checkpoints taken but not stored yet, oldest first;
 	// pendingCells counts their cells (under mu, for the cell bound).
 	pending      []Batch
@@ -159,6 +160,7 @@ func New(cfg Config, store CellWriter, now func() time.Time, log *slog.Logger) *
 		sessions:   map[uint64]*session{},
 		firsts:     newFirsts(cfg.MaxFirsts),
 		siteFirsts: map[int64]int{},
+		live:       map[int64]*liveRing{},
 		spill:      newSpill(cfg.SpillDir),
 	}
 	a.wg.Add(2)
@@ -280,6 +282,7 @@ func (a *Aggregator) apply(h Hit) {
 	}
 	if h.Visitor == 0 {
 		a.bump(h.Site, hour, &h.Key, &delta)
+		a.seeLive(&h, nil, pv)
 		return
 	}
 
@@ -320,6 +323,7 @@ func (a *Aggregator) apply(h Hit) {
 
 	a.markFirsts(&h, s, &delta.Uniques)
 	a.bump(h.Site, hour, &h.Key, &delta)
+	a.seeLive(&h, s, pv)
 	if s == nil {
 		return
 	}

@@ -26,6 +26,7 @@ type session struct {
 	// page (moveExit), so exit pages include visits in progress.
 	exitPage, exitHost string
 	exitHour           int64 // Unix seconds
+	liveMinute         int64 // the latest minute the realtime view counted this visit in
 
 	// What the visit's previous hit marked in the day's first-occurrence
 	// set: in which set (its UTC day) and for which local day, hashes of

@@ -57,7 +57,7 @@ func newFixture(t *testing.T) *fixture {
 		f.agg.Close(context.Background())
 		st.Close()
 	})
-	d := New(Config{Store: st, Engine: aggregate.NewEngine(st, f.agg), Realtime: f.agg.Realtime, Now: f.clock.Now, Log: quiet})
+	d := New(Config{Store: st, Engine: aggregate.NewEngine(st, f.agg), Realtime: f.agg.Realtime, Live: f.agg.Live, Now: f.clock.Now, Log: quiet})
 	f.app = fiber.New(fiber.Config{ErrorHandler: func(c *fiber.Ctx, err error) error {
 		var fe *fiber.Error
 		if errors.As(err, &fe) {

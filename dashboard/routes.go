@@ -24,6 +24,7 @@ func (d *Dashboard) Register(app fiber.Router, publish, unpublish fiber.Handler)
 	app.Get("/:domain/export.csv", d.RequireUser, d.SiteCSV)
 	app.Get("/:domain/realtime", d.RequireUser, d.Realtime)
 	app.Get("/:domain/details", d.CSRF, d.RequireUser, d.DetailsPage)
+	app.Get("/:domain/live", d.CSRF, d.RequireUser, d.LivePage)
 	app.Get("/:domain/settings", d.CSRF, d.RequireUser, d.Settings)
 	app.Post("/:domain/settings", d.CSRF, d.RequireUser, d.SaveSettings)
 	if publish != nil {
