@@ -25,8 +25,8 @@ type Config struct {
 	// Live is a site's realtime view (the aggregator's memory); nil
 	// answers the realtime page with an empty one.
 	Live func(site int64, window time.Duration) aggregate.Live
-	Now      func() time.Time
-	Log      *slog.Logger
+	Now  func() time.Time
+	Log  *slog.Logger
 	// TrustedProxies decide whose X-Forwarded-For the login rate limit
 	// believes, exactly as for the collector.
 	TrustedProxies []netip.Prefix
