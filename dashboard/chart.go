@@ -196,7 +196,7 @@ func (c *Chart) layout() {
 			c.Dots = append(c.Dots, Dot{Left: 100 * p.X / chartW, Bottom: 100 * (chartH - p.Y) / chartH})
 		}
 	}
-	if len(line) > 0 {
+	if len(line) > 1 { // one point has no area: its dot shows it
 		last := c.Points[len(line)-1]
 		c.Area = "0," + coord(chartH) + " " + c.Line + " " + coord(last.X) + "," + coord(chartH)
 	}
