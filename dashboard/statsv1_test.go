@@ -101,3 +101,23 @@ func TestV1Change(t *testing.T) {
 		}
 	}
 }
+
+// FuzzV1Filters feeds arbitrary v1 filter strings to the parser: it returns
+// filters the engine accepts, or an error, and never panics.
+func FuzzV1Filters(f *testing.F) {
+	for _, seed := range []string{"visit:browser==Firefox", "event:page==/blog/**;visit:country!=DE|FR", `visit:utm_campaign==a\|b`,
+		"event:page~x;event:page!~y", "==", ";;", "visit:country_name==Germany", "event:page==***|\\"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		fs, err := parseV1Filters(s)
+		if err != nil {
+			return
+		}
+		for _, flt := range fs {
+			if _, err := aggregate.NewFilter(flt.Op, flt.Dim, flt.Values); err != nil {
+				t.Errorf("%q parsed to a filter the engine rejects: %v", s, err)
+			}
+		}
+	})
+}
