@@ -20,6 +20,7 @@ import (
 	"tally/collector/geo"
 	"tally/collector/referrer"
 	"tally/collector/useragent"
+	"tally/internal/bodylimit"
 )
 
 // Config holds the collector's settings.
@@ -101,8 +102,14 @@ const (
 // Event is the POST /api/event handler. Counted and dropped-for-privacy
 // events get the same 202, so the answer reveals nothing.
 func (c *Collector) Event(ctx *fiber.Ctx) error {
+	b, err := body(ctx)
+	if err != nil {
+		c.counts.Received.Add(1)
+		c.counts.Invalid.Add(1)
+		return err
+	}
 	req := Request{
-		Body:           body(ctx),
+		Body:           b,
 		Peer:           peerAddr(ctx),
 		XForwardedFor:  peek(ctx, fiber.HeaderXForwardedFor),
 		XRealIP:        peek(ctx, "X-Real-IP"),
@@ -137,15 +144,22 @@ func peek(ctx *fiber.Ctx, name string) string {
 	return utils.UnsafeString(ctx.Request().Header.Peek(name))
 }
 
-// body returns the request body. Fiber's Body copies it (the app is
-// Immutable); the pipeline keeps no reference into it — every string it
-// keeps is copied out by the parser — so an uncompressed body is read in
-// place. A compressed one goes through Body, which decodes it.
-func body(ctx *fiber.Ctx) []byte {
-	if len(ctx.Request().Header.ContentEncoding()) == 0 {
-		return ctx.Request().Body()
+// body returns the request body. Fiber's Body would copy it (the app is
+// Immutable) and inflate a compressed one without a bound; the pipeline
+// keeps no reference into it — every string it keeps is copied out by the
+// parser — so it is read in place, and a compressed one is inflated to at
+// most MaxBody bytes.
+func body(ctx *fiber.Ctx) ([]byte, error) {
+	req := ctx.Request()
+	enc := req.Header.ContentEncoding()
+	if len(enc) == 0 {
+		return req.Body(), nil
 	}
-	return ctx.Body()
+	b, err := bodylimit.Decode(utils.UnsafeString(enc), req.Body(), MaxBody)
+	if err != nil {
+		return nil, bodylimit.Status(err)
+	}
+	return b, nil
 }
 
 func peerAddr(ctx *fiber.Ctx) netip.Addr {
