@@ -2,6 +2,7 @@ package aggregate
 
 import (
 	"fmt"
+	"strings"
 
 	"tally/internal/locale"
 )
@@ -18,6 +19,7 @@ var unavailable = map[string]string{
 	"visit:region_name": "tally stores region codes only (visit:region, ISO 3166-2), not their names",
 	"visit:city_name":   "tally does not store cities",
 	"visit:city":        "tally does not store cities",
+	"event:goal":        "tally has no goals; filter or group by event:name (custom event names) or event:page",
 }
 
 // parseNamed resolves the dimension names that are not plain cells.
@@ -27,6 +29,9 @@ func parseNamed(name string) (Dimension, bool, error) {
 	}
 	if why, ok := unavailable[name]; ok {
 		return Dimension{}, true, fmt.Errorf("dimension %s is not available: %s", name, why)
+	}
+	if strings.HasPrefix(name, "event:props:") {
+		return Dimension{}, true, fmt.Errorf("dimension %s is not available: tally does not store custom event properties", name)
 	}
 	return Dimension{}, false, nil
 }

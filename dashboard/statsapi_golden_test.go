@@ -179,6 +179,8 @@ func TestStatsAPIV1Errors(t *testing.T) {
 		{"no property", "/api/v1/stats/breakdown?site_id=example.com", "", 400, "property"},
 		{"time property", "/api/v1/stats/breakdown?site_id=example.com&property=time:day", "", 400, "timeseries"},
 		{"city", "/api/v1/stats/breakdown?site_id=example.com&property=visit:city", "", 400, "not available"},
+		{"goal", "/api/v1/stats/aggregate?site_id=example.com&filters=event:goal%3D%3DSignup", "", 400, "event:name"},
+		{"props", "/api/v1/stats/breakdown?site_id=example.com&property=event:props:plan", "", 400, "properties"},
 		{"bad limit", "/api/v1/stats/breakdown?site_id=example.com&property=visit:source&limit=5000", "", 400, "limit"},
 		{"v2 or across dimensions", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors"],"date_range":"day","filters":[["or",[["is","visit:country",["DE"]],["is","visit:browser",["Chrome"]]]]]}`, 400, "one dimension"},
 		{"v2 region names", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors"],"date_range":"day","dimensions":["visit:region_name"]}`, 400, "region codes"},
