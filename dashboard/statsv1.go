@@ -26,8 +26,8 @@ type v1Query struct {
 	names  []string // the metrics as asked, for the answer's keys
 }
 
-// parseV1 reads the parameters the v1 endpoints share; defaultPeriod is
-// Plausible's default for the endpoint.
+// parseV1 checks the API key and reads the parameters the v1 endpoints
+// share, with Plausible's defaults (period 30d, metrics visitors).
 func (a *StatsAPI) parseV1(c *fiber.Ctx) (v1Query, error) {
 	var v v1Query
 	if err := a.authorize(c); err != nil {
