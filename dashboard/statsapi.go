@@ -60,6 +60,7 @@ type apiRequest struct {
 type apiRow struct {
 	Metrics    []aggregate.Number `json:"metrics"`
 	Dimensions []string           `json:"dimensions"`
+	Comparison *apiComparison     `json:"comparison,omitempty"` // include.comparisons
 }
 
 type apiResponse struct {
@@ -99,9 +100,19 @@ func (a *StatsAPI) Query(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	var cmp []*apiComparison
+	if raw, ok := req.Include["comparisons"]; ok {
+		if cmp, err = a.comparisons(c.UserContext(), q, res.Rows, raw); err != nil {
+			return err
+		}
+	}
 	out := apiResponse{Results: make([]apiRow, 0, len(res.Rows)), Meta: map[string]any{}, Query: echo}
-	for _, r := range res.Rows {
-		out.Results = append(out.Results, apiRow{Metrics: r.Metrics, Dimensions: r.Dimensions})
+	for i, r := range res.Rows {
+		row := apiRow{Metrics: r.Metrics, Dimensions: r.Dimensions}
+		if cmp != nil {
+			row.Comparison = cmp[i]
+		}
+		out.Results = append(out.Results, row)
 	}
 	if req.Include["total_rows"] == true {
 		out.Meta["total_rows"] = res.TotalRows

@@ -110,6 +110,8 @@ var apiCases = []struct{ name, target, body string }{
 		"filters":[["contains_not","visit:os",["win"]],["matches_not","event:page",["^/blog"]]]}`},
 	{"v2_percentage_total_rows", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors","percentage"],"date_range":["2026-03-10","2026-03-10"],"dimensions":["visit:device"],
 		"order_by":[["percentage","desc"]],"pagination":{"limit":2},"include":{"total_rows":true}}`},
+	{"v2_comparisons", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors","bounce_rate"],"date_range":["2026-03-10","2026-03-10"],"dimensions":["visit:country_name"],
+		"filters":[["is_not","visit:country",["JP"]]],"pagination":{"limit":4},"include":{"comparisons":{"mode":"previous_period"}}}`},
 	{"v2_country_name", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors","percentage"],"date_range":["2026-03-10","2026-03-10"],"dimensions":["visit:country_name"],
 		"filters":[["contains","visit:country_name",["united","germ","not set"]]]}`},
 }
@@ -183,6 +185,8 @@ func TestStatsAPIV1Errors(t *testing.T) {
 		{"props", "/api/v1/stats/breakdown?site_id=example.com&property=event:props:plan", "", 400, "properties"},
 		{"bad limit", "/api/v1/stats/breakdown?site_id=example.com&property=visit:source&limit=5000", "", 400, "limit"},
 		{"v2 or across dimensions", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors"],"date_range":"day","filters":[["or",[["is","visit:country",["DE"]],["is","visit:browser",["Chrome"]]]]]}`, 400, "one dimension"},
+		{"v2 comparisons over time", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors"],"date_range":"7d","dimensions":["time:day"],"include":{"comparisons":{"mode":"previous_period"}}}`, 400, "time dimensions"},
+		{"v2 comparisons mode", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors"],"date_range":"7d","include":{"comparisons":{"mode":"last_decade"}}}`, 400, "last_decade"},
 		{"v2 region names", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors"],"date_range":"day","dimensions":["visit:region_name"]}`, 400, "region codes"},
 	}
 	for _, tt := range tests {

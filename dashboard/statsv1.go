@@ -230,16 +230,17 @@ func (a *StatsAPI) V1Aggregate(c *fiber.Ctx) error {
 		if prev != nil {
 			p := metricAt(*prev, i)
 			m["comparison_value"] = aggregate.Number(p)
-			m["change"] = v1Change(v.q.Metrics[i], val, p)
+			m["change"] = metricChange(v.q.Metrics[i], val, p)
 		}
 		out[name] = m
 	}
 	return c.JSON(fiber.Map{"results": out})
 }
 
-// v1Change is Plausible's change figure: whole percent, or the difference
-// in points for bounce rate; from nothing to something is 100.
-func v1Change(m aggregate.Metric, cur, prev float64) aggregate.Number {
+// metricChange is Plausible's change figure (v1's change, v2's
+// comparisons): whole percent, or the difference in points for bounce
+// rate; from nothing to something is 100.
+func metricChange(m aggregate.Metric, cur, prev float64) aggregate.Number {
 	switch {
 	case m == aggregate.BounceRate:
 		return aggregate.Number(cur - prev)

@@ -82,7 +82,7 @@ func TestV1Range(t *testing.T) {
 	}
 }
 
-func TestV1Change(t *testing.T) {
+func TestMetricChange(t *testing.T) {
 	tests := []struct {
 		m         aggregate.Metric
 		cur, prev float64
@@ -96,7 +96,7 @@ func TestV1Change(t *testing.T) {
 		{aggregate.BounceRate, 40, 55, -15},
 	}
 	for _, tt := range tests {
-		if got := v1Change(tt.m, tt.cur, tt.prev); got != tt.want {
+		if got := metricChange(tt.m, tt.cur, tt.prev); got != tt.want {
 			t.Errorf("%s %v→%v: %v, want %v", tt.m, tt.prev, tt.cur, got, tt.want)
 		}
 	}
