@@ -164,10 +164,13 @@ func TestVisitSemantics(t *testing.T) {
 	entry := f.query("2026-11-20", "2026-11-20", []aggregate.Metric{aggregate.Visits}, []string{"visit:entry_page"})
 	expect(t, "entry /a", entry[0].Metrics, 2)
 
-	// Exit pages are counted when visits end: nothing yet, then /c and /a.
-	if rows := f.query("2026-11-20", "2026-11-20", []aggregate.Metric{aggregate.Visits}, []string{"visit:exit_page"}); len(rows) != 0 {
-		t.Fatalf("exits before visits ended: %+v", rows)
+	// Visits in progress exit from their latest page (TestExitOfOpenVisit);
+	// their visitors count when they end.
+	open := f.query("2026-11-20", "2026-11-20", []aggregate.Metric{aggregate.Visitors, aggregate.Visits}, []string{"visit:exit_page"})
+	if len(open) != 2 || open[0].Dimensions[0] != "/a" || open[1].Dimensions[0] != "/c" {
+		t.Fatalf("exits of the open visits: %+v", open)
 	}
+	expect(t, "open exit /c", open[1].Metrics, 0, 1)
 	f.at("2026-11-20T10:51:00Z")
 	f.checkpoint()
 	exits := f.query("2026-11-20", "2026-11-20", []aggregate.Metric{aggregate.Visitors, aggregate.Visits}, []string{"visit:exit_page"})
@@ -178,6 +181,38 @@ func TestVisitSemantics(t *testing.T) {
 
 	// The exits changed no other number.
 	expect(t, "totals after exits", f.query("2026-11-20", "2026-11-20", all, nil)[0].Metrics, 2, 2, 4, 50, 600, 2, 5)
+}
+
+// An open visit's exit is at its latest page and moves with it, within a
+// checkpoint; ending the visit adds its visitor there and no second exit.
+func TestExitOfOpenVisit(t *testing.T) {
+	f := newFixture(t, time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC), "UTC")
+	exits := func() map[string][2]float64 {
+		out := map[string][2]float64{}
+		for _, r := range f.query("2026-11-20", "2026-11-20", []aggregate.Metric{aggregate.Visitors, aggregate.Visits}, []string{"visit:exit_page"}) {
+			out[r.Dimensions[0]] = [2]float64{float64(r.Metrics[0]), float64(r.Metrics[1])}
+		}
+		return out
+	}
+	want := func(what string, w map[string][2]float64) {
+		t.Helper()
+		if got := exits(); fmt.Sprint(got) != fmt.Sprint(w) {
+			t.Fatalf("%s: exits %v, want %v", what, got, w)
+		}
+	}
+	f.at("2026-11-20T10:58:00Z")
+	f.hit(1, "pageview", "/a", nil)
+	f.checkpoint()
+	want("after /a", map[string][2]float64{"/a": {0, 1}})
+	f.at("2026-11-20T11:03:00Z") // the next hour: the exit moves across cells
+	f.hit(1, "pageview", "/b", nil)
+	f.hit(1, "Signup", "/b", nil) // events do not move the exit
+	f.checkpoint()
+	want("after /b", map[string][2]float64{"/b": {0, 1}})
+	f.at("2026-11-20T11:40:00Z")
+	f.checkpoint() // the visit ends at /b
+	want("ended", map[string][2]float64{"/b": {1, 1}})
+	expect(t, "totals", f.query("2026-11-20", "2026-11-20", []aggregate.Metric{aggregate.Visitors, aggregate.Visits, aggregate.Pageviews}, nil)[0].Metrics, 1, 1, 2)
 }
 
 func TestVisitGap(t *testing.T) {

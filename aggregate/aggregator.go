@@ -115,10 +115,11 @@ type Aggregator struct {
 	order      []*openCell          // the same cells in the order they opened (batches follow it)
 	sessions   map[uint64]*session
 	firsts     *firsts
-	day        int64         // UTC day of firsts
-	siteFirsts map[int64]int // entries each site added to firsts today
-	other      otherState    // values seen today, cells opened, per site
-	idBuf      []byte        // scratch for cell ids, under mu
+	day        int64               // UTC day of firsts
+	siteFirsts map[int64]int       // entries each site added to firsts today
+	other      otherState          // values seen today, cells opened, per site
+	live       map[int64]*liveRing // per-minute counts for the realtime view (live.go)
+	idBuf      []byte              // scratch for cell ids, under mu
 	// pending are checkpoints taken but not stored yet, oldest first;
 	// pendingCells counts their cells (under mu, for the cell bound).
 	pending      []Batch
@@ -197,6 +198,7 @@ func New(cfg Config, store CellWriter, now func() time.Time, log *slog.Logger) *
 		firsts:     newFirsts(cfg.MaxFirsts),
 		siteFirsts: map[int64]int{},
 		other:      newOtherState(cfg.MaxSeenValues),
+		live:       map[int64]*liveRing{},
 		spill:      newSpill(cfg.SpillDir),
 	}
 	a.startJournal()
@@ -321,6 +323,7 @@ func (a *Aggregator) apply(h Hit) {
 	if h.Visitor == 0 {
 		a.boundValues(&h, Source, Dim(NumDims-1))
 		a.bump(h.Site, hour, &h.Key, &delta)
+		a.seeLive(&h, nil, pv)
 		return
 	}
 
@@ -363,6 +366,7 @@ func (a *Aggregator) apply(h Hit) {
 
 	a.markFirsts(&h, s, &delta.Uniques)
 	a.bump(h.Site, hour, &h.Key, &delta)
+	a.seeLive(&h, s, pv)
 	if s == nil {
 		return
 	}
@@ -482,19 +486,47 @@ func siteVisitor(site int64, visitor uint64) uint64 {
 	return visitor ^ mix(uint64(site)+0x632be59bd9b4e019)
 }
 
-// endVisit counts a visit's exit and forgets it. Callers hold a.mu.
+// endVisit counts a visit's exit where it ended, and its visitor among the
+// exit page's the first time today, and forgets it. Callers hold a.mu.
 func (a *Aggregator) endVisit(visitor uint64, s *session) {
 	delete(a.sessions, visitor)
 	if s.lastPage == "" {
 		return // a visit of custom events only has no exit page
 	}
-	k := s.exitKey()
-	c := Counters{Exits: 1}
+	a.moveExit(s)
 	v := siteVisitor(s.site, visitor) ^ mix(uint64(s.markedDay))
 	if a.firsts.add(combine(v, UniqueOf(ExitPage), a.firsts.valueHash(s.lastPage), 0)) {
+		var c Counters
 		c.Uniques[UniqueOf(ExitPage)] = 1
+		k := s.exitKey(s.lastHost, s.lastPage)
+		a.bump(s.site, s.lastHour, &k, &c)
 	}
-	a.bump(s.site, s.lastHour, &k, &c)
+}
+
+// moveExit counts a visit in progress as exiting from its latest page: one
+// exit taken from where the previous checkpoint put it (cells are sums, so
+// a −1 cancels the +1 already stored) and added at the latest page. The
+// exit page panel is then right within a checkpoint, not 30 minutes after
+// a visit's last hit. Its visitors are counted only when the visit ends,
+// since a first occurrence, once marked, cannot be taken back. Callers
+// hold a.mu.
+func (a *Aggregator) moveExit(s *session) {
+	if s.lastPage == "" || (s.exitPage == s.lastPage && s.exitHost == s.lastHost && s.exitHour == s.lastHour.Unix()) {
+		return
+	}
+	if s.exitPage != "" {
+		k, hour := s.exitKey(s.exitHost, s.exitPage), time.Unix(s.exitHour, 0).UTC()
+		a.idBuf = appendCellID(a.idBuf[:0], s.site, hour.Unix(), &k)
+		if a.cells[cellID(a.idBuf)] == nil && a.other.cells[s.site] >= a.cfg.SiteCells {
+			// Past the site's cell bound the −1 would fold into the
+			// overflow cell, not cancel the +1: the exit stays where it is.
+			return
+		}
+		a.bump(s.site, hour, &k, &Counters{Exits: -1})
+	}
+	k := s.exitKey(s.lastHost, s.lastPage)
+	a.bump(s.site, s.lastHour, &k, &Counters{Exits: 1})
+	s.exitPage, s.exitHost, s.exitHour = s.lastPage, s.lastHost, s.lastHour.Unix()
 }
 
 // bump adds delta to the open cell of (site, hour, key). Callers hold a.mu.

@@ -76,7 +76,8 @@ func (a *Aggregator) afterCheckpoint(err error, wait time.Duration) time.Duratio
 	return wait
 }
 
-// Checkpoint ends visits idle for longer than VisitGap, takes the cells
+// Checkpoint ends visits idle for longer than VisitGap, counts the exits of
+// the others at their latest page (moveExit), takes the cells
 // counted since the last checkpoint as a batch, and writes every batch not
 // stored yet, oldest first.
 func (a *Aggregator) Checkpoint(ctx context.Context) error {
@@ -130,6 +131,8 @@ func (a *Aggregator) checkpoint(ctx context.Context, endAll bool) error {
 	for v, s := range a.sessions {
 		if endAll || now.Sub(s.last) >= VisitGap {
 			a.endVisit(v, s)
+		} else {
+			a.moveExit(s)
 		}
 	}
 	// Taken before anything is written, so that what the store cannot

@@ -276,7 +276,7 @@ func (p *Plan) row(g *Group) Row {
 	for i, m := range p.q.Metrics {
 		var v float64
 		switch m {
-		case Visitors:
+		case Visitors, Percentage: // the engine divides percentages by the total
 			v = float64(s.Visitors)
 		case Visits:
 			v = float64(s.Visits)

@@ -3,6 +3,7 @@ package aggregate
 import (
 	"context"
 	"fmt"
+	"math"
 	"regexp"
 	"regexp/syntax"
 	"slices"
@@ -24,10 +25,13 @@ const (
 	BounceRate    Metric = "bounce_rate"
 	VisitDuration Metric = "visit_duration"
 	Events        Metric = "events"
+	// Percentage is a row's share of the query's visitors (filters
+	// applied, dimensions not), in percent with one decimal.
+	Percentage Metric = "percentage"
 )
 
 // Metrics lists every metric, in a stable order.
-var Metrics = []Metric{Visitors, Visits, Pageviews, ViewsPerVisit, BounceRate, VisitDuration, Events}
+var Metrics = []Metric{Visitors, Visits, Pageviews, ViewsPerVisit, BounceRate, VisitDuration, Events, Percentage}
 
 // Valid reports whether m is a known metric.
 func (m Metric) Valid() bool {
@@ -184,6 +188,9 @@ func ParseDimension(name string, from, to time.Time) (Dimension, error) {
 	}
 	if d, ok := ParseDim(name); ok {
 		return Dimension{Name: name, Dim: d}, nil
+	}
+	if d, ok, err := parseNamed(name); ok {
+		return d, err
 	}
 	return Dimension{}, fmt.Errorf("unknown dimension %q", name)
 }
@@ -370,6 +377,10 @@ func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 			return Result{}, fmt.Errorf("query %s: %w", q.Site.Domain, err)
 		}
 	}
+	if err := e.percentages(ctx, q, res.Rows); err != nil {
+		return Result{}, fmt.Errorf("query %s: %w", q.Site.Domain, err)
+	}
+	nameRows(&q, res.Rows)
 	if q.Offset > 0 || (q.Limit > 0 && len(groups) == q.Limit) {
 		// The page may not be all: the store counts the rest.
 		if res.TotalRows, err = e.store.CountGroups(ctx, p); err != nil {
@@ -377,4 +388,37 @@ func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// percentages turns each row's visitors, which row put in place of the
+// percentage metric, into its share of the visitors of the whole query:
+// the same filters, no dimension, no page. Where visitors is also asked
+// for, its value (capped by capVisitors) is the one divided, so the two
+// columns always agree.
+func (e *Engine) percentages(ctx context.Context, q Query, rows []Row) error {
+	pi, mi := slices.Index(q.Metrics, Percentage), slices.Index(q.Metrics, Visitors)
+	if pi < 0 || len(rows) == 0 {
+		return nil
+	}
+	t := q
+	t.Metrics, t.Dimensions, t.OrderBy, t.Limit, t.Offset = []Metric{Visitors}, nil, nil, 0, 0
+	total, err := e.Run(ctx, t)
+	if err != nil {
+		return fmt.Errorf("total visitors for percentages: %w", err)
+	}
+	all := 0.0
+	if len(total.Rows) > 0 {
+		all = float64(total.Rows[0].Metrics[0])
+	}
+	for _, r := range rows {
+		n := float64(r.Metrics[pi])
+		if mi >= 0 {
+			n = float64(r.Metrics[mi])
+		}
+		r.Metrics[pi] = 0
+		if all > 0 {
+			r.Metrics[pi] = Number(math.Round(1000*n/all) / 10)
+		}
+	}
+	return nil
 }

@@ -101,7 +101,7 @@ func (p *Plan) needs() int {
 	n := 0
 	for _, m := range p.q.Metrics {
 		switch m {
-		case Visitors:
+		case Visitors, Percentage:
 			n |= sumVisitors
 		case Visits:
 			n |= sumVisits
@@ -326,7 +326,7 @@ func (r *renderer) metricExpr(m Metric) string {
 		return d.If(visits+" > 0", d.ToInt(fmt.Sprintf("%d.0 * %s / %s + 0.5", scale, num, visits)), "0")
 	}
 	switch m {
-	case Visitors:
+	case Visitors, Percentage: // a share of one total orders as its visitors
 		return "sum(" + r.uniqueCol() + ")"
 	case Visits:
 		return visits

@@ -21,6 +21,13 @@ type session struct {
 	lastHost  string    // hostname of that pageview
 	lastHour  time.Time // hour of that pageview
 
+	// Where the visit's exit is counted while it goes on (exitPage ""
+	// before its first checkpoint): each checkpoint moves it to the latest
+	// page (moveExit), so exit pages include visits in progress.
+	exitPage, exitHost string
+	exitHour           int64 // Unix seconds
+	liveMinute         int64 // the latest minute the realtime view counted this visit in
+
 	// What the visit's previous hit marked in the day's first-occurrence
 	// set: in which set (its UTC day) and for which local day, hashes of
 	// its visit- and visitor-level values (tuple), of its hit-level ones,
@@ -40,13 +47,13 @@ func (s *session) key() Key {
 	return k
 }
 
-// exitKey is the key of the exit cell this visit adds to when it ends: the
-// visit's own dimensions, with the last page as page and exit page.
-func (s *session) exitKey() Key {
+// exitKey is the key of the exit cell of a visit whose last page is page
+// on host: the visit's own dimensions, with that page as page and exit page.
+func (s *session) exitKey(host, page string) Key {
 	k := s.key()
-	k[Hostname] = s.lastHost
-	k[Page] = s.lastPage
-	k[ExitPage] = s.lastPage
+	k[Hostname] = host
+	k[Page] = page
+	k[ExitPage] = page
 	k[Event] = ""
 	return k
 }

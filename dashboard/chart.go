@@ -23,8 +23,13 @@ type Chart struct {
 	Points    []ChartPoint
 	Line      string // SVG polyline points of the past buckets
 	Area      string // the same, closed along the bottom
-	YTicks    []Tick
-	XTicks    []Tick
+	// Dots mark the past points where a line alone would not show them: a
+	// one-point line draws nothing, and a sparse series reads better with
+	// each value marked. HTML placed by percentage, so they stay round
+	// however the SVG stretches.
+	Dots   []Dot
+	YTicks []Tick
+	XTicks []Tick
 }
 
 // ChartPoint is one bucket of the series.
@@ -38,6 +43,9 @@ type ChartPoint struct {
 	Future    bool // the bucket has not started yet
 }
 
+// Dot is a point's marker, at percentages of the plot from its left and bottom.
+type Dot struct{ Left, Bottom float64 }
+
 // Tick is an axis label at Pct of the axis (from the left, or from the bottom).
 type Tick struct {
 	Label string
@@ -45,6 +53,9 @@ type Tick struct {
 }
 
 const chartW, chartH = 1000.0, 300.0
+
+// maxDots is the most points that get a dot each (a month of days).
+const maxDots = 31
 
 func (v *View) buildChart(ctx context.Context, r Runner, base aggregate.Query, days int) error {
 	s := v.State
@@ -180,7 +191,12 @@ func (c *Chart) layout() {
 		}
 	}
 	c.Line = strings.Join(line, " ")
-	if len(line) > 0 {
+	if len(line) <= maxDots {
+		for _, p := range c.Points[:len(line)] {
+			c.Dots = append(c.Dots, Dot{Left: 100 * p.X / chartW, Bottom: 100 * (chartH - p.Y) / chartH})
+		}
+	}
+	if len(line) > 1 { // one point has no area: its dot shows it
 		last := c.Points[len(line)-1]
 		c.Area = "0," + coord(chartH) + " " + c.Line + " " + coord(last.X) + "," + coord(chartH)
 	}

@@ -21,8 +21,11 @@ type Config struct {
 	// Realtime counts a site's visitors seen since a time (the
 	// aggregator's session table); nil hides the live count.
 	Realtime func(site int64, since time.Time) int
-	Now      func() time.Time
-	Log      *slog.Logger
+	// Live is a site's realtime view (the aggregator's memory); nil
+	// answers the realtime page with an empty one.
+	Live func(site int64, window time.Duration) aggregate.Live
+	Now  func() time.Time
+	Log  *slog.Logger
 	// TrustedProxies decide whose X-Forwarded-For the login rate limit
 	// believes, exactly as for the collector.
 	TrustedProxies []netip.Prefix

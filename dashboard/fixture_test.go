@@ -68,7 +68,7 @@ func newFixtureOn(t *testing.T, st aggregate.Store) *fixture {
 		f.agg.Close(context.Background())
 		st.Close()
 	})
-	d := New(Config{Store: st, Engine: aggregate.NewEngine(st, f.agg), Realtime: f.agg.Realtime, Now: f.clock.Now, Log: quiet,
+	d := New(Config{Store: st, Engine: aggregate.NewEngine(st, f.agg), Realtime: f.agg.Realtime, Live: f.agg.Live, Now: f.clock.Now, Log: quiet,
 		SetupToken: setupToken,
 		// The tests play the proxy (app.Test's peer is 0.0.0.0): a test's
 		// X-Forwarded-For says which network a sign-in comes from.

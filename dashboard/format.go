@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"tally/aggregate"
+	"tally/internal/locale"
 )
 
 // formatMetric shows a metric as people read it: counts with thousands
@@ -18,6 +20,8 @@ func formatMetric(m aggregate.Metric, v float64) string {
 		return formatDuration(v)
 	case aggregate.ViewsPerVisit:
 		return strconv.FormatFloat(v, 'f', -1, 64)
+	case aggregate.Percentage:
+		return strconv.FormatFloat(v, 'f', 1, 64) + "%"
 	}
 	return formatCount(v)
 }
@@ -72,4 +76,25 @@ func change(cur, prev float64, lowerGood bool) (text, class string) {
 		}
 	}
 	return text, class
+}
+
+// showValue is how the dashboard shows a stored value: countries and
+// languages by name (a country with its flag), regions with their
+// country's flag. Links and CSV keep the stored codes.
+func showValue(d aggregate.Dim, v string) string {
+	switch d {
+	case aggregate.Country:
+		if n := locale.CountryName(v); n != "" {
+			return locale.Flag(v) + " " + n
+		}
+	case aggregate.Region:
+		if country, _, ok := strings.Cut(v, "-"); ok && locale.Flag(country) != "" {
+			return locale.Flag(country) + " " + v
+		}
+	case aggregate.Language:
+		if n := locale.LanguageName(v); n != "" {
+			return n
+		}
+	}
+	return v
 }

@@ -50,7 +50,7 @@ var panels = []panelDef{
 
 // dimLabels name the dimensions in filter chips and CSV files.
 var dimLabels = map[aggregate.Dim]string{
-	aggregate.Hostname: "Hostname", aggregate.Page: "Page", aggregate.Event: "Event",
+	aggregate.Hostname: "Hostname", aggregate.Page: "Page", aggregate.Event: "Event name",
 	aggregate.Source: "Source", aggregate.Referrer: "Referrer",
 	aggregate.UTMSource: "UTM source", aggregate.UTMMedium: "UTM medium", aggregate.UTMCampaign: "UTM campaign",
 	aggregate.UTMContent: "UTM content", aggregate.UTMTerm: "UTM term",

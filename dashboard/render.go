@@ -77,6 +77,9 @@ var funcs = template.FuncMap{
 	},
 	"metricName": func(m aggregate.Metric) string { return string(m) },
 	"gridY":      func(pct float64) float64 { return chartH * (1 - pct/100) },
+	"liveList": func(title, dim string, rows []PanelRow) map[string]any {
+		return map[string]any{"Title": title, "Dim": dim, "Rows": rows}
+	},
 }
 
 // pages holds one template set per page: the layout plus the page's own

@@ -13,8 +13,6 @@ import (
 	"tally/aggregate/storetest"
 )
 
-func TestMain(m *testing.M) { storetest.Main(m) }
-
 // eachStore runs fn on a fixture over each store.
 func eachStore(t *testing.T, fn func(t *testing.T, f *fixture)) {
 	for _, c := range []struct {

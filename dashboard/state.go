@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"fmt"
 	"net/url"
 	"sort"
 	"strings"
@@ -12,31 +13,81 @@ import (
 // the URL query, so that a view can be bookmarked and the back button works.
 // Links never carry anything else.
 //
-//	period=7d                        day yesterday 7d 30d month last_month 12mo custom
+//	period=7d                        day yesterday 7d 30d month last_month 6mo 12mo year all custom
+//	cmp=year_over_year               comparison: previous_period (default), year_over_year, off
 //	from=2025-01-01&to=2025-01-31    custom period bounds
-//	f=source,Google                  a filter "is": short dimension name, comma, value (repeatable, combined with and)
+//	f=source,Google                  a filter: short dimension name, comma, value (repeatable, combined with and);
+//	f=source!,Google f=page~,blog      "!" after the name is "is not", "~" is "contains" (case-insensitive)
 //	m=pageviews                      chart metric: visitors (default) or pageviews
 //	i=week                           chart interval: hour day week month; empty picks one for the period
 //	src=referrer pg=entry_page …     the open tab of each panel
 type State struct {
 	Period   string
 	From, To string
+	Compare  string // aggregate.ComparePrevious, CompareYear or CompareOff
 	Filters  []StateFilter
 	Metric   string
 	Interval string
 	Tabs     map[string]string // panel id → tab id
+	// Ignored says, for people, which parameters of the URL were not
+	// understood and what is shown instead; never encoded back.
+	Ignored []string
 }
 
-// StateFilter is one "is" filter of the view.
+// StateFilter is one filter of the view.
 type StateFilter struct {
 	Dim   aggregate.Dim
+	Op    string // aggregate.OpIs, OpIsNot or OpContains
 	Value string
+}
+
+// filterOps are the picker's operators: their URL suffix after the
+// dimension's name, and their label.
+var filterOps = []struct{ op, suffix, label string }{
+	{aggregate.OpIs, "", "is"}, {aggregate.OpIsNot, "!", "is not"}, {aggregate.OpContains, "~", "contains"},
+}
+
+// opLabel is how a chip and the picker name an operator.
+func opLabel(op string) string {
+	for _, o := range filterOps {
+		if o.op == op {
+			return o.label
+		}
+	}
+	return op
+}
+
+// parseFilterKey splits "browser!" into the dimension and the operator.
+func parseFilterKey(key string) (aggregate.Dim, string, bool) {
+	for _, o := range filterOps[1:] {
+		if name, ok := strings.CutSuffix(key, o.suffix); ok {
+			d, known := shortNames[name]
+			return d, o.op, known
+		}
+	}
+	d, known := shortNames[key]
+	return d, aggregate.OpIs, known
+}
+
+func filterKey(f StateFilter) string {
+	for _, o := range filterOps {
+		if o.op == f.Op {
+			return shortName(f.Dim) + o.suffix
+		}
+	}
+	return shortName(f.Dim)
 }
 
 // Periods lists the period picker's choices in order, with their labels.
 var Periods = []struct{ ID, Label string }{
 	{"day", "Today"}, {"yesterday", "Yesterday"}, {"7d", "Last 7 days"}, {"30d", "Last 30 days"},
-	{"month", "This month"}, {"last_month", "Last month"}, {"12mo", "Last 12 months"}, {"custom", "Custom"},
+	{"month", "This month"}, {"last_month", "Last month"}, {"year", "Year to date"}, {"6mo", "Last 6 months"},
+	{"12mo", "Last 12 months"}, {"all", "All time"}, {"custom", "Custom"},
+}
+
+// Comparisons lists the comparison picker's choices, with their labels.
+var Comparisons = []struct{ ID, Label string }{
+	{aggregate.ComparePrevious, "Previous period"}, {aggregate.CompareYear, "Same period last year"}, {aggregate.CompareOff, "No comparison"},
 }
 
 var intervals = []string{"hour", "day", "week", "month"}
@@ -63,10 +114,27 @@ func shortName(d aggregate.Dim) string {
 // or malformed values fall back to the defaults, so an old bookmark still
 // opens; the custom dates are validated when the view is built.
 func ParseState(q url.Values) State {
-	s := State{Period: "30d", Metric: "visitors", Tabs: map[string]string{}}
-	for _, p := range Periods {
-		if q.Get("period") == p.ID {
-			s.Period = p.ID
+	s := State{Period: "30d", Compare: aggregate.ComparePrevious, Metric: "visitors", Tabs: map[string]string{}}
+	if p := q.Get("period"); p != "" {
+		known := false
+		for _, k := range Periods {
+			known = known || p == k.ID
+		}
+		if known {
+			s.Period = p
+		} else {
+			s.Ignored = append(s.Ignored, fmt.Sprintf("Unknown period %q: showing the last 30 days.", p))
+		}
+	}
+	if c := q.Get("cmp"); c != "" {
+		known := false
+		for _, k := range Comparisons {
+			known = known || c == k.ID
+		}
+		if known {
+			s.Compare = c
+		} else {
+			s.Ignored = append(s.Ignored, fmt.Sprintf("Unknown comparison %q: comparing with the previous period.", c))
 		}
 	}
 	if s.Period == "custom" {
@@ -81,16 +149,17 @@ func ParseState(q url.Values) State {
 		}
 	}
 	for _, f := range q["f"] {
-		name, value, ok := strings.Cut(f, ",")
-		d, known := shortNames[name]
+		key, value, ok := strings.Cut(f, ",")
+		d, op, known := parseFilterKey(key)
 		if !ok || !known || value == "" {
 			continue
 		}
-		s = s.WithFilter(d, value)
+		s = s.WithFilterOp(d, op, value)
 	}
-	// The filter picker is a plain GET form: fd is the dimension, fv the value.
-	if d, ok := shortNames[q.Get("fd")]; ok && q.Get("fv") != "" {
-		s = s.WithFilter(d, q.Get("fv"))
+	// The filter picker is a plain GET form: fd is the dimension, fo the
+	// operator ("", "!" or "~", as in f=), fv the value.
+	if d, op, ok := parseFilterKey(q.Get("fd") + q.Get("fo")); ok && q.Get("fv") != "" {
+		s = s.WithFilterOp(d, op, q.Get("fv"))
 	}
 	for _, p := range panels {
 		for _, t := range p.tabs {
@@ -112,8 +181,11 @@ func (s State) Values() url.Values {
 		q.Set("from", s.From)
 		q.Set("to", s.To)
 	}
+	if s.Compare != "" && s.Compare != aggregate.ComparePrevious {
+		q.Set("cmp", s.Compare)
+	}
 	for _, f := range s.Filters {
-		q.Add("f", shortName(f.Dim)+","+f.Value)
+		q.Add("f", filterKey(f)+","+f.Value)
 	}
 	if s.Metric == "pageviews" {
 		q.Set("m", s.Metric)
@@ -157,8 +229,14 @@ func (s State) clone() State {
 // WithFilter returns s with d = value; a filter already on d is replaced,
 // since "is" on two values of one dimension would match nothing.
 func (s State) WithFilter(d aggregate.Dim, value string) State {
+	return s.WithFilterOp(d, aggregate.OpIs, value)
+}
+
+// WithFilterOp returns s with the filter "d op value", replacing any
+// filter on d (one filter per dimension keeps the chips readable).
+func (s State) WithFilterOp(d aggregate.Dim, op, value string) State {
 	s = s.WithoutFilter(d)
-	s.Filters = append(s.Filters, StateFilter{Dim: d, Value: value})
+	s.Filters = append(s.Filters, StateFilter{Dim: d, Op: op, Value: value})
 	return s
 }
 
@@ -175,10 +253,10 @@ func (s State) WithoutFilter(d aggregate.Dim) State {
 	return s
 }
 
-// Filter returns the value of the filter on d, if any.
+// Filter returns the value of the "is" filter on d, if any.
 func (s State) Filter(d aggregate.Dim) (string, bool) {
 	for _, f := range s.Filters {
-		if f.Dim == d {
+		if f.Dim == d && f.Op == aggregate.OpIs {
 			return f.Value, true
 		}
 	}
@@ -200,6 +278,9 @@ func (s State) WithPeriod(p string) State {
 	return s
 }
 
+// WithCompare returns s with another comparison.
+func (s State) WithCompare(c string) State { s = s.clone(); s.Compare = c; return s }
+
 func (s State) withMetric(m string) State { s = s.clone(); s.Metric = m; return s }
 
 func (s State) withInterval(i string) State { s = s.clone(); s.Interval = i; return s }
@@ -208,7 +289,15 @@ func (s State) withInterval(i string) State { s = s.clone(); s.Interval = i; ret
 func (s State) queryFilters() []aggregate.Filter {
 	out := make([]aggregate.Filter, 0, len(s.Filters))
 	for _, f := range s.Filters {
-		qf, err := aggregate.NewFilter(aggregate.OpIs, f.Dim, []string{f.Value})
+		op := f.Op
+		if op == "" {
+			op = aggregate.OpIs
+		}
+		qf, err := aggregate.NewFilter(op, f.Dim, []string{f.Value})
+		if f.Dim == aggregate.Country && op == aggregate.OpContains {
+			// People see country names, so "contains" searches those.
+			qf, err = aggregate.NewNamedFilter(op, aggregate.CountryNameDim, []string{f.Value})
+		}
 		if err == nil {
 			out = append(out, qf)
 		}

@@ -18,12 +18,17 @@ import (
 	"tally/aggregate"
 )
 
-// StatsAPI answers POST /api/v2/query.
+// StatsAPI answers POST /api/v2/query and the GET endpoints of v1
+// (statsv1.go).
 type StatsAPI struct {
 	store  aggregate.Store
 	acc    *account.Service
 	engine *aggregate.Engine
 	now    func() time.Time
+	// Realtime counts a site's visitors seen since a time (the
+	// aggregator's session table) for the v1 realtime endpoint; nil
+	// answers 0.
+	Realtime func(site int64, since time.Time) int
 }
 
 // NewStatsAPI returns the Stats API handler set.
@@ -49,6 +54,7 @@ type apiRequest struct {
 type apiRow struct {
 	Metrics    []aggregate.Number `json:"metrics"`
 	Dimensions []string           `json:"dimensions"`
+	Comparison *apiComparison     `json:"comparison,omitempty"` // include.comparisons
 }
 
 type apiResponse struct {
@@ -89,9 +95,19 @@ func (a *StatsAPI) Query(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	var cmp []*apiComparison
+	if raw, ok := req.Include["comparisons"]; ok {
+		if cmp, err = a.comparisons(c.UserContext(), q, res.Rows, raw); err != nil {
+			return err
+		}
+	}
 	out := apiResponse{Results: make([]apiRow, 0, len(res.Rows)), Meta: map[string]any{}, Query: echo}
-	for _, r := range res.Rows {
-		out.Results = append(out.Results, apiRow{Metrics: r.Metrics, Dimensions: r.Dimensions})
+	for i, r := range res.Rows {
+		row := apiRow{Metrics: r.Metrics, Dimensions: r.Dimensions}
+		if cmp != nil {
+			row.Comparison = cmp[i]
+		}
+		out.Results = append(out.Results, row)
 	}
 	if req.Include["total_rows"] == true {
 		out.Meta["total_rows"] = res.TotalRows
@@ -114,25 +130,35 @@ func (a *StatsAPI) authorize(c *fiber.Ctx) (account.APIKey, error) {
 	return k, err
 }
 
+// site resolves site_id for a key: a 400 when it is missing, a 404 that
+// names it when no such site exists — or when the key may not read it,
+// which must look the same.
+func (a *StatsAPI) site(ctx context.Context, key account.APIKey, id string) (account.Site, error) {
+	if id == "" {
+		return account.Site{}, badRequest("site_id is required")
+	}
+	unknown := fiber.NewError(fiber.StatusNotFound, "site_id: unknown site "+id)
+	site, err := a.acc.Site(ctx, strings.ToLower(id))
+	if errors.Is(err, account.ErrNotFound) {
+		return site, unknown
+	} else if err != nil {
+		return site, err
+	}
+	if reads, err := a.acc.KeyReads(ctx, key, site); err != nil {
+		return site, err
+	} else if !reads {
+		return site, unknown
+	}
+	return site, nil
+}
+
 // parse validates a request into a query and the echo of it that the
 // response carries (with the date range resolved).
 func (a *StatsAPI) parse(ctx context.Context, key account.APIKey, req *apiRequest) (aggregate.Query, map[string]any, error) {
 	var q aggregate.Query
-	if req.SiteID == "" {
-		return q, nil, badRequest("site_id is required")
-	}
-	// A site the key may not read answers as one that does not exist.
-	unknown := fiber.NewError(fiber.StatusNotFound, "site_id: unknown site "+req.SiteID)
-	site, err := a.acc.Site(ctx, req.SiteID)
-	if errors.Is(err, account.ErrNotFound) {
-		return q, nil, unknown
-	} else if err != nil {
+	site, err := a.site(ctx, key, req.SiteID)
+	if err != nil {
 		return q, nil, err
-	}
-	if reads, err := a.acc.KeyReads(ctx, key, site); err != nil {
-		return q, nil, err
-	} else if !reads {
-		return q, nil, unknown
 	}
 	q.Site = site
 	loc := site.Location()
@@ -236,10 +262,15 @@ func parseDateRange(raw json.RawMessage, now time.Time, loc *time.Location, sinc
 	if err := json.Unmarshal(raw, &pair); err != nil || len(pair) != 2 {
 		return from, to, errors.New(`want a period name or ["YYYY-MM-DD","YYYY-MM-DD"]`)
 	}
-	if from, err = aggregate.ParseDay(pair[0], loc); err != nil {
+	return parseDays(pair[0], pair[1], loc)
+}
+
+// parseDays reads a custom range's first and last day, "YYYY-MM-DD" each.
+func parseDays(first, last string, loc *time.Location) (from, to time.Time, err error) {
+	if from, err = aggregate.ParseDay(first, loc); err != nil {
 		return from, to, err
 	}
-	if to, err = aggregate.ParseDay(pair[1], loc); err != nil {
+	if to, err = aggregate.ParseDay(last, loc); err != nil {
 		return from, to, err
 	}
 	if to.Before(from) {
@@ -248,11 +279,12 @@ func parseDateRange(raw json.RawMessage, now time.Time, loc *time.Location, sinc
 	return from, to, nil
 }
 
-// maxFilterDepth bounds nested "and" filters: each level is decoded again,
+// maxFilterDepth bounds nested logical filters: each level is decoded again,
 // so deep nesting would cost quadratic time for nothing ("and" is flat).
 const maxFilterDepth = 4
 
-// parseFilter reads ["op", "dimension", ["value", …]] or ["and", [filter, …]].
+// parseFilter reads ["op", "dimension", ["value", …]], ["and"|"or", [filter, …]]
+// or ["not", filter], into filters joined by "and" (aggregate.AnyOf, Not).
 func parseFilter(raw json.RawMessage, depth int) ([]aggregate.Filter, error) {
 	if depth > maxFilterDepth {
 		return nil, fmt.Errorf("filters nested deeper than %d levels", maxFilterDepth)
@@ -265,10 +297,11 @@ func parseFilter(raw json.RawMessage, depth int) ([]aggregate.Filter, error) {
 	if err := json.Unmarshal(parts[0], &op); err != nil {
 		return nil, errors.New("operator must be a string")
 	}
-	if op == "and" {
+	switch op {
+	case "and", "or":
 		var subs []json.RawMessage
 		if err := json.Unmarshal(parts[1], &subs); err != nil || len(parts) != 2 {
-			return nil, errors.New(`want ["and", [filter, …]]`)
+			return nil, fmt.Errorf(`want [%q, [filter, …]]`, op)
 		}
 		var out []aggregate.Filter
 		for _, s := range subs {
@@ -278,7 +311,28 @@ func parseFilter(raw json.RawMessage, depth int) ([]aggregate.Filter, error) {
 			}
 			out = append(out, fs...)
 		}
-		return out, nil
+		if op == "and" {
+			return out, nil
+		}
+		if len(out) != len(subs) {
+			return nil, errors.New(`"or" of "and" filters is not supported`)
+		}
+		f, err := aggregate.AnyOf(out)
+		return []aggregate.Filter{f}, err
+	case "not":
+		if len(parts) != 2 {
+			return nil, errors.New(`want ["not", filter]`)
+		}
+		fs, err := parseFilter(parts[1], depth+1)
+		if err != nil {
+			return nil, err
+		}
+		// not (a and b) is (not a) or (not b).
+		for i := range fs {
+			fs[i] = aggregate.Not(fs[i])
+		}
+		f, err := aggregate.AnyOf(fs)
+		return []aggregate.Filter{f}, err
 	}
 	if len(parts) != 3 {
 		return nil, errors.New(`want ["operator", "dimension", ["value", …]]`)
@@ -291,11 +345,7 @@ func parseFilter(raw json.RawMessage, depth int) ([]aggregate.Filter, error) {
 	if err := json.Unmarshal(parts[2], &values); err != nil {
 		return nil, errors.New("values must be a list of strings")
 	}
-	dim, ok := aggregate.ParseDim(dimName)
-	if !ok {
-		return nil, fmt.Errorf("unknown dimension %q", dimName)
-	}
-	f, err := aggregate.NewFilter(op, dim, values)
+	f, err := aggregate.NewNamedFilter(op, dimName, values)
 	if err != nil {
 		return nil, err
 	}

@@ -32,6 +32,7 @@ func FuzzStatsQuery(f *testing.F) {
 		`{"site_id":"EXAMPLE.com","metrics":["visitors"],"date_range":"all","dimensions":["time:hour_of_day"]}`,
 		`{"site_id":"example.com","metrics":["visitors"],"date_range":"day","filters":[["matches","event:page",["("]]]}`,
 		`{"site_id":`,
+		`{"site_id":"example.com","metrics":["visitors","percentage"],"date_range":"day","dimensions":["visit:country_name"],"filters":[["or",[["is","visit:country_name",["Germany"]],["is","visit:country_name",["France"]]]],["not",["contains","event:page",["x"]]]]}`,
 	} {
 		f.Add([]byte(seed))
 	}

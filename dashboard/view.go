@@ -48,26 +48,30 @@ type Options struct {
 // View is one rendered dashboard: plain data, built by BuildView from
 // engine results, rendered by RenderView.
 type View struct {
-	Site     account.Site
-	Opts     Options
-	State    State
-	Self     string // the view's own URL
-	CSV      string // the whole view as CSV
-	From, To time.Time
-	Prev     [2]time.Time
-	Range    string // "1 Jan – 30 Jan 2025"
-	Periods  []Link
-	Custom   bool
-	Hidden   []KV // the state besides the period, for the custom period form
-	Fields   []KV // the whole state, for the filter picker form
-	Filters  []Chip
-	Pickable []KV // dimension short name → label, for the filter picker
-	Live     bool // the live count is shown
-	Realtime int  // visitors in the last five minutes
-	KPIs     []KPI
-	Chart    Chart
-	Panels   []Panel
-	Heatmap  *Heatmap
+	Site      account.Site
+	Opts      Options
+	State     State
+	Self      string // the view's own URL
+	CSV       string // the whole view as CSV
+	From, To  time.Time
+	Prev      [2]time.Time // the compared range, when Compare
+	Compare   bool
+	Range     string // "1 Jan – 30 Jan 2025"
+	Periods   []Link
+	Compares  []Link   // the comparison picker
+	Notices   []string // what of the URL was not understood, for people
+	Custom    bool
+	Hidden    []KV // the state besides the period, for the custom period form
+	Fields    []KV // the whole state, for the filter picker form
+	Filters   []Chip
+	Pickable  []KV // dimension short name → label, for the filter picker
+	FilterOps []KV // operator suffix → label, for the filter picker
+	Live      bool // the live count is shown
+	Realtime  int  // visitors in the last five minutes
+	KPIs      []KPI
+	Chart     Chart
+	Panels    []Panel
+	Heatmap   *Heatmap
 }
 
 // Link is one choice in a picker or tab bar.
@@ -81,7 +85,7 @@ type KV struct{ Key, Value string }
 
 // Chip is an active filter with the link that removes it.
 type Chip struct {
-	Label, Value, Remove string
+	Label, Op, Value, Remove string
 }
 
 // KPI is one headline number with its change against the previous period.
@@ -101,7 +105,8 @@ type Panel struct {
 	Dim       string // the dimension's column title
 	Columns   []string
 	Rows      []PanelRow
-	More      int // rows not shown
+	More      int    // rows not shown
+	Details   string // the whole list's page; "" where there is none
 	CSV       string
 }
 
@@ -142,8 +147,13 @@ func BuildView(ctx context.Context, r Runner, site account.Site, s State, o Opti
 		return nil, fiber.NewError(fiber.StatusBadRequest, err.Error())
 	}
 	days := int(v.To.Sub(v.From).Hours()/24+0.5) + 1
-	v.Prev[1] = v.To.AddDate(0, 0, -days)
-	v.Prev[0] = v.From.AddDate(0, 0, -days)
+	if v.Prev[0], v.Prev[1], v.Compare, err = aggregate.Compared(s.Compare, v.From, v.To); err != nil {
+		return nil, fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	v.Notices = s.Ignored
+	for _, c := range Comparisons {
+		v.Compares = append(v.Compares, Link{Label: c.Label, URL: s.WithCompare(c.ID).Link(o.BasePath), Active: s.Compare == c.ID})
+	}
 	v.Range = rangeLabel(v.From, v.To)
 	v.Custom = s.Period == "custom"
 	for _, p := range Periods {
@@ -155,12 +165,15 @@ func BuildView(ctx context.Context, r Runner, site account.Site, s State, o Opti
 	v.Hidden = fields(s.WithPeriod("").Values())
 	v.Fields = fields(s.Values())
 	for _, f := range s.Filters {
-		v.Filters = append(v.Filters, Chip{Label: dimLabels[f.Dim], Value: f.Value, Remove: s.WithoutFilter(f.Dim).Link(o.BasePath)})
+		v.Filters = append(v.Filters, Chip{Label: dimLabels[f.Dim], Op: opLabel(f.Op), Value: chipValue(f), Remove: s.WithoutFilter(f.Dim).Link(o.BasePath)})
 	}
 	for d := aggregate.Dim(0); int(d) < aggregate.NumDims; d++ {
-		if d != aggregate.Hostname && d != aggregate.Event {
+		if d != aggregate.Hostname {
 			v.Pickable = append(v.Pickable, KV{shortName(d), dimLabels[d]})
 		}
+	}
+	for _, op := range filterOps {
+		v.FilterOps = append(v.FilterOps, KV{op.suffix, op.label})
 	}
 	if o.Realtime != nil {
 		v.Live, v.Realtime = true, o.Realtime()
@@ -237,15 +250,21 @@ func (v *View) buildKPIs(ctx context.Context, r Runner, base aggregate.Query) er
 	if err != nil {
 		return fmt.Errorf("headline numbers: %w", err)
 	}
-	q.From, q.To = v.Prev[0], v.Prev[1]
-	prev, err := r.Run(ctx, q)
-	if err != nil {
-		return fmt.Errorf("previous period's numbers: %w", err)
+	var prev aggregate.Result
+	if v.Compare {
+		q.From, q.To = v.Prev[0], v.Prev[1]
+		if prev, err = r.Run(ctx, q); err != nil {
+			return fmt.Errorf("compared period's numbers: %w", err)
+		}
 	}
 	for i, k := range kpiMetrics {
-		c, p := metricAt(cur, i), metricAt(prev, i)
-		kpi := KPI{Metric: k.m, Label: k.label, Raw: c, PrevRaw: p, Value: formatMetric(k.m, c), Prev: formatMetric(k.m, p)}
-		kpi.Change, kpi.Class = change(c, p, k.lowerGood)
+		c := metricAt(cur, i)
+		kpi := KPI{Metric: k.m, Label: k.label, Raw: c, Value: formatMetric(k.m, c)}
+		if v.Compare {
+			p := metricAt(prev, i)
+			kpi.PrevRaw, kpi.Prev = p, formatMetric(k.m, p)
+			kpi.Change, kpi.Class = change(c, p, k.lowerGood)
+		}
 		v.KPIs = append(v.KPIs, kpi)
 	}
 	return nil
@@ -262,7 +281,7 @@ func metricAt(res aggregate.Result, i int) float64 {
 func (v *View) buildPanel(ctx context.Context, r Runner, base aggregate.Query, p panelDef, limit int, total float64) (Panel, error) {
 	tab, dim, label := activeTab(p, v.State)
 	out := Panel{ID: p.id, Title: p.title, Dim: label, Columns: []string{"Visitors"},
-		CSV: v.State.WithTab(p.id, tab.id).Link(v.Opts.BasePath+"/export.csv") + sep(v.State) + "panel=" + p.id}
+		CSV: panelLink(v.State.WithTab(p.id, tab.id), v.Opts.BasePath+"/export.csv", p.id)}
 	if len(p.tabs) > 1 {
 		for _, t := range p.tabs {
 			out.Tabs = append(out.Tabs, Link{Label: t.label, URL: v.State.WithTab(p.id, t.id).Link(v.Opts.BasePath), Active: t.id == tab.id})
@@ -281,8 +300,11 @@ func (v *View) buildPanel(ctx context.Context, r Runner, base aggregate.Query, p
 		return out, fmt.Errorf("%s: %w", label, err)
 	}
 	out.More = res.TotalRows - len(res.Rows)
+	if out.More > 0 && !v.Opts.ReadOnly {
+		out.Details = panelLink(v.State.WithTab(p.id, tab.id), v.Opts.BasePath+"/details", p.id)
+	}
 	for _, row := range res.Rows {
-		pr := PanelRow{Label: row.Dimensions[0], Filter: v.State.WithFilter(dim, row.Dimensions[0]).Link(v.Opts.BasePath)}
+		pr := PanelRow{Label: showValue(dim, row.Dimensions[0]), Filter: v.State.WithFilter(dim, row.Dimensions[0]).Link(v.Opts.BasePath)}
 		for i, m := range row.Metrics {
 			pr.Raw = append(pr.Raw, float64(m))
 			pr.Values = append(pr.Values, formatMetric(q.Metrics[i], float64(m)))
@@ -295,12 +317,12 @@ func (v *View) buildPanel(ctx context.Context, r Runner, base aggregate.Query, p
 	return out, nil
 }
 
-// sep is what joins one more parameter to s.Link(…).
-func sep(s State) string {
-	if len(s.Values()) == 0 {
-		return "?"
-	}
-	return "&"
+// panelLink is s's link on base with panel=id added (a panel's CSV, its
+// Details page).
+func panelLink(s State, base, id string) string {
+	q := s.Values()
+	q.Set("panel", id)
+	return base + "?" + q.Encode()
 }
 
 func rangeLabel(from, to time.Time) string {
@@ -329,4 +351,13 @@ func fields(q url.Values) []KV {
 		}
 	}
 	return out
+}
+
+// chipValue shows a filter's value: by name where "is" names one stored
+// value, as typed otherwise ("contains ger" is about the codes).
+func chipValue(f StateFilter) string {
+	if f.Op == aggregate.OpIs || f.Op == aggregate.OpIsNot {
+		return showValue(f.Dim, f.Value)
+	}
+	return f.Value
 }

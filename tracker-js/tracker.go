@@ -78,9 +78,13 @@ func Names() []string {
 // Canonical puts the extensions of a requested name in the canonical order,
 // so that script.outbound-links.hash.js is script.hash.outbound-links.js.
 // It reports false for a name that is not script[.ext...].js with known,
-// distinct extensions.
+// distinct extensions. plausible[.ext...].js, the script's older name that
+// existing tags still load, is the same file as script[.ext...].js.
 func Canonical(name string) (string, bool) {
 	middle, ok := strings.CutPrefix(name, "script.")
+	if !ok {
+		middle, ok = strings.CutPrefix(name, "plausible.")
+	}
 	if !ok {
 		return "", false
 	}

@@ -23,7 +23,7 @@ func routes(app *fiber.App, s *server) {
 	// waits on the store but for a site lookup, which has its own deadline.
 	app.Options("/api/event", cors)
 	app.Post("/api/event", s.metrics.Ingest, cors, s.collector.Event)
-	app.Get("/js/:file", trackerjs.Serve) // script.js and Plausible's variant names
+	app.Get("/js/:file", trackerjs.Serve) // script.js, plausible.js and their variant names
 
 	// Every other request: no compressed body inflates past a bound, and
 	// the work a request starts in the store ends at its deadline.
@@ -31,6 +31,11 @@ func routes(app *fiber.App, s *server) {
 
 	app.Get("/api/health", s.health)
 	app.Post("/api/v2/query", s.stats.Query)
+	// Plausible's Stats API v1, on the same engine and keys (dashboard/statsv1.go).
+	app.Get("/api/v1/stats/realtime/visitors", s.stats.V1Realtime)
+	app.Get("/api/v1/stats/aggregate", s.stats.V1Aggregate)
+	app.Get("/api/v1/stats/timeseries", s.stats.V1Timeseries)
+	app.Get("/api/v1/stats/breakdown", s.stats.V1Breakdown)
 
 	// Public views, no login, all through the protection layer of
 	// dashboard/public; before the dashboard's /:domain routes.

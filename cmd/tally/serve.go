@@ -109,10 +109,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		metrics:   m,
 		engine:    engine,
 		stats:     dashboard.NewStatsAPI(st, engine, now),
-		dash: dashboard.New(dashboard.Config{Store: st, Engine: engine, Realtime: agg.Realtime, Now: now, Log: log,
+		dash: dashboard.New(dashboard.Config{Store: st, Engine: engine, Realtime: agg.Realtime, Live: agg.Live, Now: now, Log: log,
 			TrustedProxies: cfg.TrustedProxies, Sharing: pub.SharingSection, SetupToken: setupToken}),
 		public: pub,
 	}
+	s.stats.Realtime = agg.Realtime
 
 	app := fiber.New(fiber.Config{
 		AppName:               "tally",

@@ -77,24 +77,24 @@ func Notice(inst Instance, site *NoticeSite) []Statement {
 	}
 	if inst.Retention != "" {
 		add(fmt.Sprintf("The totals are kept for %s and then deleted.", inst.Retention),
-			"The server deletes aggregates older than the configured retention period every hour (--retention).")
+			"The server deletes aggregates older than the configured retention period every hour.")
 	} else {
 		add("The totals are kept until the site is removed from tally.",
-			"No retention period is configured (--retention); deleting a site deletes all its aggregates.")
+			"No retention period is configured; deleting a site deletes all its aggregates.")
 	}
 	switch {
 	case site != nil && site.Share != nil:
 		p := PolicyOf(*site.Share)
 		add(fmt.Sprintf("%s publishes anonymous usage statistics. A published number never describes fewer than %d visitors: smaller groups are combined, numbers are rounded to multiples of %d%s, and there are no times finer than a day.",
 			site.Domain, p.MinVisitors, p.Round, noiseClause(p.Epsilon)),
-			fmt.Sprintf("Every public view passes one protection layer: minimum group size K = %d, no remainder below K recoverable by subtraction, rounding N = %d, ε = %s (two-sided geometric noise; 0 means none); see docs/reports.md.",
+			fmt.Sprintf("Every public view passes one protection layer: minimum group size K = %d, no remainder below K recoverable by subtraction, rounding N = %d, ε = %s (two-sided geometric noise; 0 means none).",
 				p.MinVisitors, p.Round, strconv.FormatFloat(p.Epsilon, 'f', -1, 64)))
 	case site != nil:
 		add(fmt.Sprintf("%s does not publish its statistics.", site.Domain), "Publishing is off for this site; its share path answers 404.")
 	default:
 		add(fmt.Sprintf("A site may publish anonymous usage statistics. A published number never describes fewer than the site's minimum group size (at least %d, %d by default) visitors, numbers are rounded, and there are no times finer than a day.",
 			MinMinVisitors, DefaultMinVisitors),
-			"Every public view passes one protection layer (minimum group size, no small remainder recoverable by subtraction, rounding, optional noise); see docs/reports.md.")
+			"Every public view passes one protection layer (minimum group size, no small remainder recoverable by subtraction, rounding, optional noise).")
 	}
 	return s
 }

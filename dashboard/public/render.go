@@ -143,6 +143,9 @@ type htmlRow struct {
 type chart struct {
 	Width, Height int
 	Bars          []bar
+	// The axis under the bars: the first and last bucket, and the tallest
+	// bar's visitors, so the chart reads without hovering.
+	First, Last, Top string
 }
 
 type bar struct {
@@ -159,7 +162,7 @@ func WriteHTML(w io.Writer, r *Report, pg Page) error {
 		v.PrivacyHref = "/privacy"
 	}
 	for _, b := range r.Breakdowns {
-		t := htmlTable{Title: b.Title, Head: strings.ToUpper(b.Dimension[:1]) + strings.ReplaceAll(b.Dimension[1:], "_", " ")}
+		t := htmlTable{Title: b.Title, Head: columnName(b.Dimension)}
 		top := int64(1)
 		for _, row := range b.Rows {
 			if row.Visitors != nil {
@@ -218,5 +221,26 @@ func newChart(r *Report) *chart {
 		c.Bars = append(c.Bars, b)
 	}
 	c.Width = len(r.Series) * (barW + gap)
+	c.First, c.Last = r.Series[0].Start, r.Series[len(r.Series)-1].Start
+	for _, b := range c.Bars {
+		if !b.Suppressed {
+			c.Top = strconv.FormatInt(top, 10)
+		}
+	}
 	return c
+}
+
+// columnName is a breakdown's column header: "os_version" → "OS version",
+// "utm_source" → "UTM source", "entry_page" → "Entry page".
+func columnName(dim string) string {
+	words := strings.Split(dim, "_")
+	for i, w := range words {
+		switch {
+		case w == "os" || w == "utm":
+			words[i] = strings.ToUpper(w)
+		case i == 0 && w != "":
+			words[i] = strings.ToUpper(w[:1]) + w[1:]
+		}
+	}
+	return strings.Join(words, " ")
 }

@@ -87,7 +87,25 @@
     fill();
   }
 
+  // The realtime page refreshes its body in place every 10 seconds while
+  // the tab is visible; without JavaScript it is a plain page to reload.
+  function liveRefresh(page) {
+    setInterval(function () {
+      if (document.hidden) return;
+      fetch(location.href, { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (!html) return;
+          var fresh = new DOMParser().parseFromString(html, "text/html").querySelector(".live-body");
+          var cur = page.querySelector(".live-body");
+          if (fresh && cur) cur.replaceWith(fresh);
+        })
+        .catch(function () { /* offline: keep what is shown */ });
+    }, 10000);
+  }
+
   document.querySelectorAll("figure.chart").forEach(chart);
+  document.querySelectorAll("[data-live-refresh]").forEach(liveRefresh);
   document.querySelectorAll("[data-realtime]").forEach(realtime);
   document.querySelectorAll(".picker form").forEach(picker);
 })();

@@ -1,0 +1,55 @@
+package dashboard
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"tally/aggregate"
+)
+
+func TestLocationAndLanguageNames(t *testing.T) {
+	f := newFixture(t)
+	f.addUser("owner@example.com", pw, true)
+	site := f.addSite("example.com", 0)
+	at := f.clock.Now().Add(-time.Hour)
+	for i, c := range []struct{ country, region, lang string }{
+		{"DE", "DE-BY", "de"}, {"DE", "DE-BE", "de"}, {"JP", "", "ja"}, {"ZZ", "", "xx"},
+	} {
+		var k aggregate.Key
+		k[aggregate.Hostname], k[aggregate.Page], k[aggregate.Event] = site.Domain, "/", aggregate.PageviewEvent
+		k[aggregate.Country], k[aggregate.Region], k[aggregate.Language] = c.country, c.region, c.lang
+		f.agg.Add(aggregate.Hit{Site: site.ID, Time: at, Visitor: uint64(100 + i), Key: k})
+	}
+	if err := f.agg.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	b := f.browser()
+	b.login("owner@example.com", pw)
+
+	body := b.get("/example.com?period=day").body
+	for _, s := range []string{
+		`title="Filter by 🇩🇪 Germany">🇩🇪 Germany</a>`, `href="/example.com?f=country%2CDE&amp;period=day"`,
+		`>🇯🇵 Japan</a>`, `>ZZ</a>`, // an unknown code stays as it is
+		`>German</a>`, `>Japanese</a>`, `>xx</a>`,
+	} {
+		if !strings.Contains(body, s) {
+			t.Errorf("the dashboard lacks %s", s)
+		}
+	}
+	regions := b.get("/example.com?period=day&loc=region").body
+	if !strings.Contains(regions, `>🇩🇪 DE-BY</a>`) {
+		t.Error("regions are not shown with their country's flag")
+	}
+	// A filter chip names the country; "contains" searches names.
+	if res := b.get("/example.com?period=day&f=country,DE"); !strings.Contains(res.body, "Country is <strong>🇩🇪 Germany</strong>") || kpis(res.body)["visitors"] != "2" {
+		t.Errorf("filtered by DE: %v", kpis(res.body))
+	}
+	if res := b.get("/example.com?period=day&f=country~,jap"); kpis(res.body)["visitors"] != "1" {
+		t.Errorf("country contains jap: %v, want 1 visitor", kpis(res.body))
+	}
+	if res := b.get("/example.com/details?period=day&panel=loc&q=germ"); len(rowLabels(res.body)) != 1 || rowLabels(res.body)[0] != "🇩🇪 Germany" {
+		t.Errorf("details search germ: %v", rowLabels(res.body))
+	}
+}
