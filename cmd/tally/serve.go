@@ -177,9 +177,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cctx, cancel := context.WithDeadline(context.Background(), stopAt.Add(shutdownBudget))
 	defer cancel()
 	closeBy = stopAt.Add(shutdownExit)
-	cerr := agg.Close(cctx)
+	// A store that does not notice its deadline must not hold the exit
+	// either: the journal has what was synced (the final seal too, unless
+	// the store held up the checkpoint before it).
+	closed := make(chan error, 1)
+	go func() { closed <- agg.Close(cctx) }()
+	var cerr error
+	stuck := false
+	select {
+	case cerr = <-closed:
+	case <-time.After(time.Until(closeBy)):
+		stuck = true
+	}
 	took := time.Since(stopAt).Round(time.Millisecond).String()
 	switch {
+	case stuck:
+		log.Error("the store did not give up its write by the exit deadline; exiting, the journal is replayed at the next start", "took", took)
 	case cerr == nil:
 		log.Info("final checkpoint stored", "took", took)
 	case errors.Is(cerr, aggregate.ErrKeptInJournal):
