@@ -316,3 +316,30 @@ func TestJournalLeftoverReplayedWithJournalOff(t *testing.T) {
 		t.Errorf("segments left after the replay: %v", s)
 	}
 }
+
+// A replay cut short by the store goes on where it stopped when retried in
+// the same run: batches stored already are not sent again.
+func TestJournalReplayResumes(t *testing.T) {
+	r := newJournalRig(t)
+	agg := r.run(r.store)
+	kept := map[string]int{}
+	r.pageviews(agg, 0, 12000, 1, kept) // three batches
+	agg.CommitJournal()
+	agg.Crash()
+
+	w := &failingWriter{st: r.store}
+	w.n.Store(1)
+	agg = r.run(w)
+	defer agg.Close(r.ctx)
+	if err := agg.Recover(r.ctx); err == nil {
+		t.Fatal("replay succeeded; the store was to fail after one batch")
+	}
+	w.n.Store(100)
+	if err := agg.Recover(r.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if sent := 100 - w.n.Load(); sent != 2 {
+		t.Errorf("the retry sent %d batches; want the 2 not stored", sent)
+	}
+	r.want(kept)
+}
