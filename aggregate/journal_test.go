@@ -343,3 +343,26 @@ func TestJournalReplayResumes(t *testing.T) {
 	}
 	r.want(kept)
 }
+
+// The group commit, checkpoints and folding all running at once (run with
+// -race): every hit is stored once, and no segment outlives its batches.
+func TestJournalUnderLoad(t *testing.T) {
+	r := newJournalRig(t)
+	cfg := aggregate.DefaultConfig
+	cfg.Checkpoint, cfg.Journal, cfg.SpillDir = 20*time.Millisecond, 3*time.Millisecond, r.dir
+	agg := aggregate.New(cfg, r.store, r.clock.Now, quiet)
+	kept := map[string]int{}
+	for end := time.Now().Add(400 * time.Millisecond); time.Now().Before(end); {
+		r.pageviews(agg, 0, 200, 1, kept)
+		if err := agg.Flush(r.ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := agg.Close(r.ctx); err != nil {
+		t.Fatal(err)
+	}
+	r.want(kept)
+	if s := r.segments(); len(s) != 0 {
+		t.Errorf("segments left after Close: %v", s)
+	}
+}
