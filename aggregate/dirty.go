@@ -25,8 +25,11 @@ type journal struct {
 	// brokenTo is the last seq of the latest epoch whose segment could not
 	// be written (and was given up): those batches are in memory only.
 	brokenTo uint64
-	// leftover are segments of earlier runs not replayed yet (recover.go).
+	// leftover are segments of earlier runs not replayed yet (recover.go);
+	// replayed counts the batches of each that this run stored already
+	// (under Aggregator.writeMu), so a replay cut short goes on from there.
 	leftover []string
+	replayed map[string]int
 	entries  []journalEntry // scratch: cells copied under mu, written after
 	buf      []byte         // scratch: encoded records
 }

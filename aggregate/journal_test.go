@@ -316,3 +316,53 @@ func TestJournalLeftoverReplayedWithJournalOff(t *testing.T) {
 		t.Errorf("segments left after the replay: %v", s)
 	}
 }
+
+// A replay cut short by the store goes on where it stopped when retried in
+// the same run: batches stored already are not sent again.
+func TestJournalReplayResumes(t *testing.T) {
+	r := newJournalRig(t)
+	agg := r.run(r.store)
+	kept := map[string]int{}
+	r.pageviews(agg, 0, 12000, 1, kept) // three batches
+	agg.CommitJournal()
+	agg.Crash()
+
+	w := &failingWriter{st: r.store}
+	w.n.Store(1)
+	agg = r.run(w)
+	defer agg.Close(r.ctx)
+	if err := agg.Recover(r.ctx); err == nil {
+		t.Fatal("replay succeeded; the store was to fail after one batch")
+	}
+	w.n.Store(100)
+	if err := agg.Recover(r.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if sent := 100 - w.n.Load(); sent != 2 {
+		t.Errorf("the retry sent %d batches; want the 2 not stored", sent)
+	}
+	r.want(kept)
+}
+
+// The group commit, checkpoints and folding all running at once (run with
+// -race): every hit is stored once, and no segment outlives its batches.
+func TestJournalUnderLoad(t *testing.T) {
+	r := newJournalRig(t)
+	cfg := aggregate.DefaultConfig
+	cfg.Checkpoint, cfg.Journal, cfg.SpillDir = 20*time.Millisecond, 3*time.Millisecond, r.dir
+	agg := aggregate.New(cfg, r.store, r.clock.Now, quiet)
+	kept := map[string]int{}
+	for end := time.Now().Add(400 * time.Millisecond); time.Now().Before(end); {
+		r.pageviews(agg, 0, 200, 1, kept)
+		if err := agg.Flush(r.ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := agg.Close(r.ctx); err != nil {
+		t.Fatal(err)
+	}
+	r.want(kept)
+	if s := r.segments(); len(s) != 0 {
+		t.Errorf("segments left after Close: %v", s)
+	}
+}

@@ -57,16 +57,24 @@ func (a *Aggregator) replaySegment(ctx context.Context, path string) error {
 			"cells", len(e.cells), "sealed_cells", e.seal.cells, "batches", len(bs), "sealed_batches", e.seal.batches)
 		bs = nil
 	}
+	if a.jr.replayed == nil {
+		a.jr.replayed = map[string]int{}
+	}
 	cells := 0
-	for _, b := range bs {
+	for i, b := range bs {
+		if i < a.jr.replayed[path] {
+			continue // stored by an attempt cut short
+		}
 		if err := a.store.WriteBatch(ctx, b); err != nil {
 			return fmt.Errorf("replay journal %s/%d (%d cells): %w", b.Instance, b.Seq, len(b.Cells), err)
 		}
+		a.jr.replayed[path] = i + 1
 		cells += len(b.Cells)
 	}
 	if err := removeSegment(a.jr.dir, path); err != nil {
 		return err
 	}
+	delete(a.jr.replayed, path)
 	a.log.Info("replayed a journal segment left by an earlier run", "instance", e.instance, "first_seq", e.first,
 		"sealed", e.seal != nil, "torn_tail", e.torn, "batches", len(bs), "cells", cells,
 		"took", time.Since(start).Round(time.Millisecond).String())

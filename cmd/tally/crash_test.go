@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -11,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"tally/aggregate"
 	"tally/aggregate/storetest"
 )
 
@@ -155,6 +158,21 @@ func crashUnderLoad(t *testing.T, store ...string) {
 	time.Sleep(300 * time.Millisecond)
 	close(stop)
 	wg.Wait()
+
+	// What the crash left is counters: no address, no user agent.
+	segs, _ := filepath.Glob(filepath.Join(dir, aggregate.JournalDir, "*"))
+	if len(segs) == 0 {
+		t.Error("no journal segment after the crash")
+	}
+	for _, p := range segs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(b, []byte("/s/0000")) || bytes.Contains(b, []byte("203.0.")) || bytes.Contains(b, []byte(chromeUA)) || bytes.Contains(b, []byte("Mozilla")) {
+			t.Errorf("%s: want cells (pages, counters) and nothing of a visitor", p)
+		}
+	}
 
 	_, addr, log := startBinary(t, bin, dir, serve...)
 	counted := pagePageviews(t, addr, key)

@@ -59,7 +59,23 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	defer opened.Close()
+	// Closing the store ends the shutdown; after SIGTERM it is bounded too
+	// (SQLite folds its write-ahead log into the file on close, which can
+	// take seconds after a flood; left undone, the next open does it).
+	var closeBy time.Time
+	defer func() {
+		closed := make(chan struct{})
+		go func() { opened.Close(); close(closed) }()
+		if closeBy.IsZero() {
+			<-closed
+			return
+		}
+		select {
+		case <-closed:
+		case <-time.After(time.Until(closeBy)):
+			log.Warn("store not closed in time; exiting anyway, it recovers at the next start")
+		}
+	}()
 	m := metrics.New()
 	st := m.Store(opened) // every store call is timed
 	var geoDB *geo.DB
@@ -186,9 +202,23 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// of the budget; what it does not take is replayed at the next start.
 	cctx, cancel := context.WithDeadline(context.Background(), stopAt.Add(shutdownBudget))
 	defer cancel()
-	cerr := agg.Close(cctx)
+	closeBy = stopAt.Add(shutdownExit)
+	// A store that does not notice its deadline must not hold the exit
+	// either: the journal has what was synced (the final seal too, unless
+	// the store held up the checkpoint before it).
+	closed := make(chan error, 1)
+	go func() { closed <- agg.Close(cctx) }()
+	var cerr error
+	stuck := false
+	select {
+	case cerr = <-closed:
+	case <-time.After(time.Until(closeBy)):
+		stuck = true
+	}
 	took := time.Since(stopAt).Round(time.Millisecond).String()
 	switch {
+	case stuck:
+		log.Error("the store did not give up its write by the exit deadline; exiting, the journal is replayed at the next start", "took", took)
 	case cerr == nil:
 		log.Info("final checkpoint stored", "took", took)
 	case errors.Is(cerr, aggregate.ErrKeptInJournal):
@@ -224,10 +254,11 @@ const maxBody = 1 << 20
 
 // Docker and Kubernetes send SIGKILL 10 s after SIGTERM: requests get up to
 // shutdownRequests to finish, the final checkpoint what is left of
-// shutdownBudget, and the rest of the exit (a store write noticing its
-// deadline, closing the store) the remaining two seconds.
+// shutdownBudget, closing the store ends by shutdownExit, and the last
+// second is the margin for a write noticing its deadline and the exit itself.
 const (
-	shutdownBudget   = 8 * time.Second
+	shutdownBudget   = 7 * time.Second
+	shutdownExit     = 9 * time.Second
 	shutdownRequests = 2 * time.Second
 	recoverWait      = 10 * time.Second
 )

@@ -1,15 +1,20 @@
 package main
 
 import (
+	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"tally/aggregate/sqlite"
 )
 
 // TestShutdownFitsTheGracePeriod floods the real binary with distinct
@@ -22,6 +27,14 @@ func TestShutdownFitsTheGracePeriod(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and floods it for several seconds")
 	}
+	t.Run("store answering", func(t *testing.T) { shutdownUnderFlood(t, false) })
+	// Another process holds the embedded store's write lock from before
+	// SIGTERM until the exit: the final checkpoint cannot be stored, and
+	// the process must exit in time anyway and lose nothing.
+	t.Run("store locked", func(t *testing.T) { shutdownUnderFlood(t, true) })
+}
+
+func shutdownUnderFlood(t *testing.T, lockStore bool) {
 	const grace = 10 * time.Second
 	bin := tallyBinary(t)
 	dir := t.TempDir()
@@ -63,6 +76,10 @@ func TestShutdownFitsTheGracePeriod(t *testing.T) {
 		}(w)
 	}
 	time.Sleep(8 * time.Second)
+	unlock := func() {}
+	if lockStore {
+		unlock = lockSQLite(t, filepath.Join(dir, sqlite.FileName))
+	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -81,6 +98,7 @@ func TestShutdownFitsTheGracePeriod(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
+	unlock()
 	final := "stored"
 	if strings.Contains(log.String(), "every count is in the journal") {
 		final = "kept in the journal"
@@ -111,4 +129,26 @@ func TestShutdownFitsTheGracePeriod(t *testing.T) {
 func tail(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// lockSQLite takes the write lock of an SQLite file from this process, as
+// another writer would, and returns the function that gives it back.
+func lockSQLite(t *testing.T, path string) func() {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(context.Background(), "BEGIN EXCLUSIVE"); err != nil {
+		t.Fatalf("lock the store: %v", err)
+	}
+	return func() {
+		conn.ExecContext(context.Background(), "ROLLBACK")
+		conn.Close()
+		db.Close()
+	}
 }
