@@ -118,9 +118,11 @@ func TestDashboardFeaturesBrowser(t *testing.T) {
 		t.Errorf("realtime shows %s current visitors, want 12", current)
 	}
 	both("realtime", func(t *testing.T) {
-		h := get(t, b, "measure the last bar", chromedp.Evaluate[float64](`document.querySelector('.mbar:last-child').getBoundingClientRect().height`))
+		// The tallest bar: the minute of the hits may be over by now on a
+		// busy machine, so it need not be the last one.
+		h := get(t, b, "measure the tallest bar", chromedp.Evaluate[float64](`Math.max(...[...document.querySelectorAll('.mbar')].map(e => e.getBoundingClientRect().height))`))
 		if h < 20 {
-			t.Errorf("this minute's bar is %v px high", h)
+			t.Errorf("the bar of the minute the visitors came in is %v px high", h)
 		}
 	})
 
