@@ -159,19 +159,23 @@ func (c *Collector) Process(ctx context.Context, r *Request) (Outcome, error) {
 	c.counts.Received.Add(1)
 	now := c.now()
 
-	// 0. Floods: a per-network rate limit, before any work.
+	// 1. Consent signals, from the headers alone: before the body is
+	// parsed, before the client's network is looked at (the rate limit),
+	// before anything else. The answer is the same 202 whatever the body
+	// holds, so a malformed body or a wrong host tells the sender nothing.
+	if r.DNT || r.GPC {
+		c.countConsent(r)
+		if c.anySiteCountsDNT(ctx, now) {
+			c.countAnonymous(ctx, r.Body, now)
+		}
+		return DroppedConsent, nil
+	}
+
+	// Floods: a per-network rate limit, before any other work.
 	ip := ClientIP(r.Peer, r.XForwardedFor, r.XRealIP, c.cfg.TrustedProxies)
 	if c.limit != nil && !c.limit.allow(Truncate(ip), now) {
 		c.counts.RateLimited.Add(1)
 		return DroppedRateLimited, nil
-	}
-
-	// 1. Consent signals. Unless some site counts such hits anonymously, the
-	// event is dropped before its body is even parsed.
-	consent := r.DNT || r.GPC
-	if consent && !c.anySiteCountsDNT(ctx, now) {
-		c.countConsent(r)
-		return DroppedConsent, nil
 	}
 
 	// 2. Validation.
@@ -212,18 +216,6 @@ func (c *Collector) Process(ctx context.Context, r *Request) (Outcome, error) {
 	key[aggregate.Hostname] = page.Host
 	key[aggregate.Page] = page.Path
 	key[aggregate.Event] = Clean(ev.Name)
-
-	if consent {
-		// Only sites that chose anonymous counting get a hit: a pageview
-		// in the totals, with no visitor, no visit, no geo, no browser.
-		for i, s := range sites {
-			if s.CountDNT {
-				c.agg.Add(aggregate.Hit{Site: s.ID, Time: now, Key: key, Zone: zones[i]})
-			}
-		}
-		c.countConsent(r)
-		return DroppedConsent, nil
-	}
 
 	// 3. Bots.
 	ua := c.ua.Parse(r.UserAgent, ev.ScreenWidth)
