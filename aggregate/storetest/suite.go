@@ -23,6 +23,7 @@ func Run(t *testing.T, newStore func(t *testing.T) aggregate.Store) {
 		{"Users", testUsers},
 		{"Logins", testLogins},
 		{"Shares", testShares},
+		{"NoiseKeys", testNoiseKeys},
 		{"Cells", testCells},
 		{"DropBefore", testDropBefore},
 		{"Standard", testStandard},
