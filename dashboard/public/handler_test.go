@@ -74,17 +74,19 @@ func TestPublicViewsOfHostileDataset(t *testing.T) {
 	d := hostile(t)
 	srv := servePublic(t, d, DefaultPolicy)
 	base := srv.url + "/share/" + srv.slug
-	for _, path := range []string{"", "?range=month", "?range=last_month", "?range=12mo",
+	// At 2026-11-02 12:00 the last closed day is November 1st: October is
+	// the last whole month, and only whole months have tables.
+	for _, path := range []string{"", "?range=30d", "?range=month", "?range=last_month", "?range=12mo",
 		"/report/2026-10.html", "/report/2026-10.json", "/report/2026-10.csv",
-		"/report/2026-Q4.html", "/report/2026.json"} {
+		"/report/2026-W41.json", "/report/2026-10-05.json"} {
 		code, hdr, body := get(t, base+path)
 		if code != 200 {
 			t.Errorf("GET %s: %d %s", path, code, body)
 			continue
 		}
-		// "This month" is November, after the dataset's October.
-		if !strings.Contains(body, "/pricing") && path != "?range=month" {
-			t.Errorf("GET %s does not show /pricing", path)
+		tables := path == "" || path == "?range=last_month" || path == "?range=12mo" || strings.HasPrefix(path, "/report/2026-10.")
+		if strings.Contains(body, "/pricing") != tables {
+			t.Errorf("GET %s shows /pricing: %v, want %v (tables come from whole closed months only)", path, !tables, tables)
 		}
 		assertNone(t, "GET "+path, body, lonerValues)
 		if hdr.Get("Referrer-Policy") != "no-referrer" {
@@ -101,8 +103,11 @@ func TestPublicViewsOfHostileDataset(t *testing.T) {
 	for _, path := range []string{
 		"/share/not-a-slug", "/share/not-a-slug/report/2026-10.html",
 		"/share/" + srv.slug + "/report/2026-13.html", "/share/" + srv.slug + "/report/2026-10.xml",
-		"/share/" + srv.slug + "/report/2027-01.json", // not started
-		"/privacy?site=unknown.example",
+		"/share/" + srv.slug + "/report/2027-01.json",    // not started
+		"/share/" + srv.slug + "/report/2026-11.json",    // running
+		"/share/" + srv.slug + "/report/2026-Q4.json",    // running
+		"/share/" + srv.slug + "/report/2026.json",       // running
+		"/share/" + srv.slug + "/report/2026-11-02.json", // today
 	} {
 		if code, _, body := get(t, srv.url+path); code != 404 {
 			t.Errorf("GET %s: %d %s, want 404", path, code, body)
