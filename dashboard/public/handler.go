@@ -113,7 +113,7 @@ func reportPeriods(now time.Time) []struct{ name, label string } {
 	m := lastWholeMonth(LastClosedDay(now, now.Location()))
 	prev := m.AddDate(0, -1, 0)
 	// The last quarter and year that ended by the end of month m.
-	qEnd := m.AddDate(0, -(int(m.Month())%3), 0) // first day of the quarter's last month
+	qEnd := m.AddDate(0, -(int(m.Month()) % 3), 0) // first day of the quarter's last month
 	if int(m.Month())%3 == 0 {
 		qEnd = m
 	}
