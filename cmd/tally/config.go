@@ -41,6 +41,9 @@ var settings = []setting{
 	{name: "metrics-listen", def: "", help: "address to serve Prometheus metrics on (GET /metrics), e.g. 127.0.0.1:9100; keep it private; empty: off", serve: true},
 	{name: "rate-limit", def: "0", help: "most events a second taken from one /24 (IPv4) or /48 (IPv6) network, past which /api/event answers 429; 0: no limit", serve: true},
 	{name: "spill-cells", def: "250000", help: "cells kept in memory while the store is unreachable; past it the oldest checkpoints spill to a file under --data until the store is back", serve: true},
+	{name: "privacy-controller", def: "", help: "who decides about the statistics, named in the privacy notice (/privacy, tally privacy-notice), e.g. \"Example Ltd, 1 Main St, Springfield\"", serve: true},
+	{name: "privacy-contact", def: "", help: "how to reach the controller (or their data protection officer) about privacy, for the notice, e.g. privacy@example.com", serve: true},
+	{name: "privacy-legal-basis", def: "", help: "the legal basis the controller relies on, for the notice, e.g. \"legitimate interest (GDPR Art. 6(1)(f))\"; empty: the notice says none was stated", serve: true},
 }
 
 // Config is the parsed, validated configuration.
@@ -57,7 +60,13 @@ type Config struct {
 	MetricsListen  string
 	RateLimit      int
 	SpillCells     int
+	// Privacy names the controller in the privacy notice.
+	Privacy PrivacyContact
 }
+
+// PrivacyContact is what the operator states about themselves in the
+// privacy notice.
+type PrivacyContact struct{ Controller, Contact, LegalBasis string }
 
 // flags registers the settings on fs (all, or only the non-serve ones) and
 // returns a function that validates what was given into a Config.
@@ -94,6 +103,8 @@ func flags(fs *flag.FlagSet, serve bool) func() (Config, error) {
 			LogLevel:   get("log-level"),
 
 			MetricsListen: get("metrics-listen"),
+			Privacy: PrivacyContact{Controller: get("privacy-controller"), Contact: get("privacy-contact"),
+				LegalBasis: get("privacy-legal-basis")},
 		}
 		var err error
 		if c.TrustedProxies, err = parsePrefixes(get("trusted-proxies")); err != nil {

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"time"
 
@@ -138,26 +139,36 @@ func flagGiven(args []string, names ...string) bool {
 }
 
 // runPrivacyNotice prints the privacy notice derived from the configuration
-// that `tally serve` would run with (retention and geo settings).
+// that `tally serve` would run with: the same settings, flags and TALLY_*
+// variables.
 func runPrivacyNotice(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var domain, retention, geoip *string
+	var domain, retention, geoip, checkpoint, controller, contact, basis *string
+	var clickhouse *flag.Flag
 	st, pos, err := admin(ctx, "privacy-notice", args, stderr, func(fs *flag.FlagSet) {
-		domain = fs.String("site", "", "narrow the notice to one site's policy and publication")
+		domain = fs.String("site", "", "narrow the notice to one published site's policy and publication")
 		retention = serveSetting(fs, "retention")
 		geoip = serveSetting(fs, "geoip")
+		checkpoint = serveSetting(fs, "checkpoint")
+		controller = serveSetting(fs, "privacy-controller")
+		contact = serveSetting(fs, "privacy-contact")
+		basis = serveSetting(fs, "privacy-legal-basis")
+		clickhouse = fs.Lookup("clickhouse")
 	})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	if len(pos) != 0 {
-		return errors.New("usage: tally privacy-notice [--site DOMAIN]")
+		return errors.New("usage: tally privacy-notice [--site DOMAIN] [--privacy-controller …] [--privacy-contact …]")
 	}
-	r, err := ParseRetention(*retention)
-	if err != nil {
+	cfg := Config{GeoIP: *geoip, ClickHouse: clickhouse.Value.String(),
+		Privacy: PrivacyContact{Controller: *controller, Contact: *contact, LegalBasis: *basis}}
+	if cfg.Retention, err = ParseRetention(*retention); err != nil {
 		return fmt.Errorf("--retention: %w", err)
 	}
-	inst := noticeInstance(r, *geoip != "")
+	if cfg.Checkpoint, err = time.ParseDuration(*checkpoint); err != nil {
+		return fmt.Errorf("--checkpoint: %w", err)
+	}
 	var ns *public.NoticeSite
 	if *domain != "" {
 		site, err := st.Site(ctx, collector.NormalizeDomain(*domain))
@@ -171,7 +182,7 @@ func runPrivacyNotice(ctx context.Context, args []string, stdout, stderr io.Writ
 			return err
 		}
 	}
-	return public.WriteNoticeText(stdout, public.Notice(inst, ns))
+	return public.WriteNoticeText(stdout, public.Notice(noticeInstance(cfg), ns))
 }
 
 // serveSetting registers one of serve's settings from the settings table
@@ -189,9 +200,18 @@ func serveSetting(fs *flag.FlagSet, name string) *string {
 	panic("no setting " + name)
 }
 
-// noticeInstance describes the configuration for the privacy notice.
-func noticeInstance(r Retention, geo bool) public.Instance {
-	return public.Instance{Retention: r.Human(), Geo: geo}
+// noticeInstance describes the configuration for the privacy notice. Of
+// a ClickHouse DSN only the host is named: it holds credentials.
+func noticeInstance(cfg Config) public.Instance {
+	inst := public.Instance{Retention: cfg.Retention.Human(), Geo: cfg.GeoIP != "", Checkpoint: cfg.Checkpoint,
+		Controller: cfg.Privacy.Controller, Contact: cfg.Privacy.Contact, LegalBasis: cfg.Privacy.LegalBasis}
+	if cfg.ClickHouse != "" {
+		inst.ClickHouseHost = "(unreadable address)"
+		if u, err := url.Parse(cfg.ClickHouse); err == nil && u.Hostname() != "" {
+			inst.ClickHouseHost = u.Hostname()
+		}
+	}
+	return inst
 }
 
 // Human says the retention in words for the privacy notice; empty: forever.

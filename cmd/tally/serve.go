@@ -73,7 +73,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	salts := aggregate.NewSalts(now) // in memory only; zeroed at 00:00 UTC
 	defer salts.Close()
 	engine := aggregate.NewEngine(st, agg)
-	pub, err := public.New(st, engine, now, noticeInstance(cfg.Retention, cfg.GeoIP != ""))
+	pub, err := public.New(st, engine, now, noticeInstance(cfg))
 	if err != nil {
 		agg.Close(context.Background())
 		return err
