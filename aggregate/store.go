@@ -21,6 +21,7 @@ type Store interface {
 	Accounts
 	Cells
 	NoiseKeys
+	Reports
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -35,6 +36,19 @@ type NoiseKeys interface {
 	// random bytes from the caller) and returns it. Callers that race agree
 	// on one key once both have returned.
 	NoiseKey(ctx context.Context, site int64, candidate []byte) ([]byte, error)
+}
+
+// Reports keep public reports of closed periods as they were first built
+// (dashboard/public), so that later requests serve the same bytes whatever
+// happens to the counters afterwards (retention, a late spill replay).
+type Reports interface {
+	// Report returns the bytes stored under key; ErrNotFound if none.
+	Report(ctx context.Context, site int64, key string) ([]byte, error)
+	// StoreReport stores body under key unless something is stored there
+	// already, and returns what is stored: the first report wins.
+	StoreReport(ctx context.Context, site int64, key string, body []byte) ([]byte, error)
+	// DeleteReports deletes every stored report of site (unpublishing).
+	DeleteReports(ctx context.Context, site int64) error
 }
 
 // Cells are the aggregates: hour cells of counters, added up by queries.

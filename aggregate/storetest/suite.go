@@ -24,6 +24,7 @@ func Run(t *testing.T, newStore func(t *testing.T) aggregate.Store) {
 		{"Logins", testLogins},
 		{"Shares", testShares},
 		{"NoiseKeys", testNoiseKeys},
+		{"Reports", testReports},
 		{"Cells", testCells},
 		{"DropBefore", testDropBefore},
 		{"Standard", testStandard},

@@ -68,9 +68,10 @@ func policyFlags(fs *flag.FlagSet) *public.Policy {
 	return &p
 }
 
-// runReport writes a published-style report to a file, through the same
-// protection layer as /share. It uses the site's share parameters when the
-// site is published, else the flags.
+// runReport writes a report of a closed period to a file, through the
+// same protection layer as /share. For a published site without parameter
+// flags it is the report /share serves, byte for byte (stored the first
+// time either asks); otherwise it is built with the flags' parameters.
 func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var domain, period, format, out *string
 	var pol *public.Policy
@@ -92,35 +93,42 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("report %s: %w", *domain, err)
 	}
-	if sh, err := st.ShareBySite(ctx, site.ID); err == nil && !flagGiven(args, "min-visitors", "round", "epsilon") {
-		*pol = public.PolicyOf(sh)
-	} else if err != nil && !errors.Is(err, account.ErrNotFound) {
-		return err
-	}
 	per, err := public.ParsePeriod(*period, site.Location())
 	if err != nil {
 		return err
 	}
 	// No aggregator: the report reads what is stored, which for a closed
-	// period is all there is. The noise is keyed by the site's stored key,
-	// so this prints what /share publishes for the period.
+	// period is all there is. The noise is keyed by the site's stored key.
 	b := public.NewBuilder(aggregate.NewEngine(st, nil), st)
-	rep, err := b.Build(ctx, site, *pol, per, time.Now())
-	if err != nil {
+	var body []byte
+	sh, err := st.ShareBySite(ctx, site.ID)
+	switch {
+	case err == nil && !flagGiven(args, "min-visitors", "round", "epsilon"):
+		// Published: exactly the bytes /share serves (and stores).
+		if body, err = b.Published(ctx, site, sh, per, *format, time.Now()); err != nil {
+			return err
+		}
+	case err != nil && !errors.Is(err, account.ErrNotFound):
 		return err
-	}
-	var buf bytes.Buffer
-	if err := public.Write(&buf, rep, *format, public.Page{Title: public.ReportTitle(rep)}); err != nil {
-		return err
+	default:
+		rep, err := b.Build(ctx, site, *pol, per, time.Now())
+		if err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		if err := public.Write(&buf, rep, *format, public.Page{Title: public.ReportTitle(rep)}); err != nil {
+			return err
+		}
+		body = buf.Bytes()
 	}
 	if *out == "-" {
-		_, err = stdout.Write(buf.Bytes())
+		_, err = stdout.Write(body)
 		return err
 	}
-	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(*out, body, 0o644); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
-	fmt.Fprintf(stderr, "wrote %s (%d bytes)\n", *out, buf.Len())
+	fmt.Fprintf(stderr, "wrote %s (%d bytes)\n", *out, len(body))
 	return nil
 }
 

@@ -3,9 +3,12 @@ package public
 import (
 	"bytes"
 	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
+	"tally/account"
 	"tally/aggregate"
 )
 
@@ -93,5 +96,44 @@ func TestTodayNeverShows(t *testing.T) {
 	}
 	if code, _, _ := get(t, base+"/report/2026-11-02.json"); code != 404 {
 		t.Errorf("today's report: %d, want 404", code)
+	}
+}
+
+// TestReportsAreServedAsFirstBuilt: a closed period's report is stored the
+// first time it is asked for and served as stored, even after retention
+// deleted the counters it came from; unpublishing deletes it, and a new
+// publication builds afresh.
+func TestReportsAreServedAsFirstBuilt(t *testing.T) {
+	d := hostile(t)
+	srv := servePublic(t, d, DefaultPolicy)
+	base := srv.url + "/share/" + srv.slug
+	_, _, first := get(t, base+"/report/2026-10.json")
+	if !strings.Contains(first, "/pricing") {
+		t.Fatalf("the October report does not show /pricing:\n%s", first)
+	}
+	ctx := context.Background()
+	if err := d.store.DropBefore(ctx, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, again := get(t, base+"/report/2026-10.json"); again != first {
+		t.Errorf("the report changed after retention deleted October:\n%s\n%s", first, again)
+	}
+	// A format not asked for before is built now, from what is left.
+	if _, _, csv := get(t, base+"/report/2026-10.csv"); strings.Contains(csv, "/pricing") {
+		t.Errorf("the CSV, first asked for after the deletion, shows /pricing: the test's deletion did nothing")
+	}
+	if err := Unpublish(ctx, d.store, d.site); err != nil {
+		t.Fatal(err)
+	}
+	key := reportKey(account.Share{Slug: srv.slug}, DefaultPolicy, Period{Name: "2026-10"}, "json")
+	if _, err := d.store.Report(ctx, d.site.ID, key); !errors.Is(err, account.ErrNotFound) {
+		t.Errorf("stored report after unpublishing: %v, want ErrNotFound", err)
+	}
+	sh, err := Publish(ctx, d.store, d.site, DefaultPolicy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, fresh := get(t, srv.url+SharePath(sh)+"/report/2026-10.json"); strings.Contains(fresh, "/pricing") {
+		t.Errorf("the new publication served the old stored report")
 	}
 }

@@ -131,7 +131,8 @@ func reportPeriods(now time.Time) []struct{ name, label string } {
 }
 
 // Report is GET /share/:slug/report/:period, e.g. 2026-10.html,
-// 2026-Q4.json or 2026.csv.
+// 2026-Q4.json or 2026.csv: the stored bytes of a closed period's report
+// (Builder.Published).
 func (h *Handler) Report(c *fiber.Ctx) error {
 	sh, site, err := h.share(c)
 	if err != nil {
@@ -144,15 +145,11 @@ func (h *Handler) Report(c *fiber.Ctx) error {
 	if err != nil || !validFormat(format) {
 		return fiber.NewError(fiber.StatusNotFound, "unknown report: want PERIOD.html, .json or .csv, PERIOD like 2026-10-05, 2026-W41, 2026-10, 2026-Q4 or 2026")
 	}
-	rep, err := h.builder.Build(c.UserContext(), site, PolicyOf(sh), per, h.now())
+	body, err := h.builder.Published(c.UserContext(), site, sh, per, format, h.now())
 	if errors.Is(err, ErrNotStarted) || errors.Is(err, ErrNotClosed) {
 		return fiber.NewError(fiber.StatusNotFound, "this period has not ended yet: reports cover closed periods only")
 	}
 	if err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	if err := Write(&buf, rep, format, Page{Title: ReportTitle(rep), PrivacyHref: "/privacy?site=" + site.Domain}); err != nil {
 		return err
 	}
 	publicHeaders(c)
@@ -165,7 +162,7 @@ func (h *Handler) Report(c *fiber.Ctx) error {
 	default:
 		c.Type("html", "utf-8")
 	}
-	return c.Send(buf.Bytes())
+	return c.Send(body)
 }
 
 func validFormat(f string) bool {

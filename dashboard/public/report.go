@@ -101,14 +101,15 @@ var ErrNotStarted = errors.New("the period has not started yet")
 // view uses, with noise keyed by each site's stored noise key.
 type Builder struct {
 	engine *aggregate.Engine
-	keys   aggregate.NoiseKeys
+	keep   Keeper
 }
 
 // NewBuilder returns a builder whose noise is keyed by the sites' keys in
-// keys (the store), so that any instance, restart or command-line run
-// publishes the same numbers for the same period.
-func NewBuilder(engine *aggregate.Engine, keys aggregate.NoiseKeys) *Builder {
-	return &Builder{engine: engine, keys: keys}
+// keep (the store), so that any instance, restart or command-line run
+// publishes the same numbers for the same period, and which keeps the
+// reports it publishes there (Published).
+func NewBuilder(engine *aggregate.Engine, keep Keeper) *Builder {
+	return &Builder{engine: engine, keep: keep}
 }
 
 // Build runs the queries of a report for site over per and protects every
@@ -181,7 +182,7 @@ func (b *Builder) noiseKey(ctx context.Context, site account.Site) ([]byte, erro
 	if err != nil {
 		return nil, err
 	}
-	key, err := b.keys.NoiseKey(ctx, site.ID, fresh)
+	key, err := b.keep.NoiseKey(ctx, site.ID, fresh)
 	if err != nil {
 		return nil, fmt.Errorf("public report of %s: %w", site.Domain, err)
 	}
