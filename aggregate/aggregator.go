@@ -30,6 +30,11 @@ type Config struct {
 	// most 4/3 slots an entry); past it, visitors are undercounted until
 	// midnight and the shortfall is counted (Stats.FirstsFull).
 	MaxFirsts int
+	// MaxValues bounds the distinct values of one dimension one site may
+	// add in a UTC day, MaxSeenValues those of all sites together, and
+	// SiteCells the cells of one site in memory (counting or waiting); past
+	// them values (or whole cells) fold into Other (other.go).
+	MaxValues, MaxSeenValues, SiteCells int
 	// MaxBackoff caps the wait between checkpoints that keep failing; the
 	// wait doubles from Checkpoint after each failure.
 	MaxBackoff time.Duration
@@ -38,6 +43,11 @@ type Config struct {
 	// in memory (up to MaxCells).
 	SpillDir   string
 	SpillCells int
+	// Journal is how often the cells changed since the last write are
+	// appended to the cell journal under SpillDir and synced, so that a
+	// crash loses at most about this much counting (dirty.go); 0, or no
+	// SpillDir: no journal, a crash loses up to a checkpoint interval.
+	Journal time.Duration
 	// OnCheckpoint, when set, is told how long each periodic checkpoint
 	// took and how it ended (for metrics).
 	OnCheckpoint func(took time.Duration, err error)
@@ -48,18 +58,25 @@ type Config struct {
 // about 1 GB at the bounds under any traffic and a few MB for a typical
 // site (docs/design.md, "Memory bounds").
 var DefaultConfig = Config{
-	Checkpoint:  5 * time.Second,
-	QueueSize:   1 << 16,
-	MaxSessions: 500_000,
-	MaxCells:    1_000_000,
-	MaxFirsts:   16_000_000,
-	MaxBackoff:  time.Minute,
-	SpillCells:  250_000,
+	Checkpoint:    5 * time.Second,
+	QueueSize:     1 << 16,
+	MaxSessions:   500_000,
+	MaxCells:      1_000_000,
+	MaxFirsts:     16_000_000,
+	MaxValues:     50_000,
+	MaxSeenValues: 4_000_000,
+	SiteCells:     125_000,
+	MaxBackoff:    time.Minute,
+	SpillCells:    250_000,
+	Journal:       time.Second,
 }
 
 // Stats are running totals for logs and metrics.
 type Stats struct {
 	Folded, DroppedQueueFull, DroppedCellsFull, NoSession uint64
+	// ValuesOther counts dimension values replaced by Other past a site's
+	// daily bound, CellsOther hits sent to a site's overflow cell.
+	ValuesOther, CellsOther uint64
 	// OpenCells counts cells in memory: counting, and taken by
 	// checkpoints not stored yet (PendingCells of them).
 	OpenCells, PendingCells, Sessions int
@@ -94,11 +111,13 @@ type Aggregator struct {
 	wg   sync.WaitGroup
 
 	mu         sync.Mutex
-	cells      map[cellID]*Counters // counted since the last checkpoint took them
+	cells      map[cellID]*openCell // counted since the last checkpoint took them
+	order      []*openCell          // the same cells in the order they opened (batches follow it)
 	sessions   map[uint64]*session
 	firsts     *firsts
 	day        int64         // UTC day of firsts
 	siteFirsts map[int64]int // entries each site added to firsts today
+	other      otherState    // values seen today, cells opened, per site
 	idBuf      []byte        // scratch for cell ids, under mu
 	// pending are checkpoints taken but not stored yet, oldest first;
 	// pendingCells counts their cells (under mu, for the cell bound).
@@ -110,8 +129,17 @@ type Aggregator struct {
 	writeMu sync.Mutex // one checkpoint at a time; guards pending's writes
 	spill   *spill     // nil: no spilling
 
+	// The cell journal (dirty.go): jmu orders its writes, and is taken
+	// before mu; dirty (under mu) are the cells changed since the last
+	// write, marked with tick (under mu).
+	jmu   sync.Mutex
+	jr    *journal // nil: no journal
+	dirty []*openCell
+	tick  uint64
+
 	folded, queueFull, cellsFull, noSession, ckptFail atomic.Uint64
 	spills, replays                                   atomic.Uint64
+	valuesOther, cellsOther                           atomic.Uint64
 	failing                                           atomic.Int64 // failed checkpoints in a row
 	failingSince                                      atomic.Int64 // Unix nanoseconds; 0 when healthy
 }
@@ -140,6 +168,15 @@ func New(cfg Config, store CellWriter, now func() time.Time, log *slog.Logger) *
 	if cfg.MaxFirsts <= 0 {
 		cfg.MaxFirsts = DefaultConfig.MaxFirsts
 	}
+	if cfg.MaxValues <= 0 {
+		cfg.MaxValues = DefaultConfig.MaxValues
+	}
+	if cfg.MaxSeenValues <= 0 {
+		cfg.MaxSeenValues = DefaultConfig.MaxSeenValues
+	}
+	if cfg.SiteCells <= 0 {
+		cfg.SiteCells = min(DefaultConfig.SiteCells, cfg.MaxCells/8+1)
+	}
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = DefaultConfig.MaxBackoff
 	}
@@ -155,12 +192,14 @@ func New(cfg Config, store CellWriter, now func() time.Time, log *slog.Logger) *
 		in:         make(chan Hit, cfg.QueueSize),
 		sync:       make(chan chan struct{}),
 		done:       make(chan struct{}),
-		cells:      map[cellID]*Counters{},
+		cells:      map[cellID]*openCell{},
 		sessions:   map[uint64]*session{},
 		firsts:     newFirsts(cfg.MaxFirsts),
 		siteFirsts: map[int64]int{},
+		other:      newOtherState(cfg.MaxSeenValues),
 		spill:      newSpill(cfg.SpillDir),
 	}
+	a.startJournal()
 	a.wg.Add(2)
 	go a.fold()
 	go a.checkpointLoop()
@@ -272,6 +311,7 @@ func (a *Aggregator) drainLocked() {
 func (a *Aggregator) apply(h Hit) {
 	a.folded.Add(1)
 	a.rollDay(h.Time)
+	a.boundValues(&h, Hostname, Event)
 	hour := h.Time.UTC().Truncate(time.Hour)
 	pv := h.IsPageview()
 	delta := Counters{Events: 1}
@@ -279,6 +319,7 @@ func (a *Aggregator) apply(h Hit) {
 		delta.Pageviews = 1
 	}
 	if h.Visitor == 0 {
+		a.boundValues(&h, Source, Dim(NumDims-1))
 		a.bump(h.Site, hour, &h.Key, &delta)
 		return
 	}
@@ -309,12 +350,14 @@ func (a *Aggregator) apply(h Hit) {
 	case len(a.sessions) < a.cfg.MaxSessions:
 		// The first hit's cell is the visit's cell: it holds the visit, its
 		// bounce until a second pageview, and its duration.
+		a.boundValues(&h, Source, Dim(NumDims-1))
 		h.Key[EntryPage] = h.Key[Page]
 		s = &session{site: h.Site, startHour: hour, startKey: h.Key.Encode()}
 		a.sessions[h.Visitor] = s
 		delta.Visits, delta.Bounces = 1, 1
 	default:
 		a.noSession.Add(1)
+		a.boundValues(&h, Source, Dim(NumDims-1))
 		h.Key[EntryPage] = h.Key[Page]
 	}
 
@@ -348,6 +391,7 @@ func (a *Aggregator) rollDay(now time.Time) {
 	}
 	a.firsts.clear()
 	clear(a.siteFirsts)
+	a.other.newDay()
 	a.day = day
 }
 
@@ -458,14 +502,21 @@ func (a *Aggregator) bump(site int64, hour time.Time, key *Key, delta *Counters)
 	a.idBuf = appendCellID(a.idBuf[:0], site, hour.Unix(), key)
 	c := a.cells[cellID(a.idBuf)] // no copy of idBuf for a lookup
 	if c == nil {
+		if over := a.overflowKey(site, hour, key); over != key {
+			a.idBuf = appendCellID(a.idBuf[:0], site, hour.Unix(), over)
+			c = a.cells[cellID(a.idBuf)]
+		}
+	}
+	if c == nil {
 		if len(a.cells)+a.pendingCells >= a.cfg.MaxCells {
 			a.cellsFull.Add(1)
 			return
 		}
-		c = &Counters{}
-		a.cells[cellID(a.idBuf)] = c
+		c = a.newCell()
+		a.other.cells[site]++
 	}
 	c.Add(delta)
+	a.touch(c)
 }
 
 // Stats returns running totals.
@@ -475,6 +526,8 @@ func (a *Aggregator) Stats() Stats {
 		DroppedQueueFull:   a.queueFull.Load(),
 		DroppedCellsFull:   a.cellsFull.Load(),
 		NoSession:          a.noSession.Load(),
+		ValuesOther:        a.valuesOther.Load(),
+		CellsOther:         a.cellsOther.Load(),
 		CheckpointFailures: a.ckptFail.Load(),
 		Failing:            int(a.failing.Load()),
 		Spills:             a.spills.Load(),

@@ -164,8 +164,18 @@ func BenchmarkFold(b *testing.B) {
 // grows as the server's does: run it with -benchtime 1000000x to compare
 // with the ingest benchmark's 15-second runs.
 func BenchmarkFoldLikeIngest(b *testing.B) {
+	foldLikeIngest(b, aggregate.Config{Checkpoint: time.Hour})
+}
+
+// The same with the cell journal on, as `tally serve` runs: the difference
+// is what the journal costs the folding goroutine (docs/benchmarks.md).
+func BenchmarkFoldLikeIngestJournal(b *testing.B) {
+	foldLikeIngest(b, aggregate.Config{Checkpoint: time.Hour, SpillDir: b.TempDir(), Journal: time.Second})
+}
+
+func foldLikeIngest(b *testing.B, cfg aggregate.Config) {
 	ctx := context.Background()
-	agg, site, clk := foldBench(b, aggregate.Config{Checkpoint: time.Hour})
+	agg, site, clk := foldBench(b, cfg)
 	start := clk.Now()
 	r := rand.New(rand.NewPCG(3, 3))
 	type ua struct{ browser, version, os, osVersion, device string }

@@ -15,6 +15,17 @@ func (a *Aggregator) checkpointLoop() {
 	wait := a.cfg.Checkpoint
 	t := time.NewTimer(wait)
 	defer t.Stop()
+	// Close cancels a checkpoint in progress: the final one needs writeMu,
+	// and a shutdown has seconds, not a periodic checkpoint's timeout.
+	base, stop := context.WithCancel(context.Background())
+	defer stop()
+	go func() {
+		select {
+		case <-a.done:
+			stop()
+		case <-base.Done():
+		}
+	}()
 	for {
 		select {
 		case <-t.C:
@@ -23,7 +34,7 @@ func (a *Aggregator) checkpointLoop() {
 		}
 		// Catching up after an outage writes many batches: each attempt
 		// keeps what it stored, but needs time for at least a few.
-		ctx, cancel := context.WithTimeout(context.Background(), max(a.cfg.Checkpoint*4, 10*time.Second))
+		ctx, cancel := context.WithTimeout(base, max(a.cfg.Checkpoint*4, 10*time.Second))
 		start := time.Now()
 		err := a.Checkpoint(ctx)
 		cancel()
@@ -82,8 +93,9 @@ func (a *Aggregator) Flush(ctx context.Context) error {
 	if err := a.Sync(ctx); err != nil {
 		return err
 	}
+	left := a.journalLeft()
 	a.mu.Lock()
-	dirty, takes := len(a.cells) > 0 || len(a.pending) > 0, a.takes
+	dirty, takes := left || len(a.cells) > 0 || len(a.pending) > 0, a.takes
 	a.mu.Unlock()
 	if !dirty {
 		return nil
@@ -93,7 +105,7 @@ func (a *Aggregator) Flush(ctx context.Context) error {
 	a.mu.Lock()
 	served := a.takes > takes && len(a.pending) == 0
 	a.mu.Unlock()
-	if served {
+	if served && !a.journalLeft() {
 		return nil
 	}
 	return a.checkpoint(ctx, false)
@@ -113,6 +125,7 @@ func (a *Aggregator) checkpoint(ctx context.Context, endAll bool) error {
 	if err := a.Sync(ctx); err != nil {
 		return err
 	}
+	a.jmu.Lock() // the epoch's last records and seal go before any of the next
 	a.mu.Lock()
 	a.drainLocked()
 	now := a.now()
@@ -124,13 +137,23 @@ func (a *Aggregator) checkpoint(ctx context.Context, endAll bool) error {
 	}
 	// Taken before anything is written, so that what the store cannot
 	// take now waits as batches, which can spill.
+	first, taken := a.seq+1, len(a.cells)
 	a.takeLocked()
+	seal := a.sealLocked(first, taken)
 	pending := a.pending
 	a.mu.Unlock()
+	// Synced before any batch of the epoch is sent, so that a replay knows
+	// these seqs are (or may be) stored.
+	a.writeSeal(seal)
+	a.jmu.Unlock()
 
 	// Spilled batches first (counts add up in any order; this keeps the
 	// file short-lived).
 	if err := a.replaySpill(ctx); err != nil {
+		a.ckptFail.Add(1)
+		return err
+	}
+	if err := a.recoverJournal(ctx); err != nil {
 		a.ckptFail.Add(1)
 		return err
 	}
@@ -164,18 +187,23 @@ func (a *Aggregator) takeLocked() {
 	}
 	// Batches of at most batchCells: each is one insert that must finish
 	// within a checkpoint's time, also after an outage, when much waits.
+	// Cut in the order the cells opened, which is the order they first
+	// appear in the journal: a replay cuts the same batches.
 	var b *Batch
-	for id, c := range a.cells {
+	for _, c := range a.order {
+		id := c.id
 		if b == nil || len(b.Cells) == batchCells {
 			a.seq++
 			a.pending = append(a.pending, Batch{Instance: a.instance, Seq: a.seq,
 				Cells: make([]Cell, 0, min(batchCells, len(a.cells)))})
 			b = &a.pending[len(a.pending)-1]
 		}
-		b.Cells = append(b.Cells, Cell{Site: id.site(), Hour: time.Unix(id.hour(), 0).UTC(), Key: id.key(), Counters: *c})
+		b.Cells = append(b.Cells, Cell{Site: id.site(), Hour: time.Unix(id.hour(), 0).UTC(), Key: id.key(), Counters: c.Counters})
 	}
 	a.pendingCells += len(a.cells)
-	a.cells = make(map[cellID]*Counters, len(a.cells))
+	a.cells = make(map[cellID]*openCell, len(a.cells))
+	clear(a.order)
+	a.order = a.order[:0]
 }
 
 // batchCells is the most cells one batch holds.
@@ -190,17 +218,30 @@ func (a *Aggregator) dropPending(n int) {
 	a.mu.Lock()
 	for _, b := range a.pending[:n] {
 		a.pendingCells -= len(b.Cells)
+		for _, c := range b.Cells {
+			if a.other.cells[c.Site]--; a.other.cells[c.Site] <= 0 {
+				delete(a.other.cells, c.Site)
+			}
+		}
 	}
 	a.pending = append([]Batch(nil), a.pending[n:]...)
+	oldest := a.oldestPendingLocked()
 	a.mu.Unlock()
+	a.releaseSegments(oldest)
 }
 
 // Close stops taking hits, folds those queued, ends every visit and writes
-// the final checkpoint. The aggregator is unusable afterwards.
+// the final checkpoint. The aggregator is unusable afterwards. If ctx ends
+// before the store has every batch but the journal holds them all, the
+// error wraps ErrKeptInJournal: nothing is lost, the next start replays them.
 func (a *Aggregator) Close(ctx context.Context) error {
 	close(a.done)
 	a.wg.Wait()
 	a.writeMu.Lock()
 	defer a.writeMu.Unlock()
-	return a.checkpoint(ctx, true)
+	err := a.checkpoint(ctx, true)
+	if err != nil && a.journalCovers() {
+		return fmt.Errorf("%w: %w", ErrKeptInJournal, err)
+	}
+	return err
 }

@@ -8,6 +8,15 @@ import "encoding/binary"
 // and gives the garbage collector one pointer to follow instead of 20.
 type cellID string
 
+// openCell is a cell counting since the last checkpoint took the cells. It
+// keeps its id, so that the journal can name it without a map lookup, and
+// the journal tick in which it last joined the dirty list (dirty.go).
+type openCell struct {
+	Counters
+	id   cellID
+	tick uint64
+}
+
 // appendCellID appends the id of (site, hour, key) to b.
 func appendCellID(b []byte, site, hour int64, key *Key) []byte {
 	b = binary.BigEndian.AppendUint64(b, uint64(site))

@@ -161,6 +161,11 @@ const (
 	MaxFilterValues = 100
 	MaxDimensions   = 6
 	MaxPatternLen   = 1000
+	// A pattern's compiled program: a path pattern takes a few dozen
+	// instructions; `.{0,1000}` alone takes 2 000.
+	MaxPatternProg = 1000
+	// All patterns of one query together.
+	MaxQueryProg = 5000
 )
 
 func checkSize(q *Query, start, end time.Time) error {
@@ -170,7 +175,11 @@ func checkSize(q *Query, start, end time.Time) error {
 	if len(q.Filters) > MaxFilters {
 		return fmt.Errorf("%d filters: at most %d", len(q.Filters), MaxFilters)
 	}
+	prog := 0
 	for _, f := range q.Filters {
+		if prog += f.prog; prog > MaxQueryProg {
+			return fmt.Errorf("the filters' patterns are too complex together (more than %d instructions compiled)", MaxQueryProg)
+		}
 		if len(f.Values) > MaxFilterValues {
 			return fmt.Errorf("filter on %s has %d values: at most %d", f.Dim, len(f.Values), MaxFilterValues)
 		}

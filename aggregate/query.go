@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strconv"
 	"strings"
@@ -55,6 +56,7 @@ type Filter struct {
 	Dim    Dim
 	Values []string
 	res    []*regexp.Regexp
+	prog   int // the compiled size of res, in instructions
 }
 
 // NewFilter validates a filter and compiles its patterns.
@@ -63,20 +65,48 @@ func NewFilter(op string, dim Dim, values []string) (Filter, error) {
 	if len(values) == 0 {
 		return f, fmt.Errorf("filter on %s has no values", dim)
 	}
+	if len(values) > MaxFilterValues {
+		// Before anything is compiled: compiling is the costly part.
+		return f, fmt.Errorf("filter on %s has %d values: at most %d", dim, len(values), MaxFilterValues)
+	}
 	switch op {
 	case OpIs, OpIsNot, OpContains, OpContainsNot:
 	case OpMatches, OpMatchesNot:
 		for _, v := range values {
+			n, err := progSize(v)
+			if err != nil {
+				return f, fmt.Errorf("filter on %s: bad pattern %q: %w", dim, v, err)
+			}
+			if n > MaxPatternProg {
+				return f, fmt.Errorf("filter on %s: pattern %q is too complex (%d instructions compiled, at most %d)", dim, v, n, MaxPatternProg)
+			}
 			re, err := regexp.Compile(v)
 			if err != nil {
 				return f, fmt.Errorf("filter on %s: bad pattern %q: %w", dim, v, err)
 			}
 			f.res = append(f.res, re)
+			f.prog += n
 		}
 	default:
 		return f, fmt.Errorf("unknown filter operator %q", op)
 	}
 	return f, nil
+}
+
+// progSize returns the size of a pattern's compiled program: what one
+// match costs per byte of the value, and what compiling it costs in memory.
+// Bounded repeats make it grow far faster than the pattern's length
+// (`.{0,1000}` is 10 bytes and 2 000 instructions).
+func progSize(pattern string) (int, error) {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return 0, err
+	}
+	prog, err := syntax.Compile(re.Simplify())
+	if err != nil {
+		return 0, err
+	}
+	return len(prog.Inst), nil
 }
 
 // matchAny reports whether a shown value satisfies the filter's positive

@@ -20,6 +20,7 @@ import (
 	"tally/collector/geo"
 	"tally/collector/referrer"
 	"tally/collector/useragent"
+	"tally/internal/bodylimit"
 )
 
 // Config holds the collector's settings.
@@ -101,15 +102,36 @@ const (
 // Event is the POST /api/event handler. Counted and dropped-for-privacy
 // events get the same 202, so the answer reveals nothing.
 func (c *Collector) Event(ctx *fiber.Ctx) error {
+	dnt := string(ctx.Request().Header.Peek("DNT")) == "1"
+	gpc := string(ctx.Request().Header.Peek("Sec-GPC")) == "1"
+	if dnt || gpc {
+		// Consent first: decided from the headers, before the body is
+		// even inflated; it is read only for a site that counts such hits,
+		// and whatever is wrong with it, the answer is the same 202.
+		c.counts.Received.Add(1)
+		c.consent(ctx.UserContext(), dnt, c.now(), func() []byte {
+			b, err := body(ctx)
+			if err != nil {
+				return nil
+			}
+			return b
+		})
+		ctx.Status(fiber.StatusAccepted)
+		return ctx.SendString("ok")
+	}
+	b, err := body(ctx)
+	if err != nil {
+		c.counts.Received.Add(1)
+		c.counts.Invalid.Add(1)
+		return err
+	}
 	req := Request{
-		Body:           body(ctx),
+		Body:           b,
 		Peer:           peerAddr(ctx),
 		XForwardedFor:  peek(ctx, fiber.HeaderXForwardedFor),
 		XRealIP:        peek(ctx, "X-Real-IP"),
 		UserAgent:      peek(ctx, fiber.HeaderUserAgent),
 		AcceptLanguage: peek(ctx, fiber.HeaderAcceptLanguage),
-		DNT:            string(ctx.Request().Header.Peek("DNT")) == "1",
-		GPC:            string(ctx.Request().Header.Peek("Sec-GPC")) == "1",
 	}
 	out, err := c.Process(ctx.UserContext(), &req)
 	if err != nil {
@@ -137,15 +159,22 @@ func peek(ctx *fiber.Ctx, name string) string {
 	return utils.UnsafeString(ctx.Request().Header.Peek(name))
 }
 
-// body returns the request body. Fiber's Body copies it (the app is
-// Immutable); the pipeline keeps no reference into it — every string it
-// keeps is copied out by the parser — so an uncompressed body is read in
-// place. A compressed one goes through Body, which decodes it.
-func body(ctx *fiber.Ctx) []byte {
-	if len(ctx.Request().Header.ContentEncoding()) == 0 {
-		return ctx.Request().Body()
+// body returns the request body. Fiber's Body would copy it (the app is
+// Immutable) and inflate a compressed one without a bound; the pipeline
+// keeps no reference into it — every string it keeps is copied out by the
+// parser — so it is read in place, and a compressed one is inflated to at
+// most MaxBody bytes.
+func body(ctx *fiber.Ctx) ([]byte, error) {
+	req := ctx.Request()
+	enc := req.Header.ContentEncoding()
+	if len(enc) == 0 {
+		return req.Body(), nil
 	}
-	return ctx.Body()
+	b, err := bodylimit.Decode(utils.UnsafeString(enc), req.Body(), MaxBody)
+	if err != nil {
+		return nil, bodylimit.Status(err)
+	}
+	return b, nil
 }
 
 func peerAddr(ctx *fiber.Ctx) netip.Addr {
@@ -164,10 +193,7 @@ func (c *Collector) Process(ctx context.Context, r *Request) (Outcome, error) {
 	// before anything else. The answer is the same 202 whatever the body
 	// holds, so a malformed body or a wrong host tells the sender nothing.
 	if r.DNT || r.GPC {
-		c.countConsent(r)
-		if c.anySiteCountsDNT(ctx, now) {
-			c.countAnonymous(ctx, r.Body, now)
-		}
+		c.consent(ctx, r.DNT, now, func() []byte { return r.Body })
 		return DroppedConsent, nil
 	}
 
@@ -269,11 +295,17 @@ func (c *Collector) Process(ctx context.Context, r *Request) (Outcome, error) {
 	return Counted, nil
 }
 
-func (c *Collector) countConsent(r *Request) {
-	if r.DNT {
+// consent drops a consent-signalled request (DNT when dnt, else GPC), or,
+// when some site counts such hits, reads its body (and only then) for a
+// plain page view of such a site.
+func (c *Collector) consent(ctx context.Context, dnt bool, now time.Time, body func() []byte) {
+	if dnt {
 		c.counts.DNT.Add(1)
 	} else {
 		c.counts.GPC.Add(1)
+	}
+	if c.anySiteCountsDNT(ctx, now) {
+		c.countAnonymous(ctx, body(), now)
 	}
 }
 

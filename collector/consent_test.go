@@ -4,9 +4,13 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http/httptest"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/gofiber/fiber/v2"
 
 	"tally/account"
 	"tally/aggregate"
@@ -136,5 +140,40 @@ func TestCountDNTCountsAPlainPageviewOnly(t *testing.T) {
 	if got := storetest.Breakdown(t, r.st, site, storetest.Q{From: r.day, To: r.day, Metrics: []aggregate.Metric{aggregate.Pageviews},
 		Dimensions: []string{"visit:utm_source"}}); len(got) != 1 || got["(not set)"] != 2 {
 		t.Errorf("utm sources of anonymous page views: %v; want only (not set): 2", got)
+	}
+}
+
+// TestConsentOverHTTP: the handler decides from the headers before it
+// inflates the body: a DNT request with a broken compressed body gets the
+// same 202 as any other, where the same body without DNT is refused.
+func TestConsentOverHTTP(t *testing.T) {
+	r := newConsentRig(t, collector.Config{}, account.Site{Domain: "example.com", Timezone: "UTC"})
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Post("/api/event", r.col.Event)
+	for _, tt := range []struct {
+		name    string
+		headers map[string]string
+		body    string
+		want    int
+	}{
+		{"DNT, broken gzip", map[string]string{"DNT": "1", "Content-Encoding": "gzip"}, "not gzip at all", 202},
+		{"GPC, unknown coding", map[string]string{"Sec-GPC": "1", "Content-Encoding": "br, zstd, x-made-up"}, "x", 202},
+		{"DNT, malformed JSON", map[string]string{"DNT": "1"}, `{"n":`, 202},
+		{"no signal, malformed JSON", nil, `{"n":`, 400},
+	} {
+		req := httptest.NewRequest("POST", "/api/event", strings.NewReader(tt.body))
+		for k, v := range tt.headers {
+			req.Header.Set(k, v)
+		}
+		resp, err := app.Test(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != tt.want {
+			t.Errorf("%s: %d, want %d", tt.name, resp.StatusCode, tt.want)
+		}
+	}
+	if n := r.col.Counts().Invalid.Load(); n != 1 {
+		t.Errorf("%d requests counted invalid, want only the one without a consent signal", n)
 	}
 }

@@ -11,7 +11,7 @@ import (
 // pages that differ only in such a part add up in one row.
 const (
 	PlaceholderEmail  = ":email"  // anything with an '@'
-	PlaceholderID     = ":id"     // a run of 4+ digits that is not a year, or a segment after a personal keyword
+	PlaceholderID     = ":id"     // a run of 5+ digits, 4 digits glued to other text (cust-4711), or a segment after a personal keyword
 	PlaceholderToken  = ":token"  // a word mixing 3+ digits with letters, a UUID, or a 32+ character word
 	PlaceholderParams = ":params" // a key=value tail, from its delimiter to the end
 )
@@ -27,6 +27,7 @@ var personalKeywords = map[string]bool{
 	"verify": true, "verification": true, "confirm": true, "activate": true,
 	"invite": true, "invitation": true, "invitations": true, "unsubscribe": true,
 	"token": true, "magic-link": true, "login": true,
+	"order": true, "orders": true, "invoice": true, "invoices": true,
 }
 
 // RedactPath replaces what looks personal in a page path (the hash-mode
@@ -56,7 +57,7 @@ func RedactPath(p string) string {
 		case prevKeyword:
 			b.WriteString(PlaceholderID)
 		default:
-			b.WriteString(redactWords(seg))
+			b.WriteString(redactWords(seg, true))
 		}
 		prevKeyword = personalKeywords[strings.ToLower(strings.TrimPrefix(seg, "#"))]
 	}
@@ -74,7 +75,7 @@ func RedactValue(v string) string {
 	parts := strings.Split(v, "/")
 	for i, seg := range parts {
 		if seg != PlaceholderParams {
-			parts[i] = redactWords(seg)
+			parts[i] = redactWords(seg, false)
 		}
 	}
 	return strings.Join(parts, "/")
@@ -114,10 +115,13 @@ func cutParams(s string) string {
 	return base + "/" + PlaceholderParams
 }
 
-// redactWords redacts one path segment: the whole segment if it holds an
-// e-mail address or a UUID, else each word (run of letters and digits)
-// that is an id or a token; separators (-, _, ., …) stay.
-func redactWords(seg string) string {
+// redactWords redacts one path segment (or campaign value): the whole
+// segment if it holds an e-mail address or a UUID, else each word (run of
+// letters and digits) that is an id or a token; separators (-, _, ., …)
+// stay. In a path, a segment that is nothing but a four-digit number
+// (/products/1234, /page/0018) is kept: such segments number public
+// things, where a number glued to a word (cust-4711, order-5512) is a code.
+func redactWords(seg string, path bool) string {
 	if strings.IndexByte(seg, '@') >= 0 {
 		return PlaceholderEmail
 	}
@@ -135,7 +139,12 @@ func redactWords(seg string) string {
 			i++
 			continue
 		}
-		b.WriteString(redactWord(seg[i:j]))
+		w := seg[i:j]
+		if path && i == 0 && j == len(seg) && len(w) == 4 && isDigits(w) {
+			b.WriteString(w)
+		} else {
+			b.WriteString(redactWord(w))
+		}
 		i = j
 	}
 	return b.String()
@@ -154,12 +163,21 @@ func redactWord(w string) string {
 	switch {
 	case len(w) >= 32:
 		return PlaceholderToken // hashes, keys, base64 blobs
-	case letters == 0 && digits >= 4 && !isYear(w):
+	case letters == 0 && (digits >= 5 || digits == 4 && !isYear(w)):
 		return PlaceholderID // customer, order, phone and account numbers
 	case len(w) >= 6 && digits >= 3 && letters >= 1:
 		return PlaceholderToken // 9f8e7d, OAUTHTOKEN123, a1b2c3
 	}
 	return w
+}
+
+func isDigits(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if w[i] < '0' || w[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // isYear keeps dates readable: /blog/2024/10/my-post.

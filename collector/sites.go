@@ -28,6 +28,9 @@ type siteEntry struct {
 	expires time.Time
 }
 
+// lookupTimeout bounds a store lookup made for one hit.
+const lookupTimeout = 2 * time.Second
+
 // maxSiteEntries bounds the cache against floods of made-up domains.
 const maxSiteEntries = 10_000
 
@@ -44,7 +47,10 @@ func (c *siteCache) lookup(ctx context.Context, domain string, now time.Time) (a
 	if hit && now.Before(e.expires) {
 		return e.site, e.zone, e.ok, nil
 	}
+	// A hit's answer must not wait long on a store that hangs.
+	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
 	site, err := c.store.Site(ctx, domain)
+	cancel()
 	switch {
 	case errors.Is(err, account.ErrNotFound):
 		e = siteEntry{expires: now.Add(c.ttl)}

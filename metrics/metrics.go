@@ -104,13 +104,16 @@ var (
 	descFailing   = prometheus.NewDesc("tally_checkpoint_failing", "Checkpoints failed in a row; 0 while the store takes them.", nil, nil)
 	descSpilled   = prometheus.NewDesc("tally_spilled_records", "Cells waiting in the spill file for the store.", nil, nil)
 	descSpills    = prometheus.NewDesc("tally_spills_total", "Times checkpoints were spilled to disk.", nil, nil)
-	descReplays   = prometheus.NewDesc("tally_spill_replays_total", "Times the spill file was replayed to the store and removed.", nil, nil)
+	descOther     = prometheus.NewDesc("tally_other_total",
+		"Hits counted under (other): kind value (a dimension value past its site's daily bound of distinct values), cell (a new cell past its site's bound of open cells).",
+		[]string{"kind"}, nil)
+	descReplays = prometheus.NewDesc("tally_spill_replays_total", "Times the spill file was replayed to the store and removed.", nil, nil)
 )
 
 func (t *totals) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descReceived, descAccepted, descDropped, descFolded, descOpenCells,
 		descSessions, descNoSession, descCkptFail, descFailing, descSpilled, descSpills, descReplays,
-		descFirsts, descFirstsMem, descFirstsFul} {
+		descFirsts, descFirstsMem, descFirstsFul, descOther} {
 		ch <- d
 	}
 }
@@ -138,6 +141,8 @@ func (t *totals) Collect(ch chan<- prometheus.Metric) {
 		counter(descDropped, r.n, r.reason)
 	}
 	counter(descFolded, coarse(st.Folded))
+	counter(descOther, st.ValuesOther, "value") // a flood signal: exact
+	counter(descOther, st.CellsOther, "cell")
 	coarseGauge(descOpenCells, st.OpenCells)
 	coarseGauge(descSessions, st.Sessions)
 	counter(descNoSession, coarse(st.NoSession))

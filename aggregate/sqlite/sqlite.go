@@ -28,7 +28,8 @@ const FileName = "tally.db"
 
 // Store is the embedded store.
 type Store struct {
-	db *sql.DB
+	db   *sql.DB
+	path string // the database file, for messages
 }
 
 // Open opens (creating if needed) the store in dir and applies migrations.
@@ -47,18 +48,53 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
-	dsn := "file:" + filepath.Join(dir, FileName) + "?" + q.Encode()
+	path := filepath.Join(dir, FileName)
+	dsn := "file:" + path + "?" + q.Encode()
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", dir, err)
 	}
 	db.SetMaxOpenConns(4)
-	s := &Store{db: db}
+	s := &Store{db: db, path: path}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return s, nil
+}
+
+// Check reads every page of the file and reports whether it is intact
+// (SQLite's quick_check): a damaged page otherwise shows only when a query
+// or a hit happens to need it. It takes about a second per few hundred MB.
+func (s *Store) Check(ctx context.Context) error {
+	rows, err := s.db.QueryContext(ctx, `PRAGMA quick_check`)
+	if err != nil {
+		return s.damaged(err.Error())
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return s.damaged(err.Error())
+		}
+		if line != "ok" && len(problems) < 3 {
+			problems = append(problems, line)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return s.damaged(err.Error())
+	}
+	if len(problems) > 0 {
+		return s.damaged(strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// damaged says what is wrong with the file and what to do about it.
+func (s *Store) damaged(what string) error {
+	return fmt.Errorf("%s is damaged (%s): stop tally, keep a copy of the file, then restore a backup "+
+		"or recover what can be read with `sqlite3 %s .recover | sqlite3 recovered.db` and move recovered.db in its place", s.path, what, s.path)
 }
 
 func (s *Store) migrate(ctx context.Context) error {

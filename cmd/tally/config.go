@@ -40,6 +40,9 @@ var settings = []setting{
 	{name: "log-level", def: "info", help: "log level: debug, info, warn or error", serve: true},
 	{name: "metrics-listen", def: "", help: "address to serve Prometheus metrics on (GET /metrics), e.g. 127.0.0.1:9100; keep it private; empty: off", serve: true},
 	{name: "rate-limit", def: "0", help: "most events a second taken from one /24 (IPv4) or /48 (IPv6) network, past which /api/event answers 429; 0: no limit", serve: true},
+	{name: "max-connections", def: "0", help: "most connections open at once on --listen; past it new ones are closed on arrival; 0: the process's file-descriptor limit less 256 (kept for the store, spill and journal files)", serve: true},
+	{name: "max-connections-per-network", def: "512", help: "most connections open at once from one /24 (IPv4) or /48 (IPv6) network; --trusted-proxies are exempt; 0: no limit", serve: true},
+	{name: "journal", def: "1s", help: "how often counts not yet in the store are synced to a journal under --data, which the next start replays after a crash; 0: no journal (a crash loses up to --checkpoint)", serve: true},
 	{name: "spill-cells", def: "250000", help: "cells kept in memory while the store is unreachable; past it the oldest checkpoints spill to a file under --data until the store is back", serve: true},
 	{name: "privacy-controller", def: "", help: "who decides about the statistics, named in the privacy notice (/privacy, tally privacy-notice), e.g. \"Example Ltd, 1 Main St, Springfield\"", serve: true},
 	{name: "privacy-contact", def: "", help: "how to reach the controller (or their data protection officer) about privacy, for the notice, e.g. privacy@example.com", serve: true},
@@ -59,7 +62,10 @@ type Config struct {
 	LogLevel       string
 	MetricsListen  string
 	RateLimit      int
+	MaxConns       int // 0: from the file-descriptor limit
+	MaxConnsPerNet int
 	SpillCells     int
+	Journal        time.Duration
 	// Privacy names the controller in the privacy notice.
 	Privacy PrivacyContact
 }
@@ -118,6 +124,15 @@ func flags(fs *flag.FlagSet, serve bool) func() (Config, error) {
 		}
 		if c.RateLimit, err = strconv.Atoi(get("rate-limit")); err != nil || c.RateLimit < 0 {
 			return c, fmt.Errorf("--rate-limit: want events a second per network, 0 for none")
+		}
+		if c.MaxConns, err = strconv.Atoi(get("max-connections")); err != nil || c.MaxConns < 0 {
+			return c, fmt.Errorf("--max-connections: want a number of connections, 0 for the file-descriptor limit less 256")
+		}
+		if c.MaxConnsPerNet, err = strconv.Atoi(get("max-connections-per-network")); err != nil || c.MaxConnsPerNet < 0 {
+			return c, fmt.Errorf("--max-connections-per-network: want a number of connections, 0 for no limit")
+		}
+		if c.Journal, err = time.ParseDuration(get("journal")); err != nil || c.Journal < 0 {
+			return c, fmt.Errorf("--journal: want a duration such as 1s, or 0 for no journal")
 		}
 		if c.SpillCells, err = strconv.Atoi(get("spill-cells")); err != nil || c.SpillCells < 1 {
 			return c, fmt.Errorf("--spill-cells: want a positive number of cells")

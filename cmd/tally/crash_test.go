@@ -5,58 +5,101 @@ import (
 	"fmt"
 	"net/http"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"tally/aggregate/storetest"
 )
 
-// TestCrashLosesAtMostTheCheckpointInterval runs the real binary on the
-// embedded store with --checkpoint 1s, sends events from several clients,
-// kills it with SIGKILL mid-load, starts it again and reads what was
-// counted. Every event acknowledged more than two seconds (the checkpoint
-// interval plus one checkpoint's duration) before the kill must be counted;
-// later ones may be lost; nothing is ever counted twice.
-func TestCrashLosesAtMostTheCheckpointInterval(t *testing.T) {
+// startBinary runs `tally serve` as a process of its own, so that it can be
+// killed, and waits until it is healthy (which is after the journal replay).
+func startBinary(t *testing.T, bin, dir string, extra ...string) (*exec.Cmd, string, *syncBuffer) {
+	t.Helper()
+	addr := freeAddr(t)
+	log := &syncBuffer{}
+	args := append([]string{"serve", "--listen", addr, "--data", dir, "--trusted-proxies", "127.0.0.1/32"}, extra...)
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get("http://" + addr + "/api/health"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return cmd, addr, log
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("tally serve did not become healthy:\n%s", log)
+		}
+	}
+}
+
+// pagePageviews asks a running server for the day's pageviews by page.
+func pagePageviews(t *testing.T, addr, key string) map[string]int {
+	t.Helper()
+	s := &testServer{t: t, addr: addr}
+	code, res := s.query(key, `{"site_id":"example.com","metrics":["pageviews"],"date_range":"day","dimensions":["event:page"],"pagination":{"limit":10000}}`)
+	if code != 200 {
+		t.Fatalf("query: %d %s", code, res)
+	}
+	var rows []struct {
+		Dimensions []string
+		Metrics    []float64
+	}
+	if err := json.Unmarshal(res, &rows); err != nil {
+		t.Fatal(err)
+	}
+	counted := map[string]int{}
+	for _, r := range rows {
+		counted[r.Dimensions[0]] = int(r.Metrics[0])
+	}
+	return counted
+}
+
+// TestCrashLosesAtMostTheJournalInterval: SIGKILL under load loses at most
+// about a second of acknowledged events on the embedded store.
+func TestCrashLosesAtMostTheJournalInterval(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs it for several seconds")
 	}
-	bin := filepath.Join(t.TempDir(), "tally")
-	if out, err := exec.Command("go", "build", "-o", bin, "tally/cmd/tally").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	crashUnderLoad(t)
+}
+
+// The same on ClickHouse (a throwaway 18.16 server).
+func TestCrashLosesAtMostTheJournalIntervalClickHouse(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs it for several seconds")
 	}
+	srv := storetest.NewClickHouseServer(t)
+	crashUnderLoad(t, "--clickhouse", srv.DSN())
+}
+
+// crashUnderLoad runs the real binary with a checkpoint interval far longer
+// than the test (so only the journal can keep anything), sends events from
+// several clients, kills it with SIGKILL mid-load, starts it again and reads
+// what was counted. Every event acknowledged more than journalBound before
+// the kill must be counted — one journal interval (1 s) plus a group
+// commit's write and sync on a busy machine; later ones may be lost;
+// nothing is ever counted twice.
+func crashUnderLoad(t *testing.T, store ...string) {
+	const journalBound = 1500 * time.Millisecond
+	bin := tallyBinary(t)
 	dir := t.TempDir()
-	tally(t, "site", "add", "example.com", "--data", dir)
-	key := lastLine(tally(t, "apikey", "create", "--data", dir))
+	tally(t, append([]string{"site", "add", "example.com", "--data", dir}, store...)...)
+	key := lastLine(tally(t, append([]string{"apikey", "create", "--data", dir}, store...)...))
+	serve := append([]string{"--checkpoint", "1h", "--journal", "1s"}, store...)
+	cmd, addr, _ := startBinary(t, bin, dir, serve...)
 
-	start := func() (*exec.Cmd, string, *syncBuffer) {
-		addr := freeAddr(t)
-		log := &syncBuffer{}
-		cmd := exec.Command(bin, "serve", "--listen", addr, "--data", dir, "--checkpoint", "1s", "--trusted-proxies", "127.0.0.1/32")
-		cmd.Stdout, cmd.Stderr = log, log
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-			if resp, err := http.Get("http://" + addr + "/api/health"); err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == 200 {
-					return cmd, addr, log
-				}
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("tally serve did not become healthy:\n%s", log)
-			}
-		}
-	}
-	cmd, addr, _ := start()
-
-	// Each quarter second of load posts to a page of its own, so what was
-	// acknowledged when can be compared page by page with what was counted.
-	const slot = 250 * time.Millisecond
+	// Each tenth of a second of load posts to a page of its own, so what
+	// was acknowledged when can be compared page by page with what was
+	// counted.
+	const slot = 100 * time.Millisecond
 	type pageCount struct {
 		sent, acked int
 		lastAck     time.Time
@@ -77,7 +120,7 @@ func TestCrashLosesAtMostTheCheckpointInterval(t *testing.T) {
 					return
 				default:
 				}
-				page := fmt.Sprintf("/s/%03d", time.Since(loadStart)/slot)
+				page := fmt.Sprintf("/s/%04d", time.Since(loadStart)/slot)
 				mu.Lock()
 				if pages[page] == nil {
 					pages[page] = &pageCount{}
@@ -113,26 +156,10 @@ func TestCrashLosesAtMostTheCheckpointInterval(t *testing.T) {
 	close(stop)
 	wg.Wait()
 
-	_, addr, _ = start()
-	s := &testServer{t: t, addr: addr}
-	code, res := s.query(key, `{"site_id":"example.com","metrics":["pageviews"],"date_range":"day","dimensions":["event:page"],"pagination":{"limit":10000}}`)
-	if code != 200 {
-		t.Fatalf("query after restart: %d %s", code, res)
-	}
-	var rows []struct {
-		Dimensions []string
-		Metrics    []float64
-	}
-	if err := json.Unmarshal(res, &rows); err != nil {
-		t.Fatal(err)
-	}
-	counted := map[string]int{}
-	for _, r := range rows {
-		counted[r.Dimensions[0]] = int(r.Metrics[0])
-	}
+	_, addr, log := startBinary(t, bin, dir, serve...)
+	counted := pagePageviews(t, addr, key)
 
-	const bound = 2 * time.Second
-	var acked, total, lost, lostOld int
+	var acked, total, lost int
 	var oldestLoss time.Duration
 	for page, p := range pages {
 		acked += p.acked
@@ -142,13 +169,11 @@ func TestCrashLosesAtMostTheCheckpointInterval(t *testing.T) {
 		}
 		if n := p.acked - counted[page]; n > 0 {
 			lost += n
-			if age := killed.Sub(p.lastAck); age > oldestLoss {
-				oldestLoss = age
-			}
-			if killed.Sub(p.lastAck) > bound {
-				lostOld += n
+			age := killed.Sub(p.lastAck)
+			oldestLoss = max(oldestLoss, age)
+			if age > journalBound {
 				t.Errorf("%s: %d acknowledged, %d counted, though its last ack was %s before the kill",
-					page, p.acked, counted[page], killed.Sub(p.lastAck).Round(time.Millisecond))
+					page, p.acked, counted[page], age.Round(time.Millisecond))
 			}
 		}
 	}
@@ -157,7 +182,7 @@ func TestCrashLosesAtMostTheCheckpointInterval(t *testing.T) {
 	}
 	t.Logf("acknowledged %d, counted after restart %d, lost %d (%.2f%%), all lost events acknowledged within %s of the kill",
 		acked, total, lost, 100*float64(lost)/float64(acked), oldestLoss.Round(time.Millisecond))
-	if total == 0 {
-		t.Error("nothing counted after the restart")
+	if !strings.Contains(log.String(), "replayed a journal segment") {
+		t.Errorf("no journal replay in the log of the restart:\n%s", log)
 	}
 }

@@ -75,6 +75,18 @@ func lastLine(s string) string {
 
 func startServer(t *testing.T, dir string, log *syncBuffer, extra ...string) *testServer {
 	t.Helper()
+	return launch(t, dir, log, true, extra...)
+}
+
+// startServerUnhealthy is startServer for a server expected to answer
+// health with a 503: it waits for any answer.
+func startServerUnhealthy(t *testing.T, dir string, log *syncBuffer, extra ...string) *testServer {
+	t.Helper()
+	return launch(t, dir, log, false, extra...)
+}
+
+func launch(t *testing.T, dir string, log *syncBuffer, healthy bool, extra ...string) *testServer {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &testServer{t: t, dir: dir, addr: freeAddr(t), log: log, cancel: cancel, done: make(chan error, 1)}
 	args := append([]string{"serve", "--listen", s.addr, "--data", dir, "--checkpoint", "1s", "--trusted-proxies", "127.0.0.1/32", "--log-level", "debug"}, extra...)
@@ -84,7 +96,7 @@ func startServer(t *testing.T, dir string, log *syncBuffer, extra ...string) *te
 		resp, err := http.Get("http://" + s.addr + "/api/health")
 		if err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == 200 {
+			if resp.StatusCode == 200 || !healthy {
 				break
 			}
 		}

@@ -10,15 +10,19 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"tally/account"
 	"tally/aggregate"
 	"tally/collector"
 	"tally/collector/geo"
 	"tally/dashboard"
 	"tally/dashboard/public"
+	"tally/internal/connlimit"
 	"tally/metrics"
 )
 
@@ -26,7 +30,8 @@ import (
 type server struct {
 	cfg       Config
 	log       *slog.Logger
-	store     aggregate.Store
+	store     *metrics.Store
+	damaged   atomic.Pointer[string] // why the store's own check failed, if it did
 	agg       *aggregate.Aggregator
 	collector *collector.Collector
 	engine    *aggregate.Engine
@@ -34,6 +39,7 @@ type server struct {
 	dash      *dashboard.Dashboard
 	public    *public.Handler // shared dashboards, published reports, privacy notice
 	metrics   *metrics.Metrics
+	conns     *connlimit.Listener // the public listener, for health
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -68,8 +74,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	aggCfg.Checkpoint = cfg.Checkpoint
 	aggCfg.SpillDir = cfg.Data
 	aggCfg.SpillCells = cfg.SpillCells
+	aggCfg.Journal = cfg.Journal
 	aggCfg.OnCheckpoint = m.Checkpoint
 	agg := aggregate.New(aggCfg, st, now, log)
+	// What a crash or a cut-short shutdown left in the journal goes to the
+	// store before serving, for a while: a long replay (a flood's worth of
+	// cells) must not keep the server from taking hits, so past recoverWait
+	// the checkpoints go on with it. Nothing is counted twice either way.
+	rctx, rcancel := context.WithTimeout(ctx, recoverWait)
+	if err := agg.Recover(rctx); err != nil {
+		log.Warn("journal replay not finished before serving; the checkpoints go on with it", "err", err)
+	}
+	rcancel()
 	salts := aggregate.NewSalts(now) // in memory only; zeroed at 00:00 UTC
 	defer salts.Close()
 	engine := aggregate.NewEngine(st, agg)
@@ -100,7 +116,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		// keeps some (a language in a cell key, a parsed user agent in a
 		// cache), so they must be copies.
 		Immutable:    true,
-		BodyLimit:    1 << 20,
+		BodyLimit:    maxBody,
 		ReadTimeout:  10 * time.Second,
 		WriteTimeout: 30 * time.Second,
 		IdleTimeout:  120 * time.Second,
@@ -109,16 +125,21 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	m.Watch(s.collector.Counts(), agg)
 	routes(app, s)
 
-	ln, err := net.Listen("tcp", cfg.Listen)
+	tcp, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		agg.Close(context.Background())
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
+	ln := connlimit.New(tcp, connlimit.Config{Max: maxConnections(cfg.MaxConns), PerNetwork: cfg.MaxConnsPerNet,
+		Network: collector.Truncate, Exempt: cfg.TrustedProxies})
+	s.conns = ln
+	m.WatchConnections(ln.Stats)
 	store := "embedded store in " + cfg.Data
 	if cfg.ClickHouse != "" {
 		store = "ClickHouse"
 	}
-	log.Info("tally is serving", "addr", ln.Addr().String(), "store", store, "instance", agg.Instance())
+	log.Info("tally is serving", "addr", ln.Addr().String(), "store", store, "instance", agg.Instance(),
+		"max_connections", maxConnections(cfg.MaxConns), "max_connections_per_network", cfg.MaxConnsPerNet)
 
 	if cfg.MetricsListen != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsListen)
@@ -132,24 +153,70 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		log.Info("serving metrics", "addr", mln.Addr().String(), "path", "/metrics")
 	}
 	go s.retentionLoop(ctx)
+	go s.checkStore(ctx, opened)
 	go s.watchDrops(ctx)
 	served := make(chan error, 1)
+	var stopAt time.Time
 	go func() { served <- app.Listener(ln) }()
 
 	select {
 	case err = <-served:
+		stopAt = time.Now()
 	case <-ctx.Done():
+		stopAt = time.Now()
 		log.Info("shutting down: finishing requests, then the final checkpoint")
-		err = app.ShutdownWithTimeout(10 * time.Second)
+		err = app.ShutdownWithTimeout(shutdownRequests)
 	}
-	cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	// Whatever the load, the process exits within a container's grace
+	// period: the journal is synced first, then the store gets what is left
+	// of the budget; what it does not take is replayed at the next start.
+	cctx, cancel := context.WithDeadline(context.Background(), stopAt.Add(shutdownBudget))
 	defer cancel()
-	if cerr := agg.Close(cctx); cerr != nil {
-		log.Error("final checkpoint failed; counts since the last checkpoint are lost", "err", cerr)
+	cerr := agg.Close(cctx)
+	took := time.Since(stopAt).Round(time.Millisecond).String()
+	switch {
+	case cerr == nil:
+		log.Info("final checkpoint stored", "took", took)
+	case errors.Is(cerr, aggregate.ErrKeptInJournal):
+		log.Warn("final checkpoint not finished in time; every count is in the journal, replayed at the next start", "err", cerr, "took", took)
+	default:
+		log.Error("final checkpoint failed; counts since the last checkpoint are lost", "err", cerr, "took", took)
 		err = errors.Join(err, cerr)
 	}
 	return err
 }
+
+// maxConnections is the configured bound, or by default the process's
+// file-descriptor limit less what the store, spill and journal files and
+// the metrics listener may need: a client holding every connection it may
+// then still cannot make accept fail.
+func maxConnections(configured int) int {
+	if configured > 0 {
+		return configured
+	}
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur > 1<<20 {
+		return 1 << 16
+	}
+	return max(int(lim.Cur)-fdReserve, 64)
+}
+
+// fdReserve is the descriptors kept for everything but public connections.
+const fdReserve = 256
+
+// maxBody bounds every request body, as sent and once decoded: the
+// largest are Stats API questions, far below it.
+const maxBody = 1 << 20
+
+// Docker and Kubernetes send SIGKILL 10 s after SIGTERM: requests get up to
+// shutdownRequests to finish, the final checkpoint what is left of
+// shutdownBudget, and the rest of the exit (a store write noticing its
+// deadline, closing the store) the remaining two seconds.
+const (
+	shutdownBudget   = 8 * time.Second
+	shutdownRequests = 2 * time.Second
+	recoverWait      = 10 * time.Second
+)
 
 func newLogger(cfg Config, w io.Writer) *slog.Logger {
 	var level slog.Level
@@ -194,17 +261,35 @@ func (s *server) health(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 	defer cancel()
 	st := s.agg.Stats()
+	// Whether new connections are being turned away; the counts are for
+	// /metrics, which is private: this answer is public.
+	conns := "ok"
+	if s.conns != nil && s.conns.Full() {
+		conns = "at limit"
+	}
 	degraded := func(reason string) error {
 		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "degraded", "reason": reason,
-			"checkpoints_failing": st.Failing, "cells_in_memory": st.OpenCells, "spilled": st.Spilled})
+			"checkpoints_failing": st.Failing, "cells_in_memory": st.OpenCells, "spilled": st.Spilled, "connections": conns})
 	}
 	if err := s.store.Ping(ctx); err != nil {
 		return degraded("store unreachable")
 	}
+	if reason := s.damaged.Load(); reason != nil {
+		return degraded(*reason)
+	}
+	// A ping reaches the store; a lookup shows it can also answer a
+	// query (a damaged file, a missing table answer pings).
+	if _, err := s.store.Site(ctx, healthProbe); !errors.Is(err, account.ErrNotFound) {
+		if err == nil {
+			err = errors.New("a site named " + healthProbe + " exists")
+		}
+		s.log.Warn("health: the store cannot answer a query", "err", err)
+		return degraded("store cannot answer queries (see the log)")
+	}
 	if st.Failing > 0 {
 		return degraded(fmt.Sprintf("checkpoints failing since %s", st.FailingSince.UTC().Format(time.RFC3339)))
 	}
-	return c.JSON(fiber.Map{"status": "ok"})
+	return c.JSON(fiber.Map{"status": "ok", "connections": conns})
 }
 
 // metricsMux serves GET /metrics and Go's profiler under /debug/pprof/, on
@@ -261,6 +346,26 @@ func (s *server) watchDrops(ctx context.Context) {
 			}
 			w.last = n
 		}
+	}
+}
+
+// healthProbe is a domain no site can have (.invalid is reserved, RFC 2606):
+// health looks it up to see the store answer a query.
+const healthProbe = "health-check.invalid"
+
+// checkStore runs the store's own integrity check once, in the background:
+// a damaged embedded store otherwise serves until a query or a hit needs a
+// damaged page. What it finds goes to the log, with the way out, and makes
+// health say so.
+func (s *server) checkStore(ctx context.Context, st aggregate.Store) {
+	c, ok := st.(interface{ Check(context.Context) error })
+	if !ok {
+		return
+	}
+	if err := c.Check(ctx); err != nil && ctx.Err() == nil {
+		s.log.Error("embedded store damaged", "err", err)
+		reason := "embedded store damaged (see the log)"
+		s.damaged.Store(&reason)
 	}
 }
 

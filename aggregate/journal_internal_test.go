@@ -1,0 +1,89 @@
+package aggregate
+
+import (
+	"os"
+	"testing"
+	"time"
+)
+
+// A torn tail — the record a crash cut short, or one whose bytes did not
+// all reach the disk — ends the segment: the records before it are read,
+// nothing after it is, and a cut seal leaves the epoch unsealed.
+func TestJournalTornTail(t *testing.T) {
+	hour := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	id := func(page string) cellID {
+		var k Key
+		k[Page] = page
+		return cellID(appendCellID(nil, 7, hour.Unix(), &k))
+	}
+	records := func(n int64) []byte {
+		b := appendCellRecord(nil, id("/a"), &Counters{Pageviews: n, Events: n, Uniques: [NumUniques]int64{UHour: 1}})
+		return appendCellRecord(b, id("/b"), &Counters{Exits: -n}) // negative counts encode too
+	}
+	sealed := appendSealRecord(nil, seal{first: 5, batches: 1, chunk: batchCells, cells: 2})
+
+	for _, tc := range []struct {
+		name       string
+		tail       []byte
+		torn       bool
+		sealed     bool
+		pageviewsA int64
+	}{
+		{"clean", nil, false, false, 3},
+		{"half a frame", records(9)[:5], true, false, 3},
+		{"half a payload", records(9)[:20], true, false, 3},
+		{"flipped byte", flip(records(9), 12), true, false, 3},
+		{"later record", records(9), false, false, 9},
+		{"sealed", sealed, false, true, 3},
+		{"seal cut short", sealed[:len(sealed)-1], true, false, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			seg, err := createSegment(dir, "abc", 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := seg.write(append(records(3), tc.tail...)); err != nil {
+				t.Fatal(err)
+			}
+			seg.close()
+			e, err := readSegment(seg.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e.instance != "abc" || e.first != 5 || e.torn != tc.torn || (e.seal != nil) != tc.sealed {
+				t.Fatalf("read instance %q first %d torn %v sealed %v; want abc 5 %v %v", e.instance, e.first, e.torn, e.seal != nil, tc.torn, tc.sealed)
+			}
+			if len(e.cells) != 2 || e.cells[0].Key[Page] != "/a" || e.cells[0].Pageviews != tc.pageviewsA ||
+				e.cells[0].Uniques[UHour] != 1 || e.cells[1].Exits != -e.cells[0].Pageviews || e.cells[0].Site != 7 || !e.cells[0].Hour.Equal(hour) {
+				t.Fatalf("cells %+v", e.cells)
+			}
+			bs, ok := e.batches()
+			if !ok || len(bs) != 1 || bs[0].Instance != "abc" || bs[0].Seq != 5 || len(bs[0].Cells) != 2 {
+				t.Fatalf("batches %+v ok %v", bs, ok)
+			}
+		})
+	}
+}
+
+func flip(b []byte, i int) []byte { b[i] ^= 0x40; return b }
+
+// A segment whose header did not reach the disk replays nothing.
+func TestJournalTornHeader(t *testing.T) {
+	dir := t.TempDir()
+	seg, err := createSegment(dir, "abc", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seg.close()
+	if err := os.Truncate(seg.path, 10); err != nil {
+		t.Fatal(err)
+	}
+	e, err := readSegment(seg.path)
+	if err != nil || e.instance != "" || len(e.cells) != 0 {
+		t.Fatalf("read %+v, %v; want nothing", e, err)
+	}
+	if bs, _ := e.batches(); len(bs) != 0 {
+		t.Fatalf("batches %+v from a headless segment", bs)
+	}
+}

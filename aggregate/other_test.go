@@ -1,0 +1,125 @@
+package aggregate_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"tally/account"
+	"tally/aggregate"
+	"tally/aggregate/sqlite"
+)
+
+// TestFloodFoldsIntoOther posts a flood of made-up paths and campaigns to
+// one site, with small bounds: the site's totals stay exact, its rows past
+// the bound show as "(other)", and another site's counts are untouched —
+// nothing is dropped for anyone.
+func TestFloodFoldsIntoOther(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	attacked, _ := st.AddSite(ctx, account.Site{Domain: "a.example", Timezone: "UTC"})
+	other, _ := st.AddSite(ctx, account.Site{Domain: "b.example", Timezone: "UTC"})
+	c := &clock{t: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)}
+	const maxValues, siteCells, flood, visitors = 500, 300, 40_000, 4_000
+	agg := aggregate.New(aggregate.Config{Checkpoint: time.Hour, MaxValues: maxValues, SiteCells: siteCells, MaxCells: 10_000}, st, c.Now, quiet)
+	defer agg.Close(ctx)
+
+	add := func(h aggregate.Hit) {
+		for !agg.Add(h) {
+			agg.Sync(ctx)
+		}
+	}
+	for i := range flood {
+		if i == flood/2 {
+			c.Set(c.Now().Add(time.Hour)) // a second hour, after a checkpoint
+			if err := agg.Checkpoint(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var k aggregate.Key
+		k[aggregate.Hostname] = "a.example"
+		k[aggregate.Event] = "pageview"
+		k[aggregate.Page] = fmt.Sprintf("/p/%d", i)
+		k[aggregate.UTMContent] = fmt.Sprintf("c%d", i)
+		add(aggregate.Hit{Site: attacked.ID, Time: c.Now(), Visitor: uint64(1 + i%visitors), Key: k})
+		if i%200 == 0 { // the other site's hits arrive during the flood
+			k[aggregate.Hostname] = "b.example"
+			for j := range 2 {
+				k[aggregate.Page] = fmt.Sprintf("/page/%d", (i/200+j)%20)
+				k[aggregate.UTMContent] = ""
+				add(aggregate.Hit{Site: other.ID, Time: c.Now(), Visitor: uint64(100_000 + (i/200+j)%50), Key: k})
+			}
+		}
+	}
+	if err := agg.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	day := aggregate.Day(c.Now(), time.UTC)
+	eng := aggregate.NewEngine(st, nil)
+	run := func(site account.Site, dims ...string) []aggregate.Row {
+		t.Helper()
+		q := aggregate.Query{Site: site, From: day, To: day, Metrics: []aggregate.Metric{aggregate.Pageviews, aggregate.Visitors}}
+		for _, d := range dims {
+			dd, err := aggregate.ParseDimension(d, day, day)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q.Dimensions = append(q.Dimensions, dd)
+		}
+		q.Limit = 100_000
+		res, err := eng.Run(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Rows
+	}
+	sum := func(rows []aggregate.Row) (pv float64, labels map[string]float64) {
+		labels = map[string]float64{}
+		for _, r := range rows {
+			pv += float64(r.Metrics[0])
+			labels[fmt.Sprint(r.Dimensions)] = float64(r.Metrics[0])
+		}
+		return pv, labels
+	}
+
+	// The other site: exact, row by row.
+	expect(t, "other site", run(other)[0].Metrics, 400, 50)
+	rows := run(other, "event:page")
+	if len(rows) != 20 {
+		t.Fatalf("other site has %d pages, want 20", len(rows))
+	}
+	for _, r := range rows {
+		if r.Metrics[0] != 20 {
+			t.Errorf("other site page %v: %v pageviews, want 20", r.Dimensions, r.Metrics[0])
+		}
+	}
+
+	// The attacked site: exact in total, by hour, and summed over pages,
+	// with the flood in "(other)".
+	expect(t, "attacked site", run(attacked)[0].Metrics, flood, visitors)
+	if pv, _ := sum(run(attacked, "time:hour")); pv != flood {
+		t.Errorf("hours add up to %v pageviews, want %d", pv, flood)
+	}
+	for _, dim := range []string{"event:page", "visit:utm_content"} {
+		rows := run(attacked, dim)
+		pv, labels := sum(rows)
+		if pv != flood {
+			t.Errorf("%s rows add up to %v pageviews, want %d", dim, pv, flood)
+		}
+		if len(rows) > maxValues+1 {
+			t.Errorf("%s: %d rows, want at most %d and (other)", dim, len(rows), maxValues)
+		}
+		if labels["[(other)]"] < flood-2*maxValues-siteCells {
+			t.Errorf("%s: (other) has %v pageviews, want most of the flood", dim, labels["[(other)]"])
+		}
+	}
+	s := agg.Stats()
+	if s.DroppedCellsFull != 0 || s.ValuesOther == 0 || s.CellsOther == 0 {
+		t.Errorf("stats %+v: want nothing dropped, values and cells sent to (other)", s)
+	}
+}
