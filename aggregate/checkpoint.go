@@ -112,6 +112,9 @@ func (a *Aggregator) Flush(ctx context.Context) error {
 	return a.checkpoint(ctx, false)
 }
 
+// logMinCells is the fewest cells a checkpoint's debug line names.
+const logMinCells = 100
+
 // checkpoint takes and writes a batch; endAll ends every visit first
 // (shutdown: the session table does not survive a restart, so neither do
 // its visits). Callers hold a.writeMu.
@@ -168,7 +171,11 @@ func (a *Aggregator) checkpoint(ctx context.Context, endAll bool) error {
 		cells += len(b.Cells)
 	}
 	a.dropPending(written)
-	if cells > 0 {
+	// A line per checkpoint would time a small site's visitors (cells=1:
+	// someone arrived in the last few seconds), so only checkpoints of at
+	// least logMinCells cells are logged; the checkpoint histogram of the
+	// metrics times them all.
+	if cells >= logMinCells {
 		a.log.Debug("checkpoint", "batches", written, "cells", cells, "took", time.Since(start))
 	}
 	return nil

@@ -55,6 +55,11 @@ func Truncate(ip netip.Addr) netip.Prefix {
 	return p
 }
 
+// VisitorKeyMethod says, for the privacy notice, how VisitorKey computes
+// a visitor's daily code; TestVisitorKeyMethod recomputes keys the way it
+// says, so the two cannot drift apart.
+const VisitorKeyMethod = "SHA-256 over the daily salt followed by the site's number, the shortened address (with its prefix length) and the user-agent string, cut to its first 64 bits (not an HMAC)"
+
 // VisitorKey is the keyed hash of (daily salt, site, truncated IP, user
 // agent): SHA-256 over the fixed-length secret salt followed by the inputs.
 // The output is never shown to anyone, so length extension does not matter,

@@ -101,6 +101,23 @@ const (
 // Event is the POST /api/event handler. Counted and dropped-for-privacy
 // events get the same 202, so the answer reveals nothing.
 func (c *Collector) Event(ctx *fiber.Ctx) error {
+	dnt := string(ctx.Request().Header.Peek("DNT")) == "1"
+	gpc := string(ctx.Request().Header.Peek("Sec-GPC")) == "1"
+	if dnt || gpc {
+		// Consent first: decided from the headers, before the body is
+		// even inflated; it is read only for a site that counts such hits,
+		// and whatever is wrong with it, the answer is the same 202.
+		c.counts.Received.Add(1)
+		c.consent(ctx.UserContext(), dnt, c.now(), func() []byte {
+			b, err := body(ctx)
+			if err != nil {
+				return nil
+			}
+			return b
+		})
+		ctx.Status(fiber.StatusAccepted)
+		return ctx.SendString("ok")
+	}
 	b, err := body(ctx)
 	if err != nil {
 		c.counts.Received.Add(1)
@@ -114,8 +131,6 @@ func (c *Collector) Event(ctx *fiber.Ctx) error {
 		XRealIP:        peek(ctx, "X-Real-IP"),
 		UserAgent:      peek(ctx, fiber.HeaderUserAgent),
 		AcceptLanguage: peek(ctx, fiber.HeaderAcceptLanguage),
-		DNT:            string(ctx.Request().Header.Peek("DNT")) == "1",
-		GPC:            string(ctx.Request().Header.Peek("Sec-GPC")) == "1",
 	}
 	out, err := c.Process(ctx.UserContext(), &req)
 	if err != nil {
@@ -172,19 +187,20 @@ func (c *Collector) Process(ctx context.Context, r *Request) (Outcome, error) {
 	c.counts.Received.Add(1)
 	now := c.now()
 
-	// 0. Floods: a per-network rate limit, before any work.
+	// 1. Consent signals, from the headers alone: before the body is
+	// parsed, before the client's network is looked at (the rate limit),
+	// before anything else. The answer is the same 202 whatever the body
+	// holds, so a malformed body or a wrong host tells the sender nothing.
+	if r.DNT || r.GPC {
+		c.consent(ctx, r.DNT, now, func() []byte { return r.Body })
+		return DroppedConsent, nil
+	}
+
+	// Floods: a per-network rate limit, before any other work.
 	ip := ClientIP(r.Peer, r.XForwardedFor, r.XRealIP, c.cfg.TrustedProxies)
 	if c.limit != nil && !c.limit.allow(Truncate(ip), now) {
 		c.counts.RateLimited.Add(1)
 		return DroppedRateLimited, nil
-	}
-
-	// 1. Consent signals. Unless some site counts such hits anonymously, the
-	// event is dropped before its body is even parsed.
-	consent := r.DNT || r.GPC
-	if consent && !c.anySiteCountsDNT(ctx, now) {
-		c.countConsent(r)
-		return DroppedConsent, nil
 	}
 
 	// 2. Validation.
@@ -225,18 +241,6 @@ func (c *Collector) Process(ctx context.Context, r *Request) (Outcome, error) {
 	key[aggregate.Hostname] = page.Host
 	key[aggregate.Page] = page.Path
 	key[aggregate.Event] = Clean(ev.Name)
-
-	if consent {
-		// Only sites that chose anonymous counting get a hit: a pageview
-		// in the totals, with no visitor, no visit, no geo, no browser.
-		for i, s := range sites {
-			if s.CountDNT {
-				c.agg.Add(aggregate.Hit{Site: s.ID, Time: now, Key: key, Zone: zones[i]})
-			}
-		}
-		c.countConsent(r)
-		return DroppedConsent, nil
-	}
 
 	// 3. Bots.
 	ua := c.ua.Parse(r.UserAgent, ev.ScreenWidth)
@@ -290,11 +294,17 @@ func (c *Collector) Process(ctx context.Context, r *Request) (Outcome, error) {
 	return Counted, nil
 }
 
-func (c *Collector) countConsent(r *Request) {
-	if r.DNT {
+// consent drops a consent-signalled request (DNT when dnt, else GPC), or,
+// when some site counts such hits, reads its body (and only then) for a
+// plain page view of such a site.
+func (c *Collector) consent(ctx context.Context, dnt bool, now time.Time, body func() []byte) {
+	if dnt {
 		c.counts.DNT.Add(1)
 	} else {
 		c.counts.GPC.Add(1)
+	}
+	if c.anySiteCountsDNT(ctx, now) {
+		c.countAnonymous(ctx, body(), now)
 	}
 }
 

@@ -25,7 +25,9 @@ type UTM struct{ Source, Medium, Campaign, Content, Term string }
 
 // ParsePage normalises a page URL: lower-case host without a trailing dot,
 // path without trailing slash (but "/" stays), no query except campaign
-// parameters, and no fragment unless the site routes by hash.
+// parameters, and no fragment unless the site routes by hash. What looks
+// personal in the path, the fragment and the campaign values is replaced
+// by placeholders (RedactPath, RedactValue).
 func ParsePage(raw string, hashMode bool) (Page, error) {
 	u, err := splitURL(raw)
 	if err != nil {
@@ -55,23 +57,29 @@ func ParsePage(raw string, hashMode bool) (Page, error) {
 	queryValues(u.RawQuery, &q)
 	p := Page{
 		Host: Clean(host),
-		Path: Clean(path),
+		Path: Clean(RedactPath(path)),
 		UTM: UTM{
-			Source:   Clean(q[0]),
-			Medium:   Clean(q[1]),
-			Campaign: Clean(q[2]),
-			Content:  Clean(q[3]),
-			Term:     Clean(q[4]),
+			Source:   campaign(q[0]),
+			Medium:   campaign(q[1]),
+			Campaign: campaign(q[2]),
+			Content:  campaign(q[3]),
+			Term:     campaign(q[4]),
 		},
 	}
-	for _, v := range [...]string{q[0], q[5], q[6]} { // utm_source, ref, source
-		if v = Clean(v); v != "" {
-			p.Ref = referrer.Source(v)
-			break
-		}
+	// utm_source names the source unless it had to be redacted; ref= and
+	// source= only when they name a host or a known brand.
+	if v := Clean(q[0]); v != "" && RedactValue(v) == v {
+		p.Ref = referrer.Source(v)
+	} else if v = sourceParam(Clean(q[5])); v != "" {
+		p.Ref = v
+	} else {
+		p.Ref = sourceParam(Clean(q[6]))
 	}
 	return p, nil
 }
+
+// campaign is a utm_* value as kept: cleaned, then redacted.
+func campaign(v string) string { return Clean(RedactValue(v)) }
 
 // splitURL splits a page URL: most are plain and need no decoding, which
 // weburl does without allocating; net/url decodes and validates the rest.

@@ -1,7 +1,10 @@
 package collector
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"net/netip"
+	"strings"
 	"testing"
 	"unsafe"
 )
@@ -153,5 +156,24 @@ func TestLanguageOwnsItsMemory(t *testing.T) {
 	copy(buf, "xx-XX")
 	if got != "de" {
 		t.Fatalf("Language = %q after the buffer was reused, want de", got)
+	}
+}
+
+// TestVisitorKeyMethod recomputes a key as VisitorKeyMethod (the privacy
+// notice's words) says: SHA-256 of salt ‖ site ‖ address ‖ prefix length ‖
+// user agent, first 64 bits.
+func TestVisitorKeyMethod(t *testing.T) {
+	salt := []byte("salt-of-day-one-................")
+	p := Truncate(netip.MustParseAddr("203.0.113.77"))
+	ua := "Mozilla/5.0 Chrome/120"
+	a := p.Addr().As16()
+	in := append(append([]byte{}, salt...), binary.BigEndian.AppendUint64(nil, 7)...)
+	in = append(append(append(in, a[:]...), byte(p.Bits())), ua...)
+	sum := sha256.Sum256(in)
+	if got, want := VisitorKey(salt, 7, p, ua), binary.BigEndian.Uint64(sum[:8]); got != want {
+		t.Fatalf("VisitorKey = %x, the notice's method gives %x: change one of them", got, want)
+	}
+	if !strings.Contains(VisitorKeyMethod, "SHA-256") || !strings.Contains(VisitorKeyMethod, "64 bits") {
+		t.Errorf("VisitorKeyMethod = %q", VisitorKeyMethod)
 	}
 }

@@ -14,7 +14,7 @@ func (m *Metrics) WatchConnections(stats func() connlimit.Stats) {
 type connections func() connlimit.Stats
 
 var (
-	descConnOpen    = prometheus.NewDesc("tally_connections_open", "Connections open on the public listener.", nil, nil)
+	descConnOpen    = prometheus.NewDesc("tally_connections_open", "Connections open on the public listener (in steps of 10: each visitor opens one).", nil, nil)
 	descConnRefused = prometheus.NewDesc("tally_connections_refused_total",
 		"Connections closed on arrival, by the bound they met: total (--max-connections) or network (--max-connections-per-network).",
 		[]string{"bound"}, nil)
@@ -30,7 +30,7 @@ func (c connections) Describe(ch chan<- *prometheus.Desc) {
 
 func (c connections) Collect(ch chan<- prometheus.Metric) {
 	st := c()
-	ch <- prometheus.MustNewConstMetric(descConnOpen, prometheus.GaugeValue, float64(st.Open))
+	ch <- prometheus.MustNewConstMetric(descConnOpen, prometheus.GaugeValue, float64(coarse(uint64(max(st.Open, 0)))))
 	ch <- prometheus.MustNewConstMetric(descConnRefused, prometheus.CounterValue, float64(st.RefusedTotal), "total")
 	ch <- prometheus.MustNewConstMetric(descConnRefused, prometheus.CounterValue, float64(st.RefusedNetwork), "network")
 	ch <- prometheus.MustNewConstMetric(descAcceptErrs, prometheus.CounterValue, float64(st.AcceptErrors))

@@ -2,7 +2,9 @@
 // format, for a listener of its own (--metrics-listen), never the public one
 // by default. Labels are fixed words — drop reasons, store operations — and
 // must never carry an IP address, a user agent, a URL, a query string or a
-// visitor key.
+// visitor key. Nothing is exported per site, and numbers that move with
+// visitors' requests are exported in steps of Granularity (coarse.go), so
+// that the endpoint cannot time one visitor on a small site.
 package metrics
 
 import (
@@ -23,9 +25,9 @@ import (
 // aggregator's counters when scraped.
 type Metrics struct {
 	reg        *prometheus.Registry
-	ingest     prometheus.Histogram
+	ingest     *coarseHistVec
 	checkpoint prometheus.Histogram
-	store      *prometheus.HistogramVec
+	store      *coarseHistVec
 }
 
 // New returns a registry with the Go runtime and process collectors and the
@@ -34,21 +36,19 @@ type Metrics struct {
 func New() *Metrics {
 	m := &Metrics{
 		reg: prometheus.NewRegistry(),
-		ingest: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:    "tally_ingest_duration_seconds",
-			Help:    "Time to answer POST /api/event.",
-			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
-		}),
+		ingest: newCoarseHistVec("tally_ingest_duration_seconds",
+			"Time to answer POST /api/event (counts in steps of 10).",
+			[]float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1}),
 		checkpoint: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "tally_checkpoint_duration_seconds",
 			Help:    "Time of each periodic checkpoint of the open cells to the store, failed ones included.",
 			Buckets: prometheus.ExponentialBuckets(.001, 4, 9), // 1 ms … 65 s
 		}),
-		store: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "tally_store_duration_seconds",
-			Help:    "Time of store calls by operation (reads include folding the rows they return).",
-			Buckets: prometheus.ExponentialBuckets(.0005, 4, 9), // 0.5 ms … 33 s
-		}, []string{"op", "result"}),
+		// Checkpoints write only when there were hits: the count of
+		// write_batch calls would time a small site's visitors.
+		store: newCoarseHistVec("tally_store_duration_seconds",
+			"Time of store calls by operation (reads include folding the rows they return; counts in steps of 10).",
+			exponential(.0005, 4, 9), "op", "result"), // 0.5 ms … 33 s
 	}
 	m.reg.MustRegister(m.ingest, m.checkpoint, m.store,
 		collectors.NewGoCollector(),
@@ -72,7 +72,7 @@ func (m *Metrics) Ingest(c *fiber.Ctx) error {
 	err := c.Next()
 	// The server notes when it hands a request to the handler: one clock
 	// read fewer per event.
-	m.ingest.Observe(time.Since(c.Context().Time()).Seconds())
+	m.ingest.Observe(time.Since(c.Context().Time()))
 	return err
 }
 
@@ -88,18 +88,18 @@ type totals struct {
 }
 
 var (
-	descReceived = prometheus.NewDesc("tally_hits_received_total", "Events received on POST /api/event.", nil, nil)
-	descAccepted = prometheus.NewDesc("tally_hits_accepted_total", "Events accepted for counting.", nil, nil)
+	descReceived = prometheus.NewDesc("tally_hits_received_total", "Events received on POST /api/event (in steps of 10).", nil, nil)
+	descAccepted = prometheus.NewDesc("tally_hits_accepted_total", "Events accepted for counting (in steps of 10).", nil, nil)
 	descDropped  = prometheus.NewDesc("tally_hits_dropped_total",
-		"Events not counted, by reason: dnt, gpc (consent signals), bot, invalid, unknown_site, overload (ingest queue full: 503), rate_limited (429), cells_full (open-cell bound), error (store unavailable).",
+		"Events not counted, by reason: dnt, gpc (consent signals), bot, invalid, unknown_site — in steps of 10 — and, exactly, rate_limited (429), overload (ingest queue full: 503), cells_full (open-cell bound), error (store unavailable).",
 		[]string{"reason"}, nil)
-	descFolded    = prometheus.NewDesc("tally_hits_folded_total", "Hits folded into cells by the aggregator.", nil, nil)
-	descOpenCells = prometheus.NewDesc("tally_open_cells", "Cells held in memory: counting, and taken by checkpoints not stored yet.", nil, nil)
-	descFirsts    = prometheus.NewDesc("tally_first_occurrence_entries", "Entries of the day's first-occurrence set (unique visitors; memory only, cleared at 00:00 UTC).", nil, nil)
+	descFolded    = prometheus.NewDesc("tally_hits_folded_total", "Hits folded into cells by the aggregator (in steps of 10).", nil, nil)
+	descOpenCells = prometheus.NewDesc("tally_open_cells", "Cells held in memory: counting, and taken by checkpoints not stored yet (in steps of 10).", nil, nil)
+	descFirsts    = prometheus.NewDesc("tally_first_occurrence_entries", "Entries of the day's first-occurrence set (unique visitors; memory only, cleared at 00:00 UTC; in steps of 10).", nil, nil)
 	descFirstsMem = prometheus.NewDesc("tally_first_occurrence_bytes", "Memory of the day's first-occurrence set.", nil, nil)
 	descFirstsFul = prometheus.NewDesc("tally_first_occurrence_full_total", "Visitor combinations not recorded because the first-occurrence set was at its bound (visitors undercount).", nil, nil)
-	descSessions  = prometheus.NewDesc("tally_sessions", "Visits in progress in the session table.", nil, nil)
-	descNoSession = prometheus.NewDesc("tally_hits_without_visit_total", "Hits counted without a visit because the session table was full.", nil, nil)
+	descSessions  = prometheus.NewDesc("tally_sessions", "Visits in progress in the session table (in steps of 10).", nil, nil)
+	descNoSession = prometheus.NewDesc("tally_hits_without_visit_total", "Hits counted without a visit because the session table was full (in steps of 10).", nil, nil)
 	descCkptFail  = prometheus.NewDesc("tally_checkpoint_failures_total", "Checkpoints that failed (the cells stay in memory and are retried).", nil, nil)
 	descFailing   = prometheus.NewDesc("tally_checkpoint_failing", "Checkpoints failed in a row; 0 while the store takes them.", nil, nil)
 	descSpilled   = prometheus.NewDesc("tally_spilled_records", "Cells waiting in the spill file for the store.", nil, nil)
@@ -126,31 +126,32 @@ func (t *totals) Collect(ch chan<- prometheus.Metric) {
 	gauge := func(d *prometheus.Desc, v int) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(v))
 	}
+	coarseGauge := func(d *prometheus.Desc, v int) { gauge(d, int(coarse(uint64(max(v, 0))))) }
 	st := t.agg.Stats()
-	counter(descReceived, c.Received.Load())
-	counter(descAccepted, c.Accepted.Load())
+	counter(descReceived, coarse(c.Received.Load()))
+	counter(descAccepted, coarse(c.Accepted.Load()))
 	for _, r := range []struct {
 		reason string
 		n      uint64
 	}{
-		{"dnt", c.DNT.Load()}, {"gpc", c.GPC.Load()}, {"bot", c.Bot.Load()}, {"invalid", c.Invalid.Load()},
-		{"unknown_site", c.UnknownSite.Load()}, {"overload", c.Overload.Load()}, {"rate_limited", c.RateLimited.Load()},
+		{"dnt", coarse(c.DNT.Load())}, {"gpc", coarse(c.GPC.Load())}, {"bot", coarse(c.Bot.Load())}, {"invalid", coarse(c.Invalid.Load())},
+		{"unknown_site", coarse(c.UnknownSite.Load())}, {"overload", c.Overload.Load()}, {"rate_limited", c.RateLimited.Load()},
 		{"cells_full", st.DroppedCellsFull}, {"error", c.Err.Load()},
 	} {
 		counter(descDropped, r.n, r.reason)
 	}
-	counter(descFolded, st.Folded)
-	counter(descOther, st.ValuesOther, "value")
+	counter(descFolded, coarse(st.Folded))
+	counter(descOther, st.ValuesOther, "value") // a flood signal: exact
 	counter(descOther, st.CellsOther, "cell")
-	gauge(descOpenCells, st.OpenCells)
-	gauge(descSessions, st.Sessions)
-	counter(descNoSession, st.NoSession)
+	coarseGauge(descOpenCells, st.OpenCells)
+	coarseGauge(descSessions, st.Sessions)
+	counter(descNoSession, coarse(st.NoSession))
 	counter(descCkptFail, st.CheckpointFailures)
 	gauge(descFailing, st.Failing)
 	gauge(descSpilled, st.Spilled)
 	counter(descSpills, st.Spills)
 	counter(descReplays, st.Replays)
-	gauge(descFirsts, st.Firsts)
+	coarseGauge(descFirsts, st.Firsts)
 	gauge(descFirstsMem, st.FirstsBytes)
 	counter(descFirstsFul, st.FirstsFull)
 }

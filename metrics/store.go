@@ -26,7 +26,7 @@ func (s *Store) observe(op string, start time.Time, err *error) {
 	if *err != nil {
 		result = "error"
 	}
-	s.m.store.WithLabelValues(op, result).Observe(time.Since(start).Seconds())
+	s.m.store.Observe(time.Since(start), op, result)
 }
 
 func (s *Store) WriteBatch(ctx context.Context, b aggregate.Batch) (err error) {

@@ -167,14 +167,18 @@ func (s *Store) DeleteSite(ctx context.Context, id int64) error {
 	return s.purgeSite(ctx, id)
 }
 
-// purgeSite deletes every cell and share row of a site and waits for it.
+// purgeTables hold a site's rows besides its own, deleted with it.
+var purgeTables = []string{"cells", "shares", "reports", "noise_keys"}
+
+// purgeSite deletes every cell, share, report and noise key row of a site
+// and waits for it.
 func (s *Store) purgeSite(ctx context.Context, id int64) error {
-	for _, table := range []string{"cells", "shares"} {
+	for _, table := range purgeTables {
 		if err := s.conn.Exec(ctx, fmt.Sprintf(`ALTER TABLE %s DELETE WHERE site_id = %d`, table, id)); err != nil {
 			return fmt.Errorf("delete site %d: %s: %w", id, table, err)
 		}
 	}
-	for _, table := range []string{"cells", "shares"} {
+	for _, table := range purgeTables {
 		if err := s.waitMutations(ctx, table); err != nil {
 			return fmt.Errorf("delete site %d: %w", id, err)
 		}

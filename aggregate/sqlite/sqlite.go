@@ -230,6 +230,8 @@ func (s *Store) DeleteSite(ctx context.Context, id int64) error {
 		`DELETE FROM rollups WHERE site_id = ?`,
 		`DELETE FROM shares WHERE site_id = ?`,
 		`DELETE FROM memberships WHERE site_id = ?`,
+		`DELETE FROM reports WHERE site_id = ?`,
+		`DELETE FROM noise_keys WHERE site_id = ?`,
 		`DELETE FROM sites WHERE id = ?`,
 	} {
 		if _, err := tx.ExecContext(ctx, q, id); err != nil {

@@ -27,6 +27,8 @@ func Run(t *testing.T, newStore func(t *testing.T) aggregate.Store) {
 		{"ManageUsers", testManageUsers},
 		{"Members", testMembers},
 		{"KeyScopes", testKeyScopes},
+		{"NoiseKeys", testNoiseKeys},
+		{"Reports", testReports},
 		{"Cells", testCells},
 		{"DropBefore", testDropBefore},
 		{"Standard", testStandard},

@@ -45,6 +45,9 @@ var settings = []setting{
 	{name: "journal", def: "1s", help: "how often counts not yet in the store are synced to a journal under --data, which the next start replays after a crash; 0: no journal (a crash loses up to --checkpoint)", serve: true},
 	{name: "hsts", def: "", help: "max-age of Strict-Transport-Security, sent on answers over HTTPS (directly or per X-Forwarded-Proto / Forwarded), e.g. 8760h; empty: not sent", serve: true},
 	{name: "spill-cells", def: "250000", help: "cells kept in memory while the store is unreachable; past it the oldest checkpoints spill to a file under --data until the store is back", serve: true},
+	{name: "privacy-controller", def: "", help: "who decides about the statistics, named in the privacy notice (/privacy, tally privacy-notice), e.g. \"Example Ltd, 1 Main St, Springfield\"", serve: true},
+	{name: "privacy-contact", def: "", help: "how to reach the controller (or their data protection officer) about privacy, for the notice, e.g. privacy@example.com", serve: true},
+	{name: "privacy-legal-basis", def: "", help: "the legal basis the controller relies on, for the notice, e.g. \"legitimate interest (GDPR Art. 6(1)(f))\"; empty: the notice says none was stated", serve: true},
 }
 
 // Config is the parsed, validated configuration.
@@ -65,7 +68,13 @@ type Config struct {
 	SpillCells     int
 	Journal        time.Duration
 	HSTS           time.Duration
+	// Privacy names the controller in the privacy notice.
+	Privacy PrivacyContact
 }
+
+// PrivacyContact is what the operator states about themselves in the
+// privacy notice.
+type PrivacyContact struct{ Controller, Contact, LegalBasis string }
 
 // flags registers the settings on fs (all, or only the non-serve ones) and
 // returns a function that validates what was given into a Config.
@@ -102,6 +111,8 @@ func flags(fs *flag.FlagSet, serve bool) func() (Config, error) {
 			LogLevel:   get("log-level"),
 
 			MetricsListen: get("metrics-listen"),
+			Privacy: PrivacyContact{Controller: get("privacy-controller"), Contact: get("privacy-contact"),
+				LegalBasis: get("privacy-legal-basis")},
 		}
 		var err error
 		if c.TrustedProxies, err = parsePrefixes(get("trusted-proxies")); err != nil {

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"time"
 
@@ -66,15 +67,16 @@ func policyFlags(fs *flag.FlagSet) *public.Policy {
 	return &p
 }
 
-// runReport writes a published-style report to a file, through the same
-// protection layer as /share. It uses the site's share parameters when the
-// site is published, else the flags.
+// runReport writes a report of a closed period to a file, through the
+// same protection layer as /share. For a published site without parameter
+// flags it is the report /share serves, byte for byte (stored the first
+// time either asks); otherwise it is built with the flags' parameters.
 func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var domain, period, format, out *string
 	var pol *public.Policy
 	st, pos, err := admin(ctx, "report", args, stderr, func(fs *flag.FlagSet) {
 		domain = fs.String("site", "", "the site's domain")
-		period = fs.String("period", "", "a month 2026-10, a quarter 2026-Q4 or a year 2026")
+		period = fs.String("period", "", "a closed day 2026-10-05, week 2026-W41, month 2026-10, quarter 2026-Q4 or year 2026")
 		format = fs.String("format", "html", "html, json or csv")
 		out = fs.String("out", "-", "file to write; - for stdout")
 		pol = policyFlags(fs)
@@ -90,38 +92,42 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("report %s: %w", *domain, err)
 	}
-	if sh, err := st.ShareBySite(ctx, site.ID); err == nil && !flagGiven(args, "min-visitors", "round", "epsilon") {
-		*pol = public.PolicyOf(sh)
-	} else if err != nil && !errors.Is(err, account.ErrNotFound) {
-		return err
-	}
 	per, err := public.ParsePeriod(*period, site.Location())
 	if err != nil {
 		return err
 	}
-	secret, err := public.NewSecret()
-	if err != nil {
+	// No aggregator: the report reads what is stored, which for a closed
+	// period is all there is. The noise is keyed by the site's stored key.
+	b := public.NewBuilder(aggregate.NewEngine(st, nil), st)
+	var body []byte
+	sh, err := st.ShareBySite(ctx, site.ID)
+	switch {
+	case err == nil && !flagGiven(args, "min-visitors", "round", "epsilon"):
+		// Published: exactly the bytes /share serves (and stores).
+		if body, err = b.Published(ctx, site, sh, per, *format, time.Now()); err != nil {
+			return err
+		}
+	case err != nil && !errors.Is(err, account.ErrNotFound):
 		return err
-	}
-	// No aggregator: the report reads what is stored; a running server
-	// checkpoints every few seconds.
-	b := public.NewBuilder(aggregate.NewEngine(st, nil), secret)
-	rep, err := b.Build(ctx, site, *pol, per, time.Now())
-	if err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	if err := public.Write(&buf, rep, *format, public.Page{Title: public.ReportTitle(rep)}); err != nil {
-		return err
+	default:
+		rep, err := b.Build(ctx, site, *pol, per, time.Now())
+		if err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		if err := public.Write(&buf, rep, *format, public.Page{Title: public.ReportTitle(rep)}); err != nil {
+			return err
+		}
+		body = buf.Bytes()
 	}
 	if *out == "-" {
-		_, err = stdout.Write(buf.Bytes())
+		_, err = stdout.Write(body)
 		return err
 	}
-	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(*out, body, 0o644); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
-	fmt.Fprintf(stderr, "wrote %s (%d bytes)\n", *out, buf.Len())
+	fmt.Fprintf(stderr, "wrote %s (%d bytes)\n", *out, len(body))
 	return nil
 }
 
@@ -140,26 +146,36 @@ func flagGiven(args []string, names ...string) bool {
 }
 
 // runPrivacyNotice prints the privacy notice derived from the configuration
-// that `tally serve` would run with (retention and geo settings).
+// that `tally serve` would run with: the same settings, flags and TALLY_*
+// variables.
 func runPrivacyNotice(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var domain, retention, geoip *string
+	var domain, retention, geoip, checkpoint, controller, contact, basis *string
+	var clickhouse *flag.Flag
 	st, pos, err := admin(ctx, "privacy-notice", args, stderr, func(fs *flag.FlagSet) {
-		domain = fs.String("site", "", "narrow the notice to one site's policy and publication")
+		domain = fs.String("site", "", "narrow the notice to one published site's policy and publication")
 		retention = serveSetting(fs, "retention")
 		geoip = serveSetting(fs, "geoip")
+		checkpoint = serveSetting(fs, "checkpoint")
+		controller = serveSetting(fs, "privacy-controller")
+		contact = serveSetting(fs, "privacy-contact")
+		basis = serveSetting(fs, "privacy-legal-basis")
+		clickhouse = fs.Lookup("clickhouse")
 	})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	if len(pos) != 0 {
-		return errors.New("usage: tally privacy-notice [--site DOMAIN]")
+		return errors.New("usage: tally privacy-notice [--site DOMAIN] [--privacy-controller …] [--privacy-contact …]")
 	}
-	r, err := ParseRetention(*retention)
-	if err != nil {
+	cfg := Config{GeoIP: *geoip, ClickHouse: clickhouse.Value.String(),
+		Privacy: PrivacyContact{Controller: *controller, Contact: *contact, LegalBasis: *basis}}
+	if cfg.Retention, err = ParseRetention(*retention); err != nil {
 		return fmt.Errorf("--retention: %w", err)
 	}
-	inst := noticeInstance(r, *geoip != "")
+	if cfg.Checkpoint, err = time.ParseDuration(*checkpoint); err != nil {
+		return fmt.Errorf("--checkpoint: %w", err)
+	}
 	var ns *public.NoticeSite
 	if *domain != "" {
 		site, err := st.Site(ctx, account.LookupDomain(*domain))
@@ -173,7 +189,7 @@ func runPrivacyNotice(ctx context.Context, args []string, stdout, stderr io.Writ
 			return err
 		}
 	}
-	return public.WriteNoticeText(stdout, public.Notice(inst, ns))
+	return public.WriteNoticeText(stdout, public.Notice(noticeInstance(cfg), ns))
 }
 
 // serveSetting registers one of serve's settings from the settings table
@@ -191,9 +207,18 @@ func serveSetting(fs *flag.FlagSet, name string) *string {
 	panic("no setting " + name)
 }
 
-// noticeInstance describes the configuration for the privacy notice.
-func noticeInstance(r Retention, geo bool) public.Instance {
-	return public.Instance{Retention: r.Human(), Geo: geo}
+// noticeInstance describes the configuration for the privacy notice. Of
+// a ClickHouse DSN only the host is named: it holds credentials.
+func noticeInstance(cfg Config) public.Instance {
+	inst := public.Instance{Retention: cfg.Retention.Human(), Geo: cfg.GeoIP != "", Checkpoint: cfg.Checkpoint,
+		Controller: cfg.Privacy.Controller, Contact: cfg.Privacy.Contact, LegalBasis: cfg.Privacy.LegalBasis}
+	if cfg.ClickHouse != "" {
+		inst.ClickHouseHost = "(unreadable address)"
+		if u, err := url.Parse(cfg.ClickHouse); err == nil && u.Hostname() != "" {
+			inst.ClickHouseHost = u.Hostname()
+		}
+	}
+	return inst
 }
 
 // Human says the retention in words for the privacy notice; empty: forever.

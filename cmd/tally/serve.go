@@ -111,7 +111,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		agg.Close(context.Background())
 		return err
 	}
-	pub, err := public.New(st, engine, now, noticeInstance(cfg.Retention, cfg.GeoIP != ""))
+	pub, err := public.New(st, engine, now, noticeInstance(cfg))
 	if err != nil {
 		agg.Close(context.Background())
 		return err

@@ -1,7 +1,8 @@
 // Package referrer turns a referrer URL into a source: a normalised name
-// ("Google", "DuckDuckGo", "news.ycombinator.com") and the referrer's host and
-// path. It never keeps a referrer's query string, where search terms and
-// personal tokens live.
+// ("Google", "DuckDuckGo", "news.ycombinator.com") and the referrer's host.
+// It never keeps a referrer's path or query string, where search terms,
+// mailbox and profile addresses and personal tokens live
+// (mail.example.com/u/0/inbox/thread-…, facebook.com/bob.jones.123).
 package referrer
 
 import (
@@ -14,7 +15,7 @@ import (
 // Referrer is what tally keeps of a referrer.
 type Referrer struct {
 	Source string // normalised name; "" for none (direct or internal)
-	URL    string // host + path, without scheme, query or fragment
+	URL    string // host only (without "www."): no scheme, path, query or fragment
 }
 
 // Parse classifies raw as seen on a page of ownHost. A referrer on the same
@@ -39,17 +40,15 @@ func Parse(raw, ownHost string) Referrer {
 	return fromHost(u.Hostname(), u.EscapedPath(), ownHost)
 }
 
-// fromHost names the referrer of an http(s) URL from its host and escaped
-// path; an own-site referrer is none.
-func fromHost(host, path, ownHost string) Referrer {
+// fromHost names the referrer of an http(s) URL from its host; an
+// own-site referrer is none. The path is never kept: on webmail, social
+// profiles and shared documents it names the person.
+func fromHost(host, _, ownHost string) Referrer {
 	host = strings.TrimSuffix(strings.ToLower(host), ".")
 	if SameSite(host, ownHost) {
 		return Referrer{}
 	}
-	if path == "/" {
-		path = ""
-	}
-	return Referrer{Source: Name(host), URL: strings.TrimPrefix(host, "www.") + path}
+	return Referrer{Source: Name(host), URL: strings.TrimPrefix(host, "www.")}
 }
 
 // SameSite reports whether host is own or a subdomain of it, ignoring "www.".
@@ -101,6 +100,51 @@ func Source(s string) string {
 		return n
 	}
 	return strings.TrimSpace(s)
+}
+
+// Known returns the name of a well-known source given as a brand label
+// ("google", "Reddit") or host ("news.ycombinator.com", "t.co"); ok is
+// false for anything else.
+func Known(s string) (name string, ok bool) {
+	l := strings.ToLower(strings.TrimSpace(s))
+	for _, b := range brands {
+		if l == b.label {
+			return b.name, true
+		}
+	}
+	if n := Name(l); n != strings.TrimPrefix(l, "www.") {
+		return n, true
+	}
+	if n, ok := exact[strings.TrimPrefix(l, "www.")]; ok {
+		return n, true
+	}
+	return "", false
+}
+
+// LooksLikeHost reports whether s is a plausible host name: two or more
+// dot-separated labels of letters, digits and hyphens, the last one
+// letters only.
+func LooksLikeHost(s string) bool {
+	if len(s) < 4 || len(s) > 253 {
+		return false
+	}
+	labels := strings.Split(strings.ToLower(s), ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for i, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for j := 0; j < len(l); j++ {
+			c := l[j]
+			letter := c >= 'a' && c <= 'z'
+			if !letter && (i == len(labels)-1 || !(c >= '0' && c <= '9' || c == '-')) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func appName(pkg string) string {

@@ -15,9 +15,9 @@ const chromiumPath = browsertest.Path
 
 // checkInBrowser opens each URL in a real headless Chromium and fails on
 // any console error, exception or browser log error, or a page that does
-// not show /pricing (the privacy notice: its heading). Without Chromium it skips loudly, unless
+// not show want ("": /pricing, and for the privacy notice its heading). Without Chromium it skips loudly, unless
 // TALLY_REQUIRE_BROWSER is set.
-func checkInBrowser(t *testing.T, urls ...string) {
+func checkInBrowser(t *testing.T, want string, urls ...string) {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		if os.Getenv("TALLY_REQUIRE_BROWSER") != "" {
@@ -39,9 +39,13 @@ func checkInBrowser(t *testing.T, urls ...string) {
 			t.Errorf("read %s: %v", url, err)
 			continue
 		}
-		want := "/pricing"
-		if strings.Contains(url, "/privacy") {
+		want := want
+		switch {
+		case want != "":
+		case strings.Contains(url, "/privacy"):
 			want = "Privacy notice"
+		default:
+			want = "/pricing"
 		}
 		if !strings.Contains(text, want) {
 			t.Errorf("%s in Chromium does not show %s:\n%s", url, want, text)
@@ -60,5 +64,5 @@ func TestReportInBrowser(t *testing.T) {
 	d := hostile(t)
 	srv := servePublic(t, d, DefaultPolicy)
 	base := srv.url + "/share/" + srv.slug
-	checkInBrowser(t, base+"/report/2026-10.html", base, srv.url+"/privacy?site="+d.site.Domain)
+	checkInBrowser(t, "", base+"/report/2026-10.html", base, srv.url+"/privacy?site="+d.site.Domain)
 }

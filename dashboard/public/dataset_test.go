@@ -118,7 +118,7 @@ func (d *dataset) report(pol Policy) *Report {
 	if err != nil {
 		d.t.Fatal(err)
 	}
-	b := NewBuilder(aggregate.NewEngine(d.store, nil), mustSecret(d.t))
+	b := NewBuilder(aggregate.NewEngine(d.store, nil), d.store)
 	rep, err := b.Build(context.Background(), d.site, pol, per, time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		d.t.Fatal(err)

@@ -131,25 +131,43 @@ func TestDoneWhen(t *testing.T) {
 	lonerIP := "203.0.113.99"
 	sendEvent(t, base, lonerIP, operaUA, "/internal/alice-secret-page", "https://alice-private-blog.example/links")
 
+	// Public views cover closed days only: today's visitors show nowhere
+	// yet, a poll later in the day sees the same bytes, and the running
+	// month has no report. (Reports with data are tested in process, on a
+	// fake clock: handler_test.go, closed_test.go.)
 	month := time.Now().UTC().Format("2006-01")
+	lastMonth := time.Now().UTC().AddDate(0, 0, 1-time.Now().UTC().Day()).AddDate(0, -1, 0).Format("2006-01")
 	forbidden := append([]string{lonerIP, "203.0.113", chromeUA, operaUA, "OPR/"}, lonerValues...)
 	forbidden = append(forbidden, ips...)
 	pages := map[string]string{}
-	for _, p := range []string{"", "/report/" + month + ".html", "/report/" + month + ".json", "/report/" + month + ".csv"} {
-		url := base + sharePath + p
-		code, _, body := get(t, url)
+	paths := []string{"", "?range=30d", "/report/" + lastMonth + ".html", "/report/" + lastMonth + ".json", "/report/" + lastMonth + ".csv"}
+	for _, p := range paths {
+		code, _, body := get(t, base+sharePath+p)
 		if code != 200 {
 			t.Errorf("GET %s: %d %s", sharePath+p, code, body)
 			continue
 		}
 		pages[p] = body
-		if !strings.Contains(body, "/pricing") {
-			t.Errorf("GET %s does not show /pricing", sharePath+p)
+		if strings.Contains(body, "/pricing") {
+			t.Errorf("GET %s shows today's /pricing", sharePath+p)
 		}
 		assertNone(t, "GET "+sharePath+p, body, forbidden)
 	}
-	if js := pages["/report/"+month+".json"]; js != "" {
+	if js := pages["/report/"+lastMonth+".json"]; js != "" {
 		validateReport(t, []byte(js))
+	}
+	for range 20 {
+		sendEvent(t, base, fmt.Sprintf("198.51.%d.8", 40+len(ips)), chromeUA, "/pricing", "")
+		ips = append(ips, fmt.Sprintf("198.51.%d.8", 40+len(ips)))
+	}
+	time.Sleep(time.Second) // past several checkpoints (--checkpoint 200ms)
+	for _, p := range paths {
+		if _, _, body := get(t, base+sharePath+p); body != pages[p] {
+			t.Errorf("GET %s changed during the day", sharePath+p)
+		}
+	}
+	if code, _, _ := get(t, base+sharePath+"/report/"+month+".json"); code != 404 {
+		t.Errorf("the running month's report: %d, want 404", code)
 	}
 
 	if code, _, body := post(t, base+"/api/v2/query", `{"site_id":"hostile.example","metrics":["visitors"],"date_range":"30d"}`); code != 401 {
@@ -160,7 +178,7 @@ func TestDoneWhen(t *testing.T) {
 	}
 
 	// The browser sees the report and the share page without a console error.
-	checkInBrowser(t, base+sharePath+"/report/"+month+".html", base+sharePath)
+	checkInBrowser(t, "hostile.example", base+sharePath+"/report/"+lastMonth+".html", base+sharePath)
 
 	tb2 := tb.run(t, "site", "unpublish", "hostile.example")
 	if !strings.Contains(tb2, "unpublished") {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,14 +24,10 @@ type Handler struct {
 	inst    Instance
 }
 
-// New returns the public handlers. The noise secret is drawn here and
-// lives as long as the process.
+// New returns the public handlers. Their noise is keyed by each site's
+// noise key in store, so every instance and restart publishes the same.
 func New(store aggregate.Store, engine *aggregate.Engine, now func() time.Time, inst Instance) (*Handler, error) {
-	secret, err := NewSecret()
-	if err != nil {
-		return nil, err
-	}
-	return &Handler{store: store, builder: NewBuilder(engine, secret), now: now, inst: inst}, nil
+	return &Handler{store: store, builder: NewBuilder(engine, store), now: now, inst: inst}, nil
 }
 
 var errNotFound = fiber.NewError(fiber.StatusNotFound, "not found")
@@ -66,20 +63,23 @@ func publicHeaders(c *fiber.Ctx) {
 }
 
 var shareRanges = []struct{ name, label string }{
-	{"30d", "Last 30 days"}, {"month", "This month"}, {"last_month", "Last month"}, {"12mo", "Last 12 months"},
+	{"last_month", "Last month"}, {"30d", "Last 30 days"}, {"month", "This month to yesterday"}, {"12mo", "Last 12 whole months"},
 }
 
-// Share is GET /share/:slug — a read-only dashboard, a day at the finest.
+// Share is GET /share/:slug — a read-only dashboard of closed days only
+// (it ends yesterday), a day at the finest.
 func (h *Handler) Share(c *fiber.Ctx) error {
 	sh, site, err := h.share(c)
 	if err != nil {
 		return err
 	}
 	loc := site.Location()
-	rng := c.Query("range", "30d")
+	// Last month by default: tables are published per whole closed month,
+	// so it is the latest view that has them.
+	rng := c.Query("range", "last_month")
 	per, err := RangePeriod(rng, h.now(), loc)
 	if err != nil {
-		return fiber.NewError(fiber.StatusBadRequest, "unknown range: want 30d, month, last_month or 12mo")
+		return fiber.NewError(fiber.StatusBadRequest, "unknown range: want last_month, 30d, month or 12mo")
 	}
 	rep, err := h.builder.Build(c.UserContext(), site, PolicyOf(sh), per, h.now())
 	if err != nil {
@@ -107,22 +107,32 @@ func (h *Handler) Share(c *fiber.Ctx) error {
 	return c.Send(buf.Bytes())
 }
 
-// reportPeriods are the reports the share page links to: this and last
-// month, this quarter, this year.
+// reportPeriods are the reports the share page links to, all closed: the
+// last two whole months, the last whole quarter and the last whole year.
 func reportPeriods(now time.Time) []struct{ name, label string } {
-	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, now.Location())
-	last := first.AddDate(0, -1, 0)
-	q := fmt.Sprintf("%d-Q%d", now.Year(), (int(now.Month())-1)/3+1)
+	m := lastWholeMonth(LastClosedDay(now, now.Location()))
+	prev := m.AddDate(0, -1, 0)
+	// The last quarter and year that ended by the end of month m.
+	qEnd := m.AddDate(0, -(int(m.Month()) % 3), 0) // first day of the quarter's last month
+	if int(m.Month())%3 == 0 {
+		qEnd = m
+	}
+	q := fmt.Sprintf("%d-Q%d", qEnd.Year(), (int(qEnd.Month())-1)/3+1)
+	y := m.Year()
+	if m.Month() != time.December {
+		y--
+	}
 	return []struct{ name, label string }{
-		{first.Format("2006-01"), first.Format("January 2006")},
-		{last.Format("2006-01"), last.Format("January 2006")},
+		{m.Format("2006-01"), m.Format("January 2006")},
+		{prev.Format("2006-01"), prev.Format("January 2006")},
 		{q, q},
-		{now.Format("2006"), now.Format("2006")},
+		{strconv.Itoa(y), strconv.Itoa(y)},
 	}
 }
 
 // Report is GET /share/:slug/report/:period, e.g. 2026-10.html,
-// 2026-Q4.json or 2026.csv.
+// 2026-Q4.json or 2026.csv: the stored bytes of a closed period's report
+// (Builder.Published).
 func (h *Handler) Report(c *fiber.Ctx) error {
 	sh, site, err := h.share(c)
 	if err != nil {
@@ -133,17 +143,13 @@ func (h *Handler) Report(c *fiber.Ctx) error {
 	format := strings.TrimPrefix(ext, ".")
 	per, err := ParsePeriod(strings.TrimSuffix(file, ext), site.Location())
 	if err != nil || !validFormat(format) {
-		return fiber.NewError(fiber.StatusNotFound, "unknown report: want PERIOD.html, .json or .csv, PERIOD like 2026-10, 2026-Q4 or 2026")
+		return fiber.NewError(fiber.StatusNotFound, "unknown report: want PERIOD.html, .json or .csv, PERIOD like 2026-10-05, 2026-W41, 2026-10, 2026-Q4 or 2026")
 	}
-	rep, err := h.builder.Build(c.UserContext(), site, PolicyOf(sh), per, h.now())
-	if errors.Is(err, ErrNotStarted) {
-		return fiber.NewError(fiber.StatusNotFound, "this period has not started yet")
+	body, err := h.builder.Published(c.UserContext(), site, sh, per, format, h.now())
+	if errors.Is(err, ErrNotStarted) || errors.Is(err, ErrNotClosed) {
+		return fiber.NewError(fiber.StatusNotFound, "this period has not ended yet: reports cover closed periods only")
 	}
 	if err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	if err := Write(&buf, rep, format, Page{Title: ReportTitle(rep), PrivacyHref: "/privacy?site=" + site.Domain}); err != nil {
 		return err
 	}
 	publicHeaders(c)
@@ -156,7 +162,7 @@ func (h *Handler) Report(c *fiber.Ctx) error {
 	default:
 		c.Type("html", "utf-8")
 	}
-	return c.Send(buf.Bytes())
+	return c.Send(body)
 }
 
 func validFormat(f string) bool {
@@ -186,11 +192,11 @@ func Write(w *bytes.Buffer, rep *Report, format string, pg Page) error {
 	return fmt.Errorf("unknown format %q: want html, json or csv", format)
 }
 
-// Privacy is GET /privacy, optionally ?site=DOMAIN for one site's notice.
-// Only a published site gets a notice of its own (its share already says
-// it exists); for any other domain, tracked or not, the answer is the
-// instance's notice, byte for byte, so the page cannot tell anyone which
-// sites this tally counts.
+// Privacy is GET /privacy, optionally ?site=DOMAIN. Only a published
+// site gets a notice of its own (its share is public anyway); any other
+// name — tracked, unpublished or unknown — gets the instance's notice,
+// byte for byte, so the page tells nobody which domains this instance
+// counts.
 func (h *Handler) Privacy(c *fiber.Ctx) error {
 	var ns *NoticeSite
 	if d := c.Query("site"); d != "" {
@@ -199,9 +205,11 @@ func (h *Handler) Privacy(c *fiber.Ctx) error {
 			return err
 		}
 		if err == nil {
-			if sh, err := h.store.ShareBySite(c.UserContext(), site.ID); err == nil {
+			sh, err := h.store.ShareBySite(c.UserContext(), site.ID)
+			switch {
+			case err == nil && ValidSlug(sh.Slug):
 				ns = &NoticeSite{Domain: site.Domain, CountDNT: site.CountDNT, Share: &sh}
-			} else if !errors.Is(err, account.ErrNotFound) {
+			case err != nil && !errors.Is(err, account.ErrNotFound):
 				return err
 			}
 		}

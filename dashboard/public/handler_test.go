@@ -14,6 +14,7 @@ import (
 
 	"tally/account"
 	"tally/aggregate"
+	"tally/collector"
 )
 
 // publicServer serves the public routes over real HTTP, as cmd/tally
@@ -32,7 +33,8 @@ func servePublic(t *testing.T, d *dataset, pol Policy) *publicServer {
 		t.Fatal(err)
 	}
 	now := func() time.Time { return time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC) }
-	h, err := New(d.store, aggregate.NewEngine(d.store, d.agg), now, Instance{Retention: "25 months"})
+	h, err := New(d.store, aggregate.NewEngine(d.store, d.agg), now, Instance{Retention: "25 months",
+		Controller: "Example Ltd, 1 Main St", Contact: "privacy@example.com", LegalBasis: "legitimate interest (GDPR Art. 6(1)(f))"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,17 +76,19 @@ func TestPublicViewsOfHostileDataset(t *testing.T) {
 	d := hostile(t)
 	srv := servePublic(t, d, DefaultPolicy)
 	base := srv.url + "/share/" + srv.slug
-	for _, path := range []string{"", "?range=month", "?range=last_month", "?range=12mo",
+	// At 2026-11-02 12:00 the last closed day is November 1st: October is
+	// the last whole month, and only whole months have tables.
+	for _, path := range []string{"", "?range=30d", "?range=month", "?range=last_month", "?range=12mo",
 		"/report/2026-10.html", "/report/2026-10.json", "/report/2026-10.csv",
-		"/report/2026-Q4.html", "/report/2026.json"} {
+		"/report/2026-W41.json", "/report/2026-10-05.json"} {
 		code, hdr, body := get(t, base+path)
 		if code != 200 {
 			t.Errorf("GET %s: %d %s", path, code, body)
 			continue
 		}
-		// "This month" is November, after the dataset's October.
-		if !strings.Contains(body, "/pricing") && path != "?range=month" {
-			t.Errorf("GET %s does not show /pricing", path)
+		tables := path == "" || path == "?range=last_month" || path == "?range=12mo" || strings.HasPrefix(path, "/report/2026-10.")
+		if strings.Contains(body, "/pricing") != tables {
+			t.Errorf("GET %s shows /pricing: %v, want %v (tables come from whole closed months only)", path, !tables, tables)
 		}
 		assertNone(t, "GET "+path, body, lonerValues)
 		if hdr.Get("Referrer-Policy") != "no-referrer" {
@@ -101,7 +105,11 @@ func TestPublicViewsOfHostileDataset(t *testing.T) {
 	for _, path := range []string{
 		"/share/not-a-slug", "/share/not-a-slug/report/2026-10.html",
 		"/share/" + srv.slug + "/report/2026-13.html", "/share/" + srv.slug + "/report/2026-10.xml",
-		"/share/" + srv.slug + "/report/2027-01.json", // not started
+		"/share/" + srv.slug + "/report/2027-01.json",    // not started
+		"/share/" + srv.slug + "/report/2026-11.json",    // running
+		"/share/" + srv.slug + "/report/2026-Q4.json",    // running
+		"/share/" + srv.slug + "/report/2026.json",       // running
+		"/share/" + srv.slug + "/report/2026-11-02.json", // today
 	} {
 		if code, _, body := get(t, srv.url+path); code != 404 {
 			t.Errorf("GET %s: %d %s, want 404", path, code, body)
@@ -170,13 +178,22 @@ func TestPrivacyNotice(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("GET /privacy: %d", code)
 	}
-	for _, want := range []string{"24 bits", "48 bits", "midnight UTC", "No cookies", "25 months", "Do Not Track", "30 minutes"} {
+	for _, want := range []string{"24 bits", "48 bits", "midnight UTC", "No cookies", "25 months", "Do Not Track", "30 minutes",
+		"SHA-256", "first 64 bits", "not an HMAC", "256 bits", "Example Ltd", "privacy@example.com", "legitimate interest",
+		"the region", "the campaign term", "the last page of the visit", "the event&#39;s name", "host name of the referring website",
+		"Your rights", "How to object", "localStorage.tally_ignore", "Backups and logs", "Who receives the data", "a database file on the server",
+		collector.PlaceholderEmail} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/privacy does not say %q", want)
 		}
 	}
+	for _, wrong := range []string{"HMAC-SHA-256", "destroyed every day", "never stored, in any form", "strips the query string and fragment"} {
+		if strings.Contains(body, wrong) {
+			t.Errorf("/privacy still claims %q", wrong)
+		}
+	}
 	_, _, body = get(t, srv.url+"/privacy?site="+d.site.Domain)
-	for _, want := range []string{"does not count your visit", "fewer than 25 visitors", "multiples of 10", "ε = 0.5"} {
+	for _, want := range []string{"does not count your visit", "fewer than 25 visitors", "multiples of 10", "ε = 0.5", "closed days only"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/privacy?site= does not say %q", want)
 		}
@@ -185,9 +202,41 @@ func TestPrivacyNotice(t *testing.T) {
 	if err := WriteNoticeText(&text, Notice(Instance{}, &NoticeSite{Domain: "a.example", CountDNT: true})); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"anonymous page view", "kept until the site is removed", "does not publish", "[How: "} {
+	for _, want := range []string{"one anonymous page view", "the page's host and path", "kept until the site is removed", "not named in this tally's configuration",
+		"not stated by the operator", "[How: "} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("the text notice does not say %q:\n%s", want, text.String())
+		}
+	}
+}
+
+// TestPrivacyNoticeNamesNoSite: /privacy?site= answers an unknown domain
+// and a tracked but unpublished one with the instance's notice, byte for
+// byte, so it cannot be used to learn which domains an instance counts.
+func TestPrivacyNoticeNamesNoSite(t *testing.T) {
+	d := newDataset(t)
+	srv := servePublic(t, d, DefaultPolicy)
+	if err := d.store.DeleteShare(context.Background(), d.site.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, _, plain := get(t, srv.url+"/privacy")
+	for _, q := range []string{"?site=unknown.example", "?site=" + d.site.Domain, "?site=" + strings.ToUpper(d.site.Domain)} {
+		code, _, body := get(t, srv.url+"/privacy"+q)
+		if code != 200 || body != plain {
+			t.Errorf("GET /privacy%s: %d, and the notice differs from /privacy's", q, code)
+		}
+	}
+	if strings.Contains(plain, d.site.Domain) {
+		t.Errorf("the instance's notice names %s", d.site.Domain)
+	}
+}
+
+// TestNoticeNamesEveryDimension: every stored dimension has words in the
+// notice, so a new one cannot be stored without the notice saying so.
+func TestNoticeNamesEveryDimension(t *testing.T) {
+	for d, w := range dimWords {
+		if w == "" {
+			t.Errorf("dimension %s has no words in the privacy notice", aggregate.Dim(d))
 		}
 	}
 }

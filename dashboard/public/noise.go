@@ -50,18 +50,19 @@ func oneSided(eps float64, r io.Reader) (int64, error) {
 }
 
 // Noise adds two-sided geometric noise to published counts. Each number is
-// identified by a label (what it counts, in which view and period), and the
-// noise for a label is drawn from a stream keyed by a secret that comes
-// from crypto/rand when the process starts. Asking for the same report
-// again therefore shows the same noise: an observer cannot average it away
-// by reloading. A restart draws a new secret, and with it new noise.
+// identified by a label (the site, the day or month bucket it belongs to,
+// what it counts), and the noise for a label is drawn from a stream keyed
+// by the site's noise key, which is stored (aggregate.NoiseKeys). Asking
+// again, restarting, another instance or `tally report` therefore shows
+// the same noise, and a longer period, being a sum of its buckets'
+// published numbers, carries their noise: it cannot be averaged away.
 type Noise struct {
 	eps float64
 	key []byte
 }
 
-// NewSecret returns a fresh noise secret from crypto/rand. It lives only in
-// memory and is never written anywhere.
+// NewSecret returns 32 random bytes from crypto/rand: a candidate noise
+// key for a site that has none yet.
 func NewSecret() ([]byte, error) {
 	key := make([]byte, 32)
 	if _, err := rand.Read(key); err != nil {

@@ -17,15 +17,25 @@ import (
 // Instance is what the privacy notice needs to know of this tally's
 // configuration (cmd/tally fills it from the one settings table).
 type Instance struct {
+	// Controller names who decides about the statistics (the site's
+	// operator), Contact how to reach them about privacy, LegalBasis the
+	// basis they rely on; the operator sets them (--privacy-*).
+	Controller, Contact, LegalBasis string
 	// Retention says how long aggregates are kept, e.g. "25 months";
 	// empty: until the site is deleted.
 	Retention string
 	// Geo is true when a location database is configured.
 	Geo bool
+	// Store says where the totals are kept: "" for the embedded database,
+	// else the ClickHouse server's host.
+	ClickHouseHost string
+	// Checkpoint is how often counts are written to the store; the day's
+	// visitor codes are forgotten at the first checkpoint after midnight.
+	Checkpoint time.Duration
 }
 
-// NoticeSite narrows the notice to one site: its consent-signal policy
-// and, when published, its public report parameters.
+// NoticeSite narrows the notice to one published site: its consent-signal
+// policy and its public report parameters.
 type NoticeSite struct {
 	Domain   string
 	CountDNT bool
@@ -38,9 +48,37 @@ type Statement struct {
 	Text, Measure string
 }
 
+// dimWords says in plain words what each stored dimension holds; the
+// notice lists them all, and TestNoticeNamesEveryDimension fails when a
+// dimension is added without words.
+var dimWords = [aggregate.NumDims]string{
+	aggregate.Hostname:       "the website's host name",
+	aggregate.Page:           "the page's path",
+	aggregate.Event:          "the event's name (a page view, or an action the website names, such as a sign-up)",
+	aggregate.Source:         "the source of the visit (a search engine, a website's host, or a campaign's source)",
+	aggregate.Referrer:       "the host name of the referring website",
+	aggregate.UTMSource:      "the campaign source",
+	aggregate.UTMMedium:      "the campaign medium",
+	aggregate.UTMCampaign:    "the campaign name",
+	aggregate.UTMContent:     "the campaign content",
+	aggregate.UTMTerm:        "the campaign term",
+	aggregate.EntryPage:      "the first page of the visit",
+	aggregate.ExitPage:       "the last page of the visit",
+	aggregate.Country:        "the country",
+	aggregate.Region:         "the region",
+	aggregate.Browser:        "the browser's name",
+	aggregate.BrowserVersion: "its major version",
+	aggregate.OS:             "the operating system",
+	aggregate.OSVersion:      "its major version",
+	aggregate.Device:         "the device type (desktop, mobile, tablet)",
+	aggregate.Language:       "the browser's primary language",
+}
+
 // Notice derives the privacy notice from the instance's actual behaviour:
-// the truncation the collector applies, the visit gap and the salt of the
-// aggregator, the configured retention, the site's policy and share.
+// the truncation and the visitor code of the collector, the salt and visit
+// gap of the aggregator, the stored dimensions, the configured controller,
+// retention, store and location database, and a published site's policy
+// and share. site is nil for the instance's notice.
 func Notice(inst Instance, site *NoticeSite) []Statement {
 	v4 := collector.Truncate(netip.MustParseAddr("192.0.2.1")).Bits()
 	v6 := collector.Truncate(netip.MustParseAddr("2001:db8::1")).Bits()
@@ -51,30 +89,54 @@ func Notice(inst Instance, site *NoticeSite) []Statement {
 	var s []Statement
 	add := func(text, measure string) { s = append(s, Statement{text, measure}) }
 
-	add(fmt.Sprintf("We count visits to %s with tally, a privacy-first analytics tool. It keeps only totals, such as how many people viewed a page on a day, and never a record of an individual visit or visitor.", who),
-		"Each page view is added to hourly counters (per page, source, country, browser, device and language) and then discarded; no per-event or per-visitor row is written anywhere.")
+	controller := inst.Controller
+	if controller == "" {
+		controller = "the operator of " + who + " (not named in this tally's configuration)"
+	}
+	contact := inst.Contact
+	if contact == "" {
+		contact = "no contact is configured; use the website's own contact details"
+	}
+	add(fmt.Sprintf("Who is responsible: %s decides about these statistics. Contact for privacy questions: %s.", controller, contact),
+		"Both are set by the operator in this tally's configuration.")
+	basis := inst.LegalBasis
+	if basis == "" {
+		basis = "not stated by the operator; ask the contact above"
+	}
+	add(fmt.Sprintf("Purpose: to know how %s is used — how many people view which pages, where they come from, with which browsers and devices — in totals only. Legal basis: %s.", who, basis),
+		"The purpose is what tally can do: count. The legal basis is set by the operator in this tally's configuration.")
+
+	var dims []string
+	for _, w := range dimWords {
+		dims = append(dims, w)
+	}
+	add(fmt.Sprintf("We count visits to %s with tally, which keeps only totals: per hour, how many page views, events, visits, single-page visits, exits, seconds of visit duration and different visitors there were for each combination of %s. No record of an individual page view, visit or visitor is written anywhere.", who, strings.Join(dims, ", ")),
+		"Each page view is added to hourly counters keyed by those values and then discarded; the store receives counters only (DESIGN.md invariant 1; tests scan every stored byte and try to link stored rows to visitors).")
 	add("No cookies or similar identifiers are placed in your browser, and nothing is stored on your device.",
-		"The tracking script sets no cookie and uses no local or session storage (only an opt-out flag, if you set one yourself); the server sets no cookie on the counting request.")
+		"The tracking script sets no cookie and uses no local or session storage (it only reads an opt-out flag, if you set one yourself); the server sets no cookie on the counting request.")
 	add(fmt.Sprintf("Your IP address is never stored. %sIt is shortened to its network part (the first %d bits of an IPv4 address, the first %d bits of an IPv6 address) before anything else is computed from it, and then discarded.", geoSentence(inst.Geo), v4, v6),
 		fmt.Sprintf("The collector truncates the address to /%d (IPv4) or /%d (IPv6) in memory%s; neither form reaches disk, the store or a log.", v4, v6, geoClause(inst.Geo)))
-	add("To tell how many different people visited on a day without identifying anyone, a one-way code is computed from the shortened address, your browser's user-agent and a random daily secret. The secret exists only in the server's memory and is destroyed every day at midnight UTC, after which nobody, not even the operator, can compute yesterday's codes again. The codes are never stored, in any form: they only decide, in memory, whether a page view is your first of the day for a counter.",
-		"Keyed hash (SHA-256) of (daily salt, site, truncated IP, user agent); the salt is held in process memory only and replaced by a timer at 00:00 UTC; codes key an in-memory visit table and an in-memory set of first occurrences that is cleared at 00:00 UTC; the store receives counters only.")
-	add(fmt.Sprintf("The same code on the same day lets us group page views into a visit (a visit ends after %s without activity). This link is held only in memory and forgotten when the visit ends.", humanDuration(aggregate.VisitGap)),
+	add(fmt.Sprintf("To tell how many different people visited on a day without identifying anyone, a code is computed from the shortened address, your browser's user-agent string and a secret that is random (%d bits), different on each server and new every day. The secret exists only in the server's memory and is replaced at midnight UTC, after which nobody, not even the operator, can compute that day's codes again. The codes are held only in the server's memory, never written to disk, the database or a log, and forgotten within %s after midnight UTC, when every visit in progress ends.", 8*aggregate.SaltSize, humanDuration(inst.Checkpoint)),
+		fmt.Sprintf("Code: %s. Salt: %d random bytes from crypto/rand per server process and UTC day, zeroed and replaced by a timer at 00:00 UTC. The codes key an in-memory visit table and the day's in-memory set of first occurrences, both cleared at the first checkpoint (every %s) after 00:00 UTC.", collector.VisitorKeyMethod, aggregate.SaltSize, humanDuration(inst.Checkpoint)))
+	add(fmt.Sprintf("The same code on the same day lets us group page views into a visit (a visit ends after %s without activity, and at midnight UTC). This link is held only in memory and forgotten when the visit ends.", humanDuration(aggregate.VisitGap)),
 		"The session table is in memory only, bounded in size, and never written to disk or logged.")
-	add("The user-agent string of your browser is not stored: only the browser name and major version, the operating system and its version, and the device type (desktop, mobile, tablet) are counted.",
+	add("The user-agent string of your browser is not stored: only the browser name and major version, the operating system and its major version, and the device type are counted.",
 		"The user agent is parsed into those categories in memory and then dropped.")
-	add("Of the page address we keep the host and path; other query parameters are removed (campaign parameters such as utm_source are kept as campaign names). Of the referring page we keep its site and path, without its query string.",
-		"The collector strips the query string and fragment before anything is counted.")
-	if site == nil {
-		add("If your browser sends Do Not Track or Global Privacy Control, your visit is not counted at all, unless a site has chosen to count such visits as an anonymous page view only (no visitor code, no visit, no location); the notice of each site says which it does.",
-			"DNT: 1 or Sec-GPC: 1 on the request drops the hit before it is parsed (the default), or, for a site with the count-dnt policy, adds one page view without a visitor key, session or geo lookup; the tracking script also checks navigator.doNotTrack and navigator.globalPrivacyControl.")
-	} else if site.CountDNT {
-		add(fmt.Sprintf("If your browser sends Do Not Track or Global Privacy Control, %s counts your visit only as an anonymous page view: no visitor code, no visit, no location.", site.Domain),
-			"The site's policy is count-dnt: such hits add to the page view counter only, without a visitor key, session or geo lookup.")
-	} else {
-		add(fmt.Sprintf("If your browser sends Do Not Track or Global Privacy Control, %s does not count your visit at all.", site.Domain),
-			"DNT: 1 or Sec-GPC: 1 on the request drops the hit before it is parsed; the tracking script does not send it either.")
+	add(fmt.Sprintf("Of the page address we keep the host and the path; the query string is removed except campaign parameters (utm_source, utm_medium, utm_campaign, utm_content, utm_term; ref and source only when they name a website or a well-known service), and the part after # is removed unless the website navigates by it. Parts that look personal are replaced before anything is counted: e-mail addresses (%s), numbers of five or more digits, and of four glued to other text such as cust-4711 (%s), codes mixing digits and letters (%s), name=value parts and everything after them (%s), and the part after account, user, profile, orders, reset-password and similar words (%s). Of the referring page we keep only its host name.",
+		collector.PlaceholderEmail, collector.PlaceholderID, collector.PlaceholderToken, collector.PlaceholderParams, collector.PlaceholderID),
+		"collector.ParsePage applies collector.RedactPath and RedactValue to the path, the kept fragment and the campaign values; collector/referrer keeps the referrer's host only (docs/design.md, \"Values that look personal\").")
+	dntText := "If your browser sends Do Not Track or Global Privacy Control, your visit is not counted at all, unless the website has chosen to count such a visit as one anonymous page view (only the page's host and path; no other event, no campaign, referrer, browser, language or location, no code and no visit)."
+	dntMeasure := "DNT: 1 or Sec-GPC: 1 on the request is decided from the headers before the body is read or the address looked at, and answered like any other request; a site with the count-dnt policy gets one page view of the page's host and path, with no visitor code, session or geo lookup."
+	if site != nil && site.CountDNT {
+		dntText = fmt.Sprintf("If your browser sends Do Not Track or Global Privacy Control, %s counts your visit only as one anonymous page view: the page's host and path, and nothing else — no other event, no campaign, referrer, browser, language or location, no code and no visit.", site.Domain)
+	} else if site != nil {
+		dntText = fmt.Sprintf("If your browser sends Do Not Track or Global Privacy Control, %s does not count your visit at all.", site.Domain)
 	}
+	add(dntText, dntMeasure)
+	add("How to object: turn on Global Privacy Control or Do Not Track in your browser, set the opt-out flag (in the browser's console on this website: localStorage.tally_ignore = 'true'; the website may offer a button for it), or block the script. The tracking script then sends nothing.",
+		"The tracker checks navigator.globalPrivacyControl, navigator.doNotTrack and localStorage.tally_ignore (or plausible_ignore) before every event; the server drops requests with DNT or GPC headers (above).")
+	add("Your rights: because nothing that is kept can be linked to you — not even by the operator — a request to see, correct or delete the data about you cannot find any: there is none to find. You can object as described above, ask the contact above, and complain to a data protection supervisory authority.",
+		"Totals carry no identifier; the codes that could link page views exist only in memory for one day (above).")
 	if inst.Retention != "" {
 		add(fmt.Sprintf("The totals are kept for %s and then deleted.", inst.Retention),
 			"The server deletes aggregates older than the configured retention period every hour.")
@@ -82,19 +144,25 @@ func Notice(inst Instance, site *NoticeSite) []Statement {
 		add("The totals are kept until the site is removed from tally.",
 			"No retention period is configured; deleting a site deletes all its aggregates.")
 	}
+	add("Backups and logs: tally makes no backups of its own; copies of its database that the operator makes hold the same totals and are kept as long as the operator decides. The server's log holds no visitor data (no address, user agent, page or code), only counts and errors.",
+		"Log lines are written with fixed keys and never name a visitor's value (STYLE.md; tests scan the log of a run for addresses, user agents, query strings and search terms).")
+	storeText := "in a database file on the server that runs tally"
+	if inst.ClickHouseHost != "" {
+		storeText = "in a ClickHouse database at " + inst.ClickHouseHost
+	}
+	add(fmt.Sprintf("Who receives the data: the totals are kept %s. The operator and the people they give access to the statistics dashboard or its API see them; nobody else, except the anonymous statistics a website chooses to publish (below). No third party receives anything: the script and the pages load nothing from elsewhere.", storeText),
+		"Recipients follow from the configuration: the store (--data or --clickhouse), dashboard users and API keys, and public shares.")
 	switch {
 	case site != nil && site.Share != nil:
 		p := PolicyOf(*site.Share)
-		add(fmt.Sprintf("%s publishes anonymous usage statistics. A published number never describes fewer than %d visitors: smaller groups are combined, numbers are rounded to multiples of %d%s, and there are no times finer than a day.",
+		add(fmt.Sprintf("%s publishes anonymous usage statistics of closed days only (never today, nothing finer than a day). A published number never describes fewer than %d visitors, even when two published numbers are subtracted: smaller groups are combined, numbers are rounded to multiples of %d%s, and each day's and month's numbers are fixed once published.",
 			site.Domain, p.MinVisitors, p.Round, noiseClause(p.Epsilon)),
-			fmt.Sprintf("Every public view passes one protection layer: minimum group size K = %d, no remainder below K recoverable by subtraction, rounding N = %d, ε = %s (two-sided geometric noise; 0 means none).",
+			fmt.Sprintf("Every public view passes one protection layer: closed days only, numbers decided once per day and month and summed for longer periods, a group hidden in any month hidden in every period containing it, minimum group size K = %d, rounding N = %d, ε = %s per published number (two-sided geometric noise from a stored key; 0 means none).",
 				p.MinVisitors, p.Round, strconv.FormatFloat(p.Epsilon, 'f', -1, 64)))
-	case site != nil:
-		add(fmt.Sprintf("%s does not publish its statistics.", site.Domain), "Publishing is off for this site; its share path answers 404.")
 	default:
-		add(fmt.Sprintf("A site may publish anonymous usage statistics. A published number never describes fewer than the site's minimum group size (at least %d, %d by default) visitors, numbers are rounded, and there are no times finer than a day.",
+		add(fmt.Sprintf("A website may publish anonymous usage statistics of closed days only. A published number never describes fewer than the website's minimum group size (at least %d, %d by default) visitors, even when two published numbers are subtracted; numbers are rounded, and there are no times finer than a day. The notice of a website that publishes says so.",
 			MinMinVisitors, DefaultMinVisitors),
-			"Every public view passes one protection layer (minimum group size, no small remainder recoverable by subtraction, rounding, optional noise).")
+			"Every public view passes one protection layer (closed days only, day and month buckets summed for longer periods, minimum group size, no small remainder recoverable by subtraction, rounding, optional noise).")
 	}
 	return s
 }
@@ -121,7 +189,15 @@ func noiseClause(eps float64) string {
 }
 
 func humanDuration(d time.Duration) string {
-	return strconv.Itoa(int(d.Minutes())) + " minutes"
+	switch {
+	case d == time.Minute:
+		return "1 minute"
+	case d >= time.Minute && d%time.Minute == 0:
+		return strconv.Itoa(int(d.Minutes())) + " minutes"
+	case d <= 0:
+		return "a few seconds"
+	}
+	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + " seconds"
 }
 
 // WriteNoticeText writes the notice as plain text a site owner can paste

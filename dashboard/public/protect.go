@@ -1,12 +1,15 @@
 // Package public is the one protection layer between tally's aggregates and
 // anything shown without login: shared dashboards, published reports in
 // HTML, JSON and CSV, and the privacy notice. Every public number passes
-// through Build, which applies the rules in docs/reports.md: minimum group
-// size, no remainder small enough to recover by subtraction, rounding, and
-// optional two-sided geometric noise.
+// through Build, which applies the rules in docs/reports.md: closed days
+// only, numbers decided once per day or month bucket and summed for longer
+// periods, minimum group size, no remainder small enough to recover by
+// subtraction, rounding, and optional two-sided geometric noise.
 //
-// It must never let out a group of fewer than K visitors, a query string, an
-// hour-level time, or any count a visitor could be singled out by.
+// It must never let out a group of fewer than K visitors (not even as the
+// difference of two published numbers), a query string, an hour-level
+// time, anything of a day that has not closed, or any count a visitor could
+// be singled out by.
 package public
 
 import (
@@ -163,7 +166,7 @@ func sumExcept(all []group) func(shown []group) (Counts, error) {
 type publisher struct {
 	noise *Noise
 	unit  int64
-	label string // identifies the view, prefixed to every count's label
+	label string // identifies the site and bucket, prefixed to every count's label
 }
 
 func (p publisher) count(name string, v int64) (int64, error) {

@@ -58,16 +58,28 @@ func Publish(ctx context.Context, st aggregate.Store, site account.Site, pol Pol
 	case err != nil:
 		return account.Share{}, fmt.Errorf("publish %s: %w", site.Domain, err)
 	}
+	changed := PolicyOf(sh) != pol
 	sh.MinVisitors, sh.Round, sh.Epsilon = pol.MinVisitors, pol.Round, pol.Epsilon
 	if err := st.SetShare(ctx, sh); err != nil {
 		return account.Share{}, fmt.Errorf("publish %s: %w", site.Domain, err)
 	}
+	// Reports stored under other parameters are not served any more (their
+	// keys name the parameters); publishing the same again keeps them.
+	if changed {
+		if err := st.DeleteReports(ctx, site.ID); err != nil {
+			return account.Share{}, fmt.Errorf("publish %s: %w", site.Domain, err)
+		}
+	}
 	return sh, nil
 }
 
-// Unpublish removes site's share; its path answers 404 from then on.
+// Unpublish removes site's share and its stored reports; its path
+// answers 404 from then on.
 func Unpublish(ctx context.Context, st aggregate.Store, site account.Site) error {
 	if err := st.DeleteShare(ctx, site.ID); err != nil && !errors.Is(err, account.ErrNotFound) {
+		return fmt.Errorf("unpublish %s: %w", site.Domain, err)
+	}
+	if err := st.DeleteReports(ctx, site.ID); err != nil {
 		return fmt.Errorf("unpublish %s: %w", site.Domain, err)
 	}
 	return nil

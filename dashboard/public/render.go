@@ -24,22 +24,35 @@ var Formats = []string{"html", "json", "csv"}
 func MethodText(r *Report) string {
 	m := r.Method
 	var b strings.Builder
-	fmt.Fprintf(&b, "Period %s (%s to %s, %s by %s). ", r.Period.Name, r.Period.From, r.Period.To, r.Period.Grain, r.Period.Grain)
-	fmt.Fprintf(&b, "Only groups of at least %d visitors are shown; smaller groups are combined into %q, and further groups are combined when needed so that %q itself holds at least %d visitors. ",
-		m.MinVisitors, Other, Other, m.MinVisitors)
-	fmt.Fprintf(&b, "Where %q would hold fewer than %d visitors, it is left out, and a table left with a single group names it without numbers, so that nothing can be worked out by subtracting shown numbers from a total. ", Other, m.MinVisitors)
-	if m.TotalsWithheld {
-		fmt.Fprintf(&b, "This period had fewer than %d visitors in all, so no numbers are shown. ", m.MinVisitors)
-	}
-	fmt.Fprintf(&b, "%s with fewer than %d visitors are not shown. ", strings.ToUpper(r.Period.Grain[:1])+r.Period.Grain[1:]+"s", m.MinVisitors)
-	if m.Epsilon > 0 {
-		fmt.Fprintf(&b, "Each count has random noise added (two-sided geometric mechanism, ε = %s per count), is then kept at zero or above, and ", strconv.FormatFloat(m.Epsilon, 'f', -1, 64))
+	fmt.Fprintf(&b, "Period %s (%s to %s, by %s); it has ended: public reports cover closed days only, and no number in them changes later. ", r.Period.Name, r.Period.From, r.Period.To, r.Period.Grain)
+	fmt.Fprintf(&b, "Every number is decided once, per calendar day or calendar month, and a longer period shows the sum of what its days and months published, so two periods differ only by numbers that were published themselves. ")
+	fmt.Fprintf(&b, "A day is shown when it had at least %d visitors. A month's total is shown when the days not shown held none or at least %d visitors together; otherwise the totals add up the days shown%s. ",
+		m.MinVisitors, m.MinVisitors, partialClause(m.PartialTotals))
+	if len(m.BreakdownMonths) == 0 {
+		b.WriteString("Tables are published for whole closed months only, and this period holds none. ")
 	} else {
-		b.WriteString("No random noise is added; each count ")
+		fmt.Fprintf(&b, "Tables add up the whole months %s. In each month, only groups of at least %d visitors are shown; smaller groups are combined into %q, and further groups are combined when needed so that %q itself holds at least %d visitors; where it would hold fewer, it is left out, and a table left with a single group names it without numbers. ",
+			strings.Join(m.BreakdownMonths, ", "), m.MinVisitors, Other, Other, m.MinVisitors)
+		b.WriteString("Over several months a group is shown only if every month showed it or had none of it; otherwise it is part of \"(other)\". ")
+	}
+	if m.TotalsWithheld {
+		b.WriteString("Nothing of this period could be published. ")
+	}
+	if m.Epsilon > 0 {
+		fmt.Fprintf(&b, "Each number a day or month publishes has random noise added once (two-sided geometric mechanism, ε = %s per number, drawn from a key stored for the site, so asking again shows the same noise), is then kept at zero or above, and ", strconv.FormatFloat(m.Epsilon, 'f', -1, 64))
+	} else {
+		b.WriteString("No random noise is added; each number a day or month publishes ")
 	}
 	fmt.Fprintf(&b, "is rounded to the nearest multiple of %d. ", m.Round)
 	b.WriteString("Visitors are counted per day without cookies (a visitor on two days counts twice). There are no hour-level times, no URL query strings and no per-visitor data in this report.")
 	return b.String()
+}
+
+func partialClause(partial bool) string {
+	if partial {
+		return " (as they do in this report, so its totals leave out days with fewer visitors)"
+	}
+	return ""
 }
 
 // WriteJSON writes the report as the JSON document docs/report-schema.json describes.
@@ -84,6 +97,8 @@ func WriteCSV(w io.Writer, r *Report) error {
 		[]string{"method", "round=" + strconv.Itoa(m.Round), "", ""},
 		[]string{"method", "epsilon=" + strconv.FormatFloat(m.Epsilon, 'f', -1, 64), "", ""},
 		[]string{"method", "totals_withheld=" + strconv.FormatBool(m.TotalsWithheld), "", ""},
+		[]string{"method", "partial_totals=" + strconv.FormatBool(m.PartialTotals), "", ""},
+		[]string{"method", "breakdown_months=" + strings.Join(m.BreakdownMonths, " "), "", ""},
 		[]string{"method", MethodText(r), "", ""},
 	)
 	for _, row := range rows {
@@ -211,7 +226,7 @@ func newChart(r *Report) *chart {
 		}
 	}
 	for i, p := range r.Series {
-		b := bar{X: i * (barW + gap), W: barW, Label: p.Start + ": fewer than " + strconv.Itoa(r.Method.MinVisitors) + " visitors", Suppressed: true, H: 3}
+		b := bar{X: i * (barW + gap), W: barW, Label: p.Start + ": not shown", Suppressed: true, H: 3}
 		if p.Visitors != nil {
 			b.Suppressed = false
 			b.H = max(1, int(int64(height-4)**p.Visitors/top))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	"tally/account"
@@ -38,6 +39,12 @@ type Method struct {
 	Round          int     `json:"round"`
 	Epsilon        float64 `json:"epsilon"`
 	TotalsWithheld bool    `json:"totals_withheld"`
+	// PartialTotals: the totals leave out days with fewer than MinVisitors
+	// visitors that no published month total covers.
+	PartialTotals bool `json:"partial_totals"`
+	// BreakdownMonths are the whole months the tables add up; the tables
+	// of a period with none are empty.
+	BreakdownMonths []string `json:"breakdown_months"`
 }
 
 // Point is one day or week of the series; nil counts were suppressed
@@ -86,211 +93,248 @@ var sections = []section{
 // rowLimit bounds each ranked table; lower groups fold into "(other)".
 const rowLimit = 20
 
-// ErrNotStarted is returned for a period that begins after today.
+// ErrNotStarted is returned for a period that begins after the last
+// closed day.
 var ErrNotStarted = errors.New("the period has not started yet")
 
 // Builder computes protected reports from the query engine every other
-// view uses.
+// view uses, with noise keyed by each site's stored noise key.
 type Builder struct {
 	engine *aggregate.Engine
-	secret []byte // keys the noise; in memory only
+	keep   Keeper
 }
 
-// NewBuilder returns a builder whose noise is keyed by secret (NewSecret).
-func NewBuilder(engine *aggregate.Engine, secret []byte) *Builder {
-	return &Builder{engine: engine, secret: secret}
+// NewBuilder returns a builder whose noise is keyed by the sites' keys in
+// keep (the store), so that any instance, restart or command-line run
+// publishes the same numbers for the same period, and which keeps the
+// reports it publishes there (Published).
+func NewBuilder(engine *aggregate.Engine, keep Keeper) *Builder {
+	return &Builder{engine: engine, keep: keep}
 }
 
 // Build runs the queries of a report for site over per and protects every
 // number under pol. It is the only way this package reads the engine.
+//
+// The period must have closed (LastClosedDay); its numbers are sums of
+// what its month buckets publish (bucket.go): whole months contribute
+// their published total and tables, partial months (a range such as 30d)
+// their published days only. So the same period gives the same report
+// whenever it is asked for, and nested or overlapping periods differ by
+// whole published buckets.
 func (b *Builder) Build(ctx context.Context, site account.Site, pol Policy, per Period, now time.Time) (*Report, error) {
 	if err := pol.Validate(); err != nil {
 		return nil, err
 	}
 	loc := site.Location()
-	per = per.clip(now, loc)
-	if per.To.Before(per.From) {
+	if per.From.After(LastClosedDay(now, loc)) {
 		return nil, ErrNotStarted
 	}
-	k := int64(pol.MinVisitors)
-	run := func(dims []string, filters []aggregate.Filter) ([]group, error) {
-		q := aggregate.Query{Site: site, From: per.From, To: per.To,
-			Metrics: []aggregate.Metric{aggregate.Visitors, aggregate.Pageviews}, Filters: filters}
-		for _, name := range dims {
-			d, err := aggregate.ParseDimension(name, per.From, per.To)
-			if err != nil {
-				return nil, err
-			}
-			q.Dimensions = append(q.Dimensions, d)
-		}
-		res, err := b.engine.Run(ctx, q)
+	if !per.closed(now, loc) {
+		return nil, ErrNotClosed
+	}
+	key, err := b.noiseKey(ctx, site)
+	if err != nil {
+		return nil, err
+	}
+	bb := &bucketBuilder{engine: b.engine, site: site, k: int64(pol.MinVisitors),
+		noise: NewNoise(pol.Epsilon, key), unit: int64(pol.Round)}
+	var buckets []*monthBucket
+	for m := monthStart(per.From); !m.After(per.To); m = m.AddDate(0, 1, 0) {
+		end := m.AddDate(0, 1, -1)
+		from, to := maxTime(m, per.From), minTime(end, per.To)
+		mb, err := bb.month(ctx, m, from, to, from.Equal(m) && to.Equal(end))
 		if err != nil {
-			return nil, fmt.Errorf("public report of %s: %w", site.Domain, err)
+			return nil, err
 		}
-		gs := make([]group, 0, len(res.Rows))
-		for _, r := range res.Rows {
-			g := group{Counts: Counts{Visitors: int64(r.Metrics[0]), Pageviews: int64(r.Metrics[1])}}
-			if len(r.Dimensions) > 0 {
-				g.value = r.Dimensions[0]
-			}
-			gs = append(gs, g)
-		}
-		return gs, nil
+		buckets = append(buckets, mb)
 	}
 
-	totals, err := run(nil, nil)
-	if err != nil {
-		return nil, err
-	}
-	total := totals[0].Counts
-
-	// Rule 3: the series. Days (weeks) below K are suppressed; what they
-	// hold together is the total minus the shown ones, so it obeys rule 2.
-	days, err := run([]string{"time:" + per.Grain}, nil)
-	if err != nil {
-		return nil, err
-	}
-	shownDays, _, bareDays, err := fold(days, k, 0, sumExcept(days))
-	if err != nil {
-		return nil, err
-	}
-	if bareDays {
-		// A series of one day (week) bare has nothing to show — unless it
-		// holds every visitor, and so only repeats the total.
-		if rest, _ := sumExcept(days)(shownDays); !rest.empty() {
-			shownDays = nil
-		}
-	}
-
-	type table struct {
-		s     section
-		shown []group
-		rest  Counts
-		bare  bool
-	}
-	tables := make([]table, 0, len(sections))
-	for _, s := range sections {
-		t := table{s: s}
-		if s.hourOfDay {
-			hours, err := run([]string{"time:hour_of_day"}, nil)
-			if err != nil {
-				return nil, err
-			}
-			t.shown, t.rest, t.bare, err = fold(hours, k, 0, sumExcept(hours))
-			if err != nil {
-				return nil, err
-			}
-		} else {
-			groups, err := run([]string{s.dim.String()}, nil)
-			if err != nil {
-				return nil, err
-			}
-			// The remainder is measured, not summed: a visitor of two
-			// hidden pages is one visitor, not two.
-			measure := func(shown []group) (Counts, error) {
-				if len(shown) == 0 {
-					return total, nil
-				}
-				vals := make([]string, len(shown))
-				for i, g := range shown {
-					vals[i] = g.value
-				}
-				f, err := aggregate.NewFilter(aggregate.OpIsNot, s.dim, vals)
-				if err != nil {
-					return Counts{}, err
-				}
-				rest, err := run(nil, []aggregate.Filter{f})
-				if err != nil {
-					return Counts{}, err
-				}
-				return rest[0].Counts, nil
-			}
-			t.shown, t.rest, t.bare, err = fold(groups, k, rowLimit, measure)
-			if err != nil {
-				return nil, err
-			}
-		}
-		tables = append(tables, t)
-	}
-	// Below K visitors in all, the total itself would single people out
-	// (and no group can reach K, so the tables are empty too).
-	withheld := total.Visitors < k
 	rep := &Report{
-		Site:      site.Domain,
-		Period:    ReportPeriod{Name: per.Name, From: per.From.Format(time.DateOnly), To: per.To.Format(time.DateOnly), Grain: per.Grain},
-		Generated: aggregate.Day(now, loc).Format(time.DateOnly),
-		Method: Method{MinVisitors: pol.MinVisitors, Round: pol.Round, Epsilon: pol.Epsilon,
-			TotalsWithheld: withheld},
+		Site:       site.Domain,
+		Period:     ReportPeriod{Name: per.Name, From: per.From.Format(time.DateOnly), To: per.To.Format(time.DateOnly), Grain: per.Grain},
+		Generated:  per.To.AddDate(0, 0, 1).Format(time.DateOnly), // the day it closed: the same bytes whenever asked
+		Method:     Method{MinVisitors: pol.MinVisitors, Round: pol.Round, Epsilon: pol.Epsilon, BreakdownMonths: []string{}},
 		Breakdowns: []Breakdown{},
 	}
-	pub := publisher{noise: NewNoise(pol.Epsilon, b.secret), unit: int64(pol.Round),
-		label: fmt.Sprintf("%d\x00%s\x00%s", site.ID, rep.Period.From, rep.Period.To)}
-
-	if !withheld {
-		c, err := pub.counts("total", total)
-		if err != nil {
-			return nil, err
-		}
-		rep.Totals = &c
-		if rep.Series, err = series(pub, per, shownDays); err != nil {
-			return nil, err
+	total, partial, any := sumTotals(buckets, per)
+	rep.Method.TotalsWithheld = !any
+	rep.Method.PartialTotals = any && partial
+	if any {
+		rep.Totals = &total
+		rep.Series = series(buckets, per)
+	}
+	var whole []*monthBucket
+	for _, mb := range buckets {
+		if mb.whole {
+			whole = append(whole, mb)
+			rep.Method.BreakdownMonths = append(rep.Method.BreakdownMonths, mb.start.Format("2006-01"))
 		}
 	}
-	for _, t := range tables {
-		bd := Breakdown{Dimension: t.s.name, Title: t.s.title, Rows: []Row{}}
-		for _, g := range t.shown {
-			row := Row{Value: g.value}
-			if !t.bare {
-				c, err := pub.counts(t.s.name+"\x00"+g.value, g.Counts)
-				if err != nil {
-					return nil, err
-				}
-				row.Visitors, row.Pageviews = &c.Visitors, &c.Pageviews
-			}
-			bd.Rows = append(bd.Rows, row)
-		}
-		if !withheld && !t.rest.empty() {
-			c, err := pub.counts(t.s.name+"\x00"+Other, t.rest)
-			if err != nil {
-				return nil, err
-			}
-			bd.Other = &c
-		}
-		rep.Breakdowns = append(rep.Breakdowns, bd)
+	for _, s := range sections {
+		rep.Breakdowns = append(rep.Breakdowns, combine(s, whole))
 	}
 	return rep, nil
 }
 
-// series lays out every day (week) of the period, the shown ones with
-// published counts and the rest as suppressed.
-func series(pub publisher, per Period, shown []group) ([]Point, error) {
-	in := map[string]Counts{}
-	for _, g := range shown {
-		in[g.value] = g.Counts
+// noiseKey reads (or, the first time, stores) the site's noise key.
+func (b *Builder) noiseKey(ctx context.Context, site account.Site) ([]byte, error) {
+	fresh, err := NewSecret()
+	if err != nil {
+		return nil, err
 	}
-	var starts []string
-	if per.Grain == "week" {
-		// Weeks start on Monday, as the engine's time:week groups do.
-		d := per.From.AddDate(0, 0, -((int(per.From.Weekday()) + 6) % 7))
-		for ; !d.After(per.To); d = d.AddDate(0, 0, 7) {
-			starts = append(starts, d.Format(time.DateOnly))
-		}
-	} else {
-		for d := per.From; !d.After(per.To); d = d.AddDate(0, 0, 1) {
-			starts = append(starts, d.Format(time.DateOnly))
-		}
+	key, err := b.keep.NoiseKey(ctx, site.ID, fresh)
+	if err != nil {
+		return nil, fmt.Errorf("public report of %s: %w", site.Domain, err)
 	}
-	out := make([]Point, 0, len(starts))
-	for _, s := range starts {
-		p := Point{Start: s}
-		if c, ok := in[s]; ok {
-			pc, err := pub.counts("series\x00"+s, c)
-			if err != nil {
-				return nil, err
+	return key, nil
+}
+
+// sumTotals adds up what the buckets published for the period: a whole
+// month's total where it was published, else the days shown. partial: some
+// day of the period is in neither (it had fewer than K visitors, or its
+// month's total is withheld), so the totals leave it out.
+func sumTotals(buckets []*monthBucket, per Period) (total Counts, partial, any bool) {
+	for _, mb := range buckets {
+		if mb.total != nil {
+			total.Visitors += mb.total.Visitors
+			total.Pageviews += mb.total.Pageviews
+			any = true
+			continue
+		}
+		for d := maxTime(mb.start, per.From); !d.After(per.To) && d.Month() == mb.start.Month(); d = d.AddDate(0, 0, 1) {
+			c, ok := mb.days[d.Format(time.DateOnly)]
+			if !ok {
+				partial = true
+				continue
 			}
-			p.Visitors, p.Pageviews = &pc.Visitors, &pc.Pageviews
+			total.Visitors += c.Visitors
+			total.Pageviews += c.Pageviews
+			any = true
+		}
+	}
+	return total, partial, any
+}
+
+// series lays out every day (or month) of the period: published values
+// where a bucket published one, suppressed points elsewhere.
+func series(buckets []*monthBucket, per Period) []Point {
+	var out []Point
+	point := func(start string, c *Counts) {
+		p := Point{Start: start}
+		if c != nil {
+			v, pv := c.Visitors, c.Pageviews
+			p.Visitors, p.Pageviews = &v, &pv
 		}
 		out = append(out, p)
 	}
-	return out, nil
+	for _, mb := range buckets {
+		if per.Grain == "month" {
+			point(mb.start.Format(time.DateOnly), mb.total)
+			continue
+		}
+		for d := maxTime(mb.start, per.From); !d.After(per.To) && d.Month() == mb.start.Month(); d = d.AddDate(0, 0, 1) {
+			var c *Counts
+			if v, ok := mb.days[d.Format(time.DateOnly)]; ok {
+				c = &v
+			}
+			point(d.Format(time.DateOnly), c)
+		}
+	}
+	return out
+}
+
+// combine publishes one section over whole months: a group is shown only
+// if every month showed it or had none of it (a group hidden in any month
+// stays hidden, so no period differs from another by a hidden count —
+// only by counts a month published, or by nothing), with the sum of its
+// published counts; everything else the months published — their
+// "(other)" and the groups not shown in every month — is the period's
+// "(other)", published only if no month withheld its own remainder. A
+// month that showed its table bare makes the period's table bare.
+func combine(s section, months []*monthBucket) Breakdown {
+	bd := Breakdown{Dimension: s.name, Title: s.title, Rows: []Row{}}
+	if len(months) == 0 {
+		return bd
+	}
+	in := map[string]int{} // months that showed the value or had none of it
+	sums := map[string]Counts{}
+	var order []string
+	bare, withheld := false, false
+	var other Counts
+	hasOther := false
+	for _, mb := range months {
+		t := mb.tables[s.name]
+		bare = bare || t.bare
+		withheld = withheld || t.otherWithheld
+		if t.other != nil {
+			other.Visitors += t.other.Visitors
+			other.Pageviews += t.other.Pageviews
+			hasOther = true
+		}
+		for _, g := range t.rows {
+			if in[g.value] == 0 {
+				order = append(order, g.value)
+			}
+			in[g.value]++
+			c := sums[g.value]
+			c.Visitors += g.Visitors
+			c.Pageviews += g.Pageviews
+			sums[g.value] = c
+		}
+	}
+	for _, v := range order {
+		for _, mb := range months {
+			t := mb.tables[s.name]
+			if !t.present[v] && !shownIn(t, v) {
+				in[v]++
+			}
+		}
+	}
+	var shown []pubGroup
+	for _, v := range order {
+		if in[v] == len(months) {
+			shown = append(shown, pubGroup{value: v, Counts: sums[v]})
+			continue
+		}
+		// Shown in some months only: its published counts join "(other)".
+		other.Visitors += sums[v].Visitors
+		other.Pageviews += sums[v].Pageviews
+		hasOther = true
+	}
+	sort.SliceStable(shown, func(i, j int) bool { return shown[i].Visitors > shown[j].Visitors })
+	for _, g := range shown {
+		r := Row{Value: g.value}
+		if !bare {
+			v, pv := g.Visitors, g.Pageviews
+			r.Visitors, r.Pageviews = &v, &pv
+		}
+		bd.Rows = append(bd.Rows, r)
+	}
+	if hasOther && !bare && !withheld {
+		bd.Other = &other
+	}
+	return bd
+}
+
+func shownIn(t bucketTable, v string) bool {
+	for _, g := range t.rows {
+		if g.value == v {
+			return true
+		}
+	}
+	return false
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
