@@ -2,6 +2,7 @@ package public
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"path"
@@ -22,12 +23,13 @@ type Handler struct {
 	builder *Builder
 	now     func() time.Time
 	inst    Instance
+	pages   *pageCache // rendered share pages (cache.go)
 }
 
 // New returns the public handlers. Their noise is keyed by each site's
 // noise key in store, so every instance and restart publishes the same.
 func New(store aggregate.Store, engine *aggregate.Engine, now func() time.Time, inst Instance) (*Handler, error) {
-	return &Handler{store: store, builder: NewBuilder(engine, store), now: now, inst: inst}, nil
+	return &Handler{store: store, builder: NewBuilder(engine, store), now: now, inst: inst, pages: newPageCache(now)}, nil
 }
 
 var errNotFound = fiber.NewError(fiber.StatusNotFound, "not found")
@@ -77,20 +79,36 @@ func (h *Handler) Share(c *fiber.Ctx) error {
 	// Last month by default: tables are published per whole closed month,
 	// so it is the latest view that has them.
 	rng := c.Query("range", "last_month")
-	per, err := RangePeriod(rng, h.now(), loc)
+	now := h.now()
+	per, err := RangePeriod(rng, now, loc)
 	if err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, "unknown range: want last_month, 30d, month or 12mo")
 	}
-	rep, err := h.builder.Build(c.UserContext(), site, PolicyOf(sh), per, h.now())
+	key := fmt.Sprintf("%s\x00%s\x00%+v\x00%s", sh.Slug, rng, PolicyOf(sh), now.In(loc).Format(time.DateOnly))
+	page, err := h.pages.get(c.UserContext(), key, func() ([]byte, error) {
+		return h.sharePage(c.UserContext(), sh, site, per, rng, now)
+	})
 	if err != nil {
 		return err
+	}
+	publicHeaders(c)
+	c.Type("html", "utf-8")
+	return c.Send(page)
+}
+
+// sharePage builds and renders one share view.
+func (h *Handler) sharePage(ctx context.Context, sh account.Share, site account.Site, per Period, rng string, now time.Time) ([]byte, error) {
+	loc := site.Location()
+	rep, err := h.builder.Build(ctx, site, PolicyOf(sh), per, now)
+	if err != nil {
+		return nil, err
 	}
 	base := "/share/" + sh.Slug
 	pg := Page{Title: site.Domain + ": usage statistics", PrivacyHref: "/privacy?site=" + site.Domain}
 	for _, r := range shareRanges {
 		pg.Ranges = append(pg.Ranges, Link{Label: r.label, Href: base + "?range=" + r.name, On: r.name == rng})
 	}
-	for _, p := range reportPeriods(h.now().In(loc)) {
+	for _, p := range reportPeriods(now.In(loc)) {
 		l := Link{Label: p.label}
 		for _, f := range Formats {
 			l.Formats = append(l.Formats, Link{Label: strings.ToUpper(f), Href: base + "/report/" + p.name + "." + f})
@@ -100,11 +118,9 @@ func (h *Handler) Share(c *fiber.Ctx) error {
 	}
 	var buf bytes.Buffer
 	if err := WriteHTML(&buf, rep, pg); err != nil {
-		return err
+		return nil, err
 	}
-	publicHeaders(c)
-	c.Type("html", "utf-8")
-	return c.Send(buf.Bytes())
+	return buf.Bytes(), nil
 }
 
 // reportPeriods are the reports the share page links to, all closed: the

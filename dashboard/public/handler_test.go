@@ -22,6 +22,7 @@ import (
 type publicServer struct {
 	url  string
 	slug string
+	h    *Handler
 }
 
 func servePublic(t *testing.T, d *dataset, pol Policy) *publicServer {
@@ -55,7 +56,7 @@ func servePublic(t *testing.T, d *dataset, pol Policy) *publicServer {
 	}
 	go app.Listener(ln)
 	t.Cleanup(func() { app.Shutdown() })
-	return &publicServer{url: "http://" + ln.Addr().String(), slug: slug}
+	return &publicServer{url: "http://" + ln.Addr().String(), slug: slug, h: h}
 }
 
 func get(t *testing.T, url string) (int, http.Header, string) {
