@@ -38,6 +38,9 @@ type Config struct {
 	// log. Empty: no first-run page, the first account is made with
 	// `tally user add`.
 	SetupToken string
+	// Credits is shown at the foot of signed-in pages: the attribution
+	// the location database's licence asks for, when it asks for one.
+	Credits string
 }
 
 // Dashboard serves the signed-in pages: login, sites, site dashboards.
@@ -99,5 +102,5 @@ var errNoSite = fiber.NewError(fiber.StatusNotFound, "no such site")
 // page is the layout data of a signed-in page.
 func (d *Dashboard) page(c *fiber.Ctx, title string, body any) Page {
 	u := CurrentUser(c)
-	return Page{Title: title, User: &u, CSRF: CSRFToken(c), Body: body}
+	return Page{Title: title, User: &u, CSRF: CSRFToken(c), Body: body, Credits: d.cfg.Credits}
 }

@@ -112,6 +112,8 @@ type Page struct {
 	// Notice is shown above the content, e.g. a shared view's privacy notice.
 	Notice template.HTML
 	Body   any // the page's own data
+	// Credits names the sources of data the page shows, in its footer.
+	Credits string
 }
 
 // render writes page name with p as HTML.

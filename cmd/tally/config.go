@@ -33,7 +33,7 @@ var settings = []setting{
 	{name: "clickhouse", def: "", help: "ClickHouse DSN, e.g. clickhouse://user:pass@host:9000/tally; empty: the embedded store"},
 	{name: "listen", def: "127.0.0.1:8000", help: "address to serve HTTP on", serve: true},
 	{name: "trusted-proxies", def: "", help: "comma-separated CIDRs whose X-Forwarded-For / X-Real-IP are believed", serve: true},
-	{name: "geoip", def: "", help: "MaxMind-format .mmdb for country and region; empty: location unknown", serve: true},
+	{name: "geoip", def: "", help: "location database: empty for the embedded country database (regional internet registries' data), a MaxMind-format .mmdb for countries and regions, or none for no locations", serve: true},
 	{name: "checkpoint", def: "5s", help: "how often the counts of the last interval are written to the store", serve: true},
 	{name: "retention", def: "", help: "drop aggregates older than this, e.g. 25mo or 400d; empty: keep forever", serve: true},
 	{name: "log-format", def: "text", help: "log format: text or json", serve: true},

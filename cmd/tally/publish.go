@@ -210,7 +210,7 @@ func serveSetting(fs *flag.FlagSet, name string) *string {
 // noticeInstance describes the configuration for the privacy notice. Of
 // a ClickHouse DSN only the host is named: it holds credentials.
 func noticeInstance(cfg Config) public.Instance {
-	inst := public.Instance{Retention: cfg.Retention.Human(), Geo: cfg.GeoIP != "", Checkpoint: cfg.Checkpoint,
+	inst := public.Instance{Retention: cfg.Retention.Human(), Geo: cfg.GeoIP != geoNone, Checkpoint: cfg.Checkpoint,
 		Controller: cfg.Privacy.Controller, Contact: cfg.Privacy.Contact, LegalBasis: cfg.Privacy.LegalBasis}
 	if cfg.ClickHouse != "" {
 		inst.ClickHouseHost = "(unreadable address)"

@@ -78,13 +78,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}()
 	m := metrics.New()
 	st := m.Store(opened) // every store call is timed
-	var geoDB *geo.DB
-	if cfg.GeoIP != "" {
-		if geoDB, err = geo.Open(cfg.GeoIP); err != nil {
-			return err
-		}
-		defer geoDB.Close()
+	geoDB, err := openGeo(cfg.GeoIP, log)
+	if err != nil {
+		return err
 	}
+	defer geoDB.Close()
 
 	now := time.Now
 	aggCfg := aggregate.DefaultConfig
@@ -126,7 +124,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		engine:    engine,
 		stats:     dashboard.NewStatsAPI(st, engine, now),
 		dash: dashboard.New(dashboard.Config{Store: st, Engine: engine, Realtime: agg.Realtime, Live: agg.Live, Now: now, Log: log,
-			TrustedProxies: cfg.TrustedProxies, Sharing: pub.SharingSection, SetupToken: setupToken}),
+			TrustedProxies: cfg.TrustedProxies, Sharing: pub.SharingSection, SetupToken: setupToken, Credits: geoCredits(cfg.GeoIP)}),
 		public: pub,
 	}
 	s.stats.Realtime = agg.Realtime
@@ -229,6 +227,36 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	return err
 }
+
+// openGeo opens the location database --geoip names: the embedded country
+// database by default, a MaxMind-format file (countries and regions), or
+// none at all ("none": every location unknown).
+func openGeo(setting string, log *slog.Logger) (*geo.DB, error) {
+	switch setting {
+	case geoNone:
+		log.Info("locations off (--geoip none)")
+		return nil, nil
+	case "":
+		db, err := geo.Embedded()
+		if err == nil {
+			log.Info("locations: the embedded country database", "built", db.Built().Format(time.DateOnly), "data", geo.Attribution)
+		}
+		return db, err
+	}
+	return geo.Open(setting)
+}
+
+// geoCredits is the attribution the embedded database's licence asks for,
+// shown on the dashboard while it is the one in use.
+func geoCredits(setting string) string {
+	if setting == "" {
+		return geo.Attribution + "."
+	}
+	return ""
+}
+
+// geoNone is the --geoip value that turns locations off.
+const geoNone = "none"
 
 // maxConnections is the configured bound, or by default the process's
 // file-descriptor limit less what the store, spill and journal files and

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 
 	"github.com/oschwald/geoip2-golang"
+	"github.com/oschwald/maxminddb-golang"
 )
 
 // Location is what tally keeps of where a visitor is.
@@ -17,8 +18,13 @@ type Location struct {
 	Region  string // ISO 3166-2, e.g. "DE-BY"; "" when unknown
 }
 
-// DB is an open database. A nil *DB knows nothing, so tally runs without one.
-type DB struct{ r *geoip2.Reader }
+// DB is an open database: a MaxMind-format one (r), or the embedded
+// country database (flat). A nil *DB knows nothing, so tally runs without
+// one.
+type DB struct {
+	r    *geoip2.Reader
+	flat *maxminddb.Reader
+}
 
 // Open opens a .mmdb file (GeoLite2/GeoIP2 Country or City, or a compatible
 // database such as DB-IP's).
@@ -32,8 +38,13 @@ func Open(path string) (*DB, error) {
 
 // Lookup returns the location of ip, or the zero Location.
 func (db *DB) Lookup(ip netip.Addr) Location {
-	if db == nil || !ip.IsValid() {
+	// Private and special addresses are nowhere (some databases place
+	// 192.168.0.0/16 in a country).
+	if db == nil || !ip.IsValid() || !ip.IsGlobalUnicast() || ip.IsPrivate() {
 		return Location{}
+	}
+	if db.flat != nil {
+		return db.lookupFlat(ip)
 	}
 	city, err := db.r.City(net.IP(ip.AsSlice()))
 	if err != nil {
@@ -48,7 +59,7 @@ func (db *DB) Lookup(ip netip.Addr) Location {
 
 // Close releases the database.
 func (db *DB) Close() error {
-	if db == nil {
+	if db == nil || db.r == nil {
 		return nil
 	}
 	return db.r.Close()
