@@ -65,7 +65,7 @@ var DefaultConfig = Config{
 	MaxFirsts:     16_000_000,
 	MaxValues:     50_000,
 	MaxSeenValues: 4_000_000,
-	SiteCells:     125_000,
+	SiteCells:     250_000,
 	MaxBackoff:    time.Minute,
 	SpillCells:    250_000,
 	Journal:       time.Second,
@@ -176,7 +176,7 @@ func New(cfg Config, store CellWriter, now func() time.Time, log *slog.Logger) *
 		cfg.MaxSeenValues = DefaultConfig.MaxSeenValues
 	}
 	if cfg.SiteCells <= 0 {
-		cfg.SiteCells = min(DefaultConfig.SiteCells, cfg.MaxCells/8+1)
+		cfg.SiteCells = min(DefaultConfig.SiteCells, cfg.MaxCells/4+1)
 	}
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = DefaultConfig.MaxBackoff
