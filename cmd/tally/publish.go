@@ -99,6 +99,10 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	// No aggregator: the report reads what is stored, which for a closed
 	// period is all there is. The noise is keyed by the site's stored key.
 	b := public.NewBuilder(aggregate.NewEngine(st, nil), st)
+	// The same credits as `tally serve` shows, so that a report stored by
+	// either is the same: --geoip is serve's setting, read from the
+	// environment it would come from.
+	b.Credits = geoCredits(os.Getenv("TALLY_GEOIP"))
 	var body []byte
 	sh, err := st.ShareBySite(ctx, site.ID)
 	switch {
@@ -210,7 +214,7 @@ func serveSetting(fs *flag.FlagSet, name string) *string {
 // noticeInstance describes the configuration for the privacy notice. Of
 // a ClickHouse DSN only the host is named: it holds credentials.
 func noticeInstance(cfg Config) public.Instance {
-	inst := public.Instance{Retention: cfg.Retention.Human(), Geo: cfg.GeoIP != geoNone, Checkpoint: cfg.Checkpoint,
+	inst := public.Instance{Retention: cfg.Retention.Human(), Geo: cfg.GeoIP != geoNone, Credits: geoCredits(cfg.GeoIP), Checkpoint: cfg.Checkpoint,
 		Controller: cfg.Privacy.Controller, Contact: cfg.Privacy.Contact, LegalBasis: cfg.Privacy.LegalBasis}
 	if cfg.ClickHouse != "" {
 		inst.ClickHouseHost = "(unreadable address)"

@@ -29,7 +29,9 @@ type Handler struct {
 // New returns the public handlers. Their noise is keyed by each site's
 // noise key in store, so every instance and restart publishes the same.
 func New(store aggregate.Store, engine *aggregate.Engine, now func() time.Time, inst Instance) (*Handler, error) {
-	return &Handler{store: store, builder: NewBuilder(engine, store), now: now, inst: inst, pages: newPageCache(now)}, nil
+	b := NewBuilder(engine, store)
+	b.Credits = inst.Credits
+	return &Handler{store: store, builder: b, now: now, inst: inst, pages: newPageCache(now)}, nil
 }
 
 var errNotFound = fiber.NewError(fiber.StatusNotFound, "not found")
@@ -104,7 +106,7 @@ func (h *Handler) sharePage(ctx context.Context, sh account.Share, site account.
 		return nil, err
 	}
 	base := "/share/" + sh.Slug
-	pg := Page{Title: site.Domain + ": usage statistics", PrivacyHref: "/privacy?site=" + site.Domain}
+	pg := Page{Title: site.Domain + ": usage statistics", PrivacyHref: "/privacy?site=" + site.Domain, Credits: h.inst.Credits}
 	for _, r := range shareRanges {
 		pg.Ranges = append(pg.Ranges, Link{Label: r.label, Href: base + "?range=" + r.name, On: r.name == rng})
 	}

@@ -26,6 +26,9 @@ type Instance struct {
 	Retention string
 	// Geo is true when a location database is configured.
 	Geo bool
+	// Credits is the attribution the location database's licence asks
+	// for where its data is shown; empty when none is asked.
+	Credits string
 	// Store says where the totals are kept: "" for the embedded database,
 	// else the ClickHouse server's host.
 	ClickHouseHost string

@@ -131,6 +131,7 @@ type Page struct {
 	Ranges      []Link // the shared dashboard's range switcher
 	Reports     []Link // links to published reports
 	PrivacyHref string
+	Credits     string // sources of the data shown, e.g. the location database's attribution
 }
 
 type htmlView struct {

@@ -102,6 +102,9 @@ var ErrNotStarted = errors.New("the period has not started yet")
 type Builder struct {
 	engine *aggregate.Engine
 	keep   Keeper
+	// Credits names the sources of the data shown (the location
+	// database's attribution) at the foot of HTML reports.
+	Credits string
 }
 
 // NewBuilder returns a builder whose noise is keyed by the sites' keys in

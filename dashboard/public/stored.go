@@ -41,7 +41,7 @@ func (b *Builder) Published(ctx context.Context, site account.Site, sh account.S
 		return nil, err
 	}
 	var buf bytes.Buffer
-	if err := Write(&buf, rep, format, Page{Title: ReportTitle(rep), PrivacyHref: "/privacy?site=" + site.Domain}); err != nil {
+	if err := Write(&buf, rep, format, Page{Title: ReportTitle(rep), PrivacyHref: "/privacy?site=" + site.Domain, Credits: b.Credits}); err != nil {
 		return nil, err
 	}
 	body, err = b.keep.StoreReport(ctx, site.ID, key, buf.Bytes())
