@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -93,13 +94,17 @@ func TestDashboardFeaturesBrowser(t *testing.T) {
 	if rows != 19 {
 		t.Errorf("Details lists %d pages, want 19", rows)
 	}
-	b.run(t, "sort by name",
-		chromedp.Click(chromedp.CSS(`.sortable thead th:first-child a`)),
+	// Each click loads a new page; the old one matches the same selectors
+	// until it is gone, so wait for the new address first.
+	b.run(t, "sort by name", chromedp.Click(chromedp.CSS(`.sortable thead th:first-child a`)))
+	waitLocation(t, b, "sort=")
+	b.run(t, "search",
 		chromedp.WaitVisible(chromedp.CSS(`.sortable th[aria-sort]`)),
 		chromedp.SendKeys(chromedp.CSS(`input[name=q]`), "docs"),
 		chromedp.Click(chromedp.CSS(`.search button`)),
-		chromedp.WaitVisible(chromedp.CSS(".sortable")),
 	)
+	waitLocation(t, b, "q=docs")
+	b.run(t, "wait for the results", chromedp.WaitVisible(chromedp.CSS(".sortable")))
 	first := get(t, b, "read the first row", chromedp.Text(chromedp.CSS(`.sortable tbody th`)))
 	n := get(t, b, "count the rows", chromedp.Evaluate[int](`document.querySelectorAll('.sortable tbody tr').length`))
 	if n != 15 || !strings.Contains(first, "/docs/page-14") {
@@ -141,4 +146,25 @@ func TestDashboardFeaturesBrowser(t *testing.T) {
 	})
 	b.checkClean(t, srv.base)
 	t.Logf("screenshots in %s", artifacts)
+}
+
+// waitLocation waits until the page's address contains part and the page
+// has loaded: a click that navigates returns before the new page is there.
+func waitLocation(t *testing.T, b *chromium, part string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		loc, err := chromedp.Run(b.Ctx, chromedp.Location())
+		var state string
+		if err == nil {
+			state, err = chromedp.Run(b.Ctx, chromedp.Evaluate[string](`document.readyState`))
+		}
+		if err == nil && strings.Contains(loc, part) && state == "complete" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the page did not reach an address with %q (at %q, %s, %v)", part, loc, state, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
