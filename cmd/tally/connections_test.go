@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -197,4 +198,27 @@ func TestIdleConnectionFloods(t *testing.T) {
 			t.Error("no accept error counted: the flood did not exhaust the descriptors, the test tests nothing")
 		}
 	})
+}
+
+// TestSIGTERMWithOpenConnections: clients that keep connections open (half
+// a request, or idle keep-alive) cannot make the exit slow or a failure.
+func TestSIGTERMWithOpenConnections(t *testing.T) {
+	dir := t.TempDir()
+	tally(t, "site", "add", "example.com", "--data", dir)
+	p := startProcess(t, dir, 4096)
+	hold(t, p.addr, 50)
+	if code, err := postEvent(from("127.0.1.5"), p.addr); err != nil || code != 202 {
+		t.Fatalf("event: %d %v", code, err)
+	}
+	start := time.Now()
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.exited:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("still running 10 s after SIGTERM:\n%s", p.log)
+	}
+	if p.waitErr != nil {
+		t.Errorf("exit after SIGTERM: %v, want success\n%s", p.waitErr, p.log)
+	}
+	t.Logf("exited %v after SIGTERM", time.Since(start).Round(time.Millisecond))
 }
