@@ -77,6 +77,10 @@ type Stats struct {
 	// ValuesOther counts dimension values replaced by Other past a site's
 	// daily bound, CellsOther hits sent to a site's overflow cell.
 	ValuesOther, CellsOther uint64
+	// JournalSyncs and JournalBytes count the cell journal's synced writes
+	// and their size; JournalFailures the segments given up after a failed
+	// write (their counts were then in memory only).
+	JournalSyncs, JournalBytes, JournalFailures uint64
 	// OpenCells counts cells in memory: counting, and taken by
 	// checkpoints not stored yet (PendingCells of them).
 	OpenCells, PendingCells, Sessions int
@@ -141,6 +145,7 @@ type Aggregator struct {
 	folded, queueFull, cellsFull, noSession, ckptFail atomic.Uint64
 	spills, replays                                   atomic.Uint64
 	valuesOther, cellsOther                           atomic.Uint64
+	journalSyncs, journalBytes, journalFailures       atomic.Uint64
 	failing                                           atomic.Int64 // failed checkpoints in a row
 	failingSince                                      atomic.Int64 // Unix nanoseconds; 0 when healthy
 }
@@ -560,6 +565,9 @@ func (a *Aggregator) Stats() Stats {
 		NoSession:          a.noSession.Load(),
 		ValuesOther:        a.valuesOther.Load(),
 		CellsOther:         a.cellsOther.Load(),
+		JournalSyncs:       a.journalSyncs.Load(),
+		JournalBytes:       a.journalBytes.Load(),
+		JournalFailures:    a.journalFailures.Load(),
 		CheckpointFailures: a.ckptFail.Load(),
 		Failing:            int(a.failing.Load()),
 		Spills:             a.spills.Load(),

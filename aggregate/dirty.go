@@ -168,6 +168,8 @@ func (a *Aggregator) writeEntries(s *seal) error {
 	if err := j.cur.write(j.buf); err != nil {
 		return a.giveUpSegment(err)
 	}
+	a.journalSyncs.Add(1)
+	a.journalBytes.Add(uint64(len(j.buf)))
 	return nil
 }
 
@@ -182,6 +184,7 @@ func (a *Aggregator) giveUpSegment(err error) error {
 		j.cur = nil
 	}
 	j.first = 0 // no more records for this epoch; the seal sets the next
+	a.journalFailures.Add(1)
 	a.log.Error("cell journal write failed; until the next checkpoint stores them, a crash loses this interval's counts", "err", err)
 	return err
 }

@@ -107,13 +107,18 @@ var (
 	descOther     = prometheus.NewDesc("tally_other_total",
 		"Hits counted under (other): kind value (a dimension value past its site's daily bound of distinct values), cell (a new cell past its site's bound of open cells).",
 		[]string{"kind"}, nil)
+	descJournal = prometheus.NewDesc("tally_journal_syncs_total",
+		"Synced writes of the cell journal (one a second at most while counts change; in steps of 10).", nil, nil)
+	descJournalBytes = prometheus.NewDesc("tally_journal_bytes_total", "Bytes written to the cell journal (in steps of 10).", nil, nil)
+	descJournalFail  = prometheus.NewDesc("tally_journal_failures_total",
+		"Journal segments given up after a failed write: until the next checkpoint stores them, a crash loses those counts.", nil, nil)
 	descReplays = prometheus.NewDesc("tally_spill_replays_total", "Times the spill file was replayed to the store and removed.", nil, nil)
 )
 
 func (t *totals) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descReceived, descAccepted, descDropped, descFolded, descOpenCells,
 		descSessions, descNoSession, descCkptFail, descFailing, descSpilled, descSpills, descReplays,
-		descFirsts, descFirstsMem, descFirstsFul, descOther} {
+		descFirsts, descFirstsMem, descFirstsFul, descOther, descJournal, descJournalBytes, descJournalFail} {
 		ch <- d
 	}
 }
@@ -143,6 +148,9 @@ func (t *totals) Collect(ch chan<- prometheus.Metric) {
 	counter(descFolded, coarse(st.Folded))
 	counter(descOther, st.ValuesOther, "value") // a flood signal: exact
 	counter(descOther, st.CellsOther, "cell")
+	counter(descJournal, coarse(st.JournalSyncs))
+	counter(descJournalBytes, coarse(st.JournalBytes))
+	counter(descJournalFail, st.JournalFailures)
 	coarseGauge(descOpenCells, st.OpenCells)
 	coarseGauge(descSessions, st.Sessions)
 	counter(descNoSession, coarse(st.NoSession))
