@@ -1,10 +1,21 @@
 -- wrk script: one client floods one site with made-up paths and campaigns,
--- every request a page never seen before (bench/flood/run.sh).
+-- every request a page never seen before (bench/flood/run.sh). The names
+-- are words of letters: numbers and tokens would become :id and :token
+-- (collector/personal.go), which folds a naive flood before any bound.
 local n = 0
-local seed = os.time()
+local function word(i)
+  local s = ""
+  repeat
+    s = string.char(97 + i % 26) .. s
+    i = math.floor(i / 26)
+  until i == 0
+  return s
+end
+local seed = word(os.time() % 100000)
 request = function()
   n = n + 1
-  local body = string.format('{"n":"pageview","u":"https://flooded.example/p/%d-%d?utm_content=c%d","d":"flooded.example"}', seed, n, n)
+  local w = word(n)
+  local body = string.format('{"n":"pageview","u":"https://flooded.example/%s/page-%s?utm_content=%s","d":"flooded.example"}', seed, w, w)
   return wrk.format("POST", "/api/event", {
     ["Content-Type"] = "text/plain",
     ["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0",
