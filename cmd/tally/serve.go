@@ -151,7 +151,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		agg.Close(context.Background())
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
-	ln := connlimit.New(tcp, connlimit.Config{Max: maxConnections(cfg.MaxConns), PerNetwork: cfg.MaxConnsPerNet,
+	maxConns := maxConnections(cfg.MaxConns)
+	ln := connlimit.New(tcp, connlimit.Config{Max: maxConns, PerNetwork: cfg.MaxConnsPerNet,
 		Network: collector.Truncate, Exempt: cfg.TrustedProxies})
 	s.conns = ln
 	m.WatchConnections(ln.Stats)
@@ -160,7 +161,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		store = "ClickHouse"
 	}
 	log.Info("tally is serving", "addr", ln.Addr().String(), "store", store, "instance", agg.Instance(),
-		"max_connections", maxConnections(cfg.MaxConns), "max_connections_per_network", cfg.MaxConnsPerNet)
+		"max_connections", maxConns, "max_connections_per_network", cfg.MaxConnsPerNet)
 	if setupToken != "" {
 		// The link is the only way to the first-run page: whoever can
 		// read this log (the operator) creates the first admin, not
