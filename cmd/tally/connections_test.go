@@ -77,22 +77,8 @@ func startProcess(t *testing.T, dir string, fds int, extra ...string) *process {
 	}
 	go func() { p.waitErr = p.cmd.Wait(); close(p.exited) }()
 	t.Cleanup(func() { p.cmd.Process.Kill(); <-p.exited })
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if resp, err := http.Get("http://" + p.addr + "/api/health"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return p
-			}
-		}
-		select {
-		case <-p.exited:
-			t.Fatalf("tally serve exited: %v\n%s", p.waitErr, p.log)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("tally serve did not become healthy:\n%s", p.log)
-		}
-	}
+	waitHealthy(t, p.addr, p.log, p.exited, 20*time.Second)
+	return p
 }
 
 // from returns an HTTP client whose connections come from the loopback

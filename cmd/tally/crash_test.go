@@ -31,12 +31,26 @@ func startBinary(t *testing.T, bin, dir string, extra ...string) (*exec.Cmd, str
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	waitHealthy(t, addr, log, nil, 60*time.Second)
+	return cmd, addr, log
+}
+
+// waitHealthy waits until a tally serve process answers health with 200;
+// it fails the test when within passes first, or the process exits
+// (exited is closed; nil: not watched).
+func waitHealthy(t *testing.T, addr string, log *syncBuffer, exited <-chan struct{}, within time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(within); ; time.Sleep(50 * time.Millisecond) {
 		if resp, err := http.Get("http://" + addr + "/api/health"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return cmd, addr, log
+				return
 			}
+		}
+		select {
+		case <-exited:
+			t.Fatalf("tally serve exited before it was healthy:\n%s", log)
+		default:
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("tally serve did not become healthy:\n%s", log)
