@@ -38,6 +38,23 @@ func TestLocationAndLanguageNames(t *testing.T) {
 			t.Errorf("the dashboard lacks %s", s)
 		}
 	}
+	// The world map: shaded countries link to the filtered view and say
+	// their name and visitors; countries without visitors are no links;
+	// ZZ has no shape and is only in the table.
+	for _, s := range []string{
+		`<a href="/example.com?f=country%2CDE&amp;period=day" aria-label="Germany: 2 visitors"><path d="M`,
+		`<a href="/example.com?f=country%2CJP&amp;period=day" aria-label="Japan: 1 visitor"><path d="M`,
+		`class="on" style="--l:1"><title>Germany: 2 visitors</title>`,
+		`<path d="M`, `<title>France</title>`, // drawn, no link
+		"Natural Earth",
+	} {
+		if !strings.Contains(body, s) {
+			t.Errorf("the world map lacks %s", s)
+		}
+	}
+	if strings.Contains(body, `aria-label="France`) || strings.Contains(body, "f=country%2CZZ&amp;period=day\" aria-label") {
+		t.Error("the map links a country without visitors or a code without a shape")
+	}
 	regions := b.get("/example.com?period=day&loc=region").body
 	if !strings.Contains(regions, `>🇩🇪 DE-BY</a>`) {
 		t.Error("regions are not shown with their country's flag")
