@@ -83,10 +83,10 @@ func (h *Handler) ShareDetails(c *fiber.Ctx) error {
 
 type detailsView struct {
 	Title, Back, Action, Range, Query, Sort, PrivacyHref, Credits, Method string
-	Report                                                               *Report
-	Ranges, Columns                                                      []Link
-	Table                                                                htmlTable
-	Shown, Total                                                         int
+	Report                                                                *Report
+	Ranges, Columns                                                       []Link
+	Table                                                                 htmlTable
+	Shown, Total                                                          int
 }
 
 func detailsQuery(rng, q, sortBy string) string {
