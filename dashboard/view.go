@@ -111,6 +111,7 @@ type Panel struct {
 	Details   string // the whole list's page; "" where there is none
 	CSV       string
 	Map       *worldmap.Map // the countries on a world map (Countries tab)
+	Credit    string        // the source of the names shown, where a licence asks
 }
 
 // PanelRow is one value of a breakdown; Filter adds it as a filter.
@@ -306,6 +307,9 @@ func (v *View) buildPanel(ctx context.Context, r Runner, base aggregate.Query, p
 	res, err := r.Run(ctx, q)
 	if err != nil {
 		return out, fmt.Errorf("%s: %w", label, err)
+	}
+	if dim == aggregate.Region {
+		out.Credit = locale.RegionAttribution
 	}
 	if dim == aggregate.Country {
 		out.Map = v.countryMap(res)
