@@ -65,7 +65,7 @@ type Country struct {
 	D        string
 	Visitors int64
 	Level    float64 // 0 (none) … 1 (the most); the template shades by it
-	Title    string  // "Germany: 12 visitors"
+	Title    string  // "Germany: 12 visitors"; the name alone without visitors
 	Href     string
 }
 
