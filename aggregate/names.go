@@ -28,8 +28,9 @@ var namedDims = map[string]namedDim{
 	RegionNameDim:  {Region, locale.RegionName, locale.RegionCodes},
 }
 
-// NamedDim is the dimension API name nm shows by name: "visit:country_name"
-// for Country, "visit:region_name" for Region, "" for the others.
+// NamedDim is the API name under which d is shown by name:
+// "visit:country_name" for Country, "visit:region_name" for Region, ""
+// for the others.
 func NamedDim(d Dim) string {
 	for nm, n := range namedDims {
 		if n.dim == d {
