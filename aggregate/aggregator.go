@@ -119,11 +119,12 @@ type Aggregator struct {
 	order      []*openCell          // the same cells in the order they opened (batches follow it)
 	sessions   map[uint64]*session
 	firsts     *firsts
-	day        int64               // UTC day of firsts
-	siteFirsts map[int64]int       // entries each site added to firsts today
-	other      otherState          // values seen today, cells opened, per site
-	live       map[int64]*liveRing // per-minute counts for the realtime view (live.go)
-	idBuf      []byte              // scratch for cell ids, under mu
+	day        int64                   // UTC day of firsts
+	siteFirsts map[int64]int           // entries each site added to firsts today
+	other      otherState              // values seen today, cells opened, per site
+	live       map[int64]*liveRing     // per-minute counts for the realtime view (live.go)
+	restored   map[int64]*liveRestored // current visitors of the realtime view before a restart (livesave.go)
+	idBuf      []byte                  // scratch for cell ids, under mu
 	// pending are checkpoints taken but not stored yet, oldest first;
 	// pendingCells counts their cells (under mu, for the cell bound).
 	pending      []Batch
@@ -204,8 +205,10 @@ func New(cfg Config, store CellWriter, now func() time.Time, log *slog.Logger) *
 		siteFirsts: map[int64]int{},
 		other:      newOtherState(cfg.MaxSeenValues),
 		live:       map[int64]*liveRing{},
+		restored:   map[int64]*liveRestored{},
 		spill:      newSpill(cfg.SpillDir),
 	}
+	a.loadLive()
 	a.startJournal()
 	a.wg.Add(2)
 	go a.fold()
@@ -512,5 +515,6 @@ func (a *Aggregator) Realtime(site int64, since time.Time) int {
 			n++
 		}
 	}
+	a.restoredLive(site, since, &n, nil, nil, nil)
 	return n
 }

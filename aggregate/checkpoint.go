@@ -242,6 +242,11 @@ func (a *Aggregator) Close(ctx context.Context) error {
 	a.wg.Wait()
 	a.writeMu.Lock()
 	defer a.writeMu.Unlock()
+	// Before the final checkpoint ends the visits: the realtime view's
+	// snapshot is of the visitors still current.
+	if err := a.saveLive(); err != nil {
+		a.log.Warn("realtime view not kept for the next start", "err", err)
+	}
 	err := a.checkpoint(ctx, true)
 	if err != nil && a.journalCovers() {
 		return fmt.Errorf("%w: %w", ErrKeptInJournal, err)

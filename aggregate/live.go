@@ -8,9 +8,9 @@ import (
 // The realtime view: visitors and pageviews per minute over the last
 // LiveMinutes minutes, and what the visitors seen in the last few minutes
 // are reading, where they came from and where they are. It is this
-// instance's memory only — per-minute counters and the session table —
-// never stored, so it starts empty after a restart, and each instance of
-// a fleet sees the visitors routed to it.
+// instance's memory — per-minute counters and the session table — kept
+// across a clean restart as counts (livesave.go); each instance of a fleet
+// sees the visitors routed to it.
 
 // LiveMinutes is how far back the per-minute counts go.
 const LiveMinutes = 30
@@ -103,6 +103,7 @@ func (a *Aggregator) Live(site int64, window time.Duration) Live {
 		sources[display(Source, k[Source])]++
 		countries[display(Country, k[Country])]++
 	}
+	a.restoredLive(site, since, &out.Current, pages, sources, countries)
 	out.Pages, out.Sources, out.Countries = ranked(pages), ranked(sources), ranked(countries)
 	return out
 }

@@ -3,6 +3,8 @@ package aggregate_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -65,5 +67,83 @@ func TestLive(t *testing.T) {
 	// Another site sees none of it.
 	if other := f.agg.Live(f.site.ID+1, 5*time.Minute); other.Current != 0 || len(other.Pages) != 0 {
 		t.Errorf("another site: %+v", other)
+	}
+}
+
+// TestLiveSurvivesRestart: a clean stop keeps the realtime view, as
+// counts, in the spill folder; the next start shows the same minutes and
+// current visitors, lets them age out, and adds the new ones.
+func TestLiveSurvivesRestart(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC), "UTC")
+	spill := t.TempDir()
+	start := func() {
+		f.agg = aggregate.New(aggregate.Config{Checkpoint: time.Hour, SpillDir: spill}, f.store, f.clock.Now, quiet)
+	}
+	if err := f.agg.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	start()
+	f.at("2026-11-20T10:00:10Z")
+	f.hit(1, "pageview", "/a", nil)
+	f.hit(2, "pageview", "/a", map[aggregate.Dim]string{aggregate.Source: "Google", aggregate.Country: "DE"})
+	f.at("2026-11-20T10:02:10Z")
+	f.hit(1, "pageview", "/b", nil)
+	if err := f.agg.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before := f.agg.Live(f.site.ID, 5*time.Minute)
+	if before.Current != 2 {
+		t.Fatalf("before the restart: %d current visitors, want 2", before.Current)
+	}
+	if err := f.agg.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.at("2026-11-20T10:03:00Z")
+	start()
+	if _, err := os.Stat(filepath.Join(spill, aggregate.LiveFile)); !os.IsNotExist(err) {
+		t.Errorf("the snapshot is still there after it was read: %v", err)
+	}
+	after := f.agg.Live(f.site.ID, 5*time.Minute)
+	if n := f.agg.Realtime(f.site.ID, f.clock.Now().Add(-5*time.Minute)); n != 2 {
+		t.Errorf("the live count after the restart: %d, want 2", n)
+	}
+	// The same minutes (the window moved by one) and the same visitors.
+	if fmt.Sprint(after.Minutes[len(after.Minutes)-4:len(after.Minutes)-1]) != fmt.Sprint(before.Minutes[len(before.Minutes)-3:]) ||
+		after.Current != 2 || fmt.Sprint(after.Pages) != fmt.Sprint(before.Pages) ||
+		fmt.Sprint(after.Sources) != fmt.Sprint(before.Sources) || fmt.Sprint(after.Countries) != fmt.Sprint(before.Countries) {
+		t.Errorf("after the restart:\n%+v\nbefore:\n%+v", after, before)
+	}
+	// 10:06:30: visitor 2 (last seen in minute 10:00, which ended more
+	// than five minutes ago) is no longer current, 1 is; a new visitor
+	// joins them.
+	f.at("2026-11-20T10:06:30Z")
+	f.hit(3, "pageview", "/c", nil)
+	if err := f.agg.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	later := f.agg.Live(f.site.ID, 5*time.Minute)
+	if later.Current != 2 || fmt.Sprint(later.Pages) != "[{/b 1} {/c 1}]" || fmt.Sprint(later.Countries) != "[{(not set) 2}]" {
+		t.Errorf("at 10:06:30: %d current, pages %v, countries %v", later.Current, later.Pages, later.Countries)
+	}
+	// A second restart keeps what the first restored.
+	if err := f.agg.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	start()
+	again := f.agg.Live(f.site.ID, 5*time.Minute)
+	if fmt.Sprint(again) != fmt.Sprint(later) {
+		t.Errorf("after a second restart:\n%+v\nbefore it:\n%+v", again, later)
+	}
+	// Half an hour on, all of it has left the window.
+	f.at("2026-11-20T10:40:00Z")
+	end := f.agg.Live(f.site.ID, 5*time.Minute)
+	for _, m := range end.Minutes {
+		if m.Visitors+m.Pageviews > 0 {
+			t.Errorf("minute %v still shows %d/%d", m.At, m.Visitors, m.Pageviews)
+		}
+	}
+	if end.Current != 0 {
+		t.Errorf("at 10:40: %d current visitors", end.Current)
 	}
 }

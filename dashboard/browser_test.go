@@ -132,7 +132,8 @@ type server struct {
 	base, key, password string
 }
 
-func startServer(t *testing.T) *server {
+// startServer runs tally serve; args are added to its command line.
+func startServer(t *testing.T, args ...string) *server {
 	t.Helper()
 	tmp := t.TempDir()
 	bin, data := filepath.Join(tmp, "tally"), filepath.Join(tmp, "data")
@@ -163,7 +164,7 @@ func startServer(t *testing.T) *server {
 	addr := l.Addr().String()
 	l.Close()
 	var logs bytes.Buffer
-	serve := exec.Command(bin, "serve", "--listen", addr, "--data", data)
+	serve := exec.Command(bin, append([]string{"serve", "--listen", addr, "--data", data}, args...)...)
 	serve.Stdout, serve.Stderr = &logs, &logs
 	if err := serve.Start(); err != nil {
 		t.Fatal(err)
@@ -220,11 +221,18 @@ func (s *server) standardScenario(t *testing.T) {
 		"https://example.com/<script>alert(1)</script>")
 }
 
-func (s *server) event(t *testing.T, ua, u string) {
+func (s *server) event(t *testing.T, ua, u string) { s.eventFrom(t, "", ua, u) }
+
+// eventFrom sends a pageview as if from the address ip (X-Forwarded-For:
+// the server must trust 127.0.0.1 as a proxy); "" sends none.
+func (s *server) eventFrom(t *testing.T, ip, ua, u string) {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"n": "pageview", "u": u, "d": "example.com", "w": 1280})
 	req, _ := http.NewRequest(http.MethodPost, s.base+"/api/event", bytes.NewReader(body))
 	req.Header.Set("User-Agent", ua)
+	if ip != "" {
+		req.Header.Set("X-Forwarded-For", ip)
+	}
 	req.Header.Set("Content-Type", "text/plain")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {

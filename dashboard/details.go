@@ -147,8 +147,12 @@ func BuildDetails(ctx context.Context, r Runner, site account.Site, s State, p d
 		Dimensions: []aggregate.Dimension{d}, Limit: detailsPageSize, Offset: (p.page - 1) * detailsPageSize}
 	if p.search != "" {
 		f, err := aggregate.NewFilter(aggregate.OpContains, dim, []string{p.search})
-		if dim == aggregate.Country { // shown by name, so searched by name
-			f, err = aggregate.NewNamedFilter(aggregate.OpContains, aggregate.CountryNameDim, []string{p.search})
+		if nm := aggregate.NamedDim(dim); nm != "" { // shown by name, so searched by name
+			// unless the search is too broad for a filter of names (a
+			// letter of thousands of region names): then by code.
+			if nf, nerr := aggregate.NewNamedFilter(aggregate.OpContains, nm, []string{p.search}); nerr == nil {
+				f, err = nf, nil
+			}
 		}
 		if err != nil {
 			return nil, fiber.NewError(fiber.StatusBadRequest, err.Error())

@@ -89,6 +89,9 @@ func showValue(d aggregate.Dim, v string) string {
 		}
 	case aggregate.Region:
 		if country, _, ok := strings.Cut(v, "-"); ok && locale.Flag(country) != "" {
+			if n := locale.RegionName(v); n != "" {
+				return locale.Flag(country) + " " + n
+			}
 			return locale.Flag(country) + " " + v
 		}
 	case aggregate.Language:

@@ -38,9 +38,40 @@ func TestLocationAndLanguageNames(t *testing.T) {
 			t.Errorf("the dashboard lacks %s", s)
 		}
 	}
+	// The world map: shaded countries link to the filtered view and say
+	// their name and visitors; countries without visitors are no links;
+	// ZZ has no shape and is only in the table.
+	for _, s := range []string{
+		`<a href="/example.com?f=country%2CDE&amp;period=day" aria-label="Germany: 2 visitors"><path d="M`,
+		`<a href="/example.com?f=country%2CJP&amp;period=day" aria-label="Japan: 1 visitor"><path d="M`,
+		`class="on" style="--l:1"><title>Germany: 2 visitors</title>`,
+		`<g aria-hidden="true"><path d="M`, // the others: drawn, no link
+		"Natural Earth",
+	} {
+		if !strings.Contains(body, s) {
+			t.Errorf("the world map lacks %s", s)
+		}
+	}
+	if strings.Contains(body, `aria-label="France`) || strings.Contains(body, "f=country%2CZZ&amp;period=day\" aria-label") {
+		t.Error("the map links a country without visitors or a code without a shape")
+	}
 	regions := b.get("/example.com?period=day&loc=region").body
-	if !strings.Contains(regions, `>🇩🇪 DE-BY</a>`) {
-		t.Error("regions are not shown with their country's flag")
+	if !strings.Contains(regions, `>🇩🇪 Bavaria</a>`) || !strings.Contains(regions, `>🇩🇪 Berlin</a>`) || !strings.Contains(regions, `f=region%2CDE-BY`) {
+		t.Error("regions are not shown by name with their country's flag, or not linked by code")
+	}
+	if !strings.Contains(regions, "Unicode CLDR") {
+		t.Error("the regions tab does not credit the source of the names")
+	}
+	// "contains" and Details' search find regions by name.
+	if res := b.get("/example.com?period=day&f=region~,bavar"); kpis(res.body)["visitors"] != "1" || !strings.Contains(res.body, "Region contains <strong>bavar</strong>") {
+		t.Errorf("region contains bavar: %v, want 1 visitor", kpis(res.body))
+	}
+	if res := b.get("/example.com/details?period=day&panel=loc&loc=region&q=berl"); len(rowLabels(res.body)) != 1 || rowLabels(res.body)[0] != "🇩🇪 Berlin" {
+		t.Errorf("details search berl: %v", rowLabels(res.body))
+	}
+	// A search too broad for names (a letter of thousands) searches codes.
+	if res := b.get("/example.com/details?period=day&panel=loc&loc=region&q=e"); res.code != 200 || len(rowLabels(res.body)) != 3 { // both regions and "(not set)"
+		t.Errorf("details search e: %d %v", res.code, rowLabels(res.body))
 	}
 	// A filter chip names the country; "contains" searches names.
 	if res := b.get("/example.com?period=day&f=country,DE"); !strings.Contains(res.body, "Country is <strong>🇩🇪 Germany</strong>") || kpis(res.body)["visitors"] != "2" {

@@ -18,6 +18,7 @@ import (
 
 	"tally/account"
 	"tally/aggregate"
+	"tally/dashboard/worldmap"
 )
 
 //go:embed templates/*.html
@@ -76,6 +77,7 @@ var funcs = template.FuncMap{
 		return rangeLabel(p[0], p[1])
 	},
 	"metricName": func(m aggregate.Metric) string { return string(m) },
+	"mapCredit":  func() string { return worldmap.Attribution },
 	"gridY":      func(pct float64) float64 { return chartH * (1 - pct/100) },
 	"liveList": func(title, dim string, rows []PanelRow) map[string]any {
 		return map[string]any{"Title": title, "Dim": dim, "Rows": rows}

@@ -294,9 +294,13 @@ func (s State) queryFilters() []aggregate.Filter {
 			op = aggregate.OpIs
 		}
 		qf, err := aggregate.NewFilter(op, f.Dim, []string{f.Value})
-		if f.Dim == aggregate.Country && op == aggregate.OpContains {
-			// People see country names, so "contains" searches those.
-			qf, err = aggregate.NewNamedFilter(op, aggregate.CountryNameDim, []string{f.Value})
+		if nm := aggregate.NamedDim(f.Dim); nm != "" && op == aggregate.OpContains {
+			// People see country and region names, so "contains"
+			// searches those (the codes where a name filter would be
+			// too broad: a letter of thousands of region names).
+			if nf, nerr := aggregate.NewNamedFilter(op, nm, []string{f.Value}); nerr == nil {
+				qf, err = nf, nil
+			}
 		}
 		if err == nil {
 			out = append(out, qf)

@@ -114,6 +114,8 @@ var apiCases = []struct{ name, target, body string }{
 		"filters":[["is_not","visit:country",["JP"]]],"pagination":{"limit":4},"include":{"comparisons":{"mode":"previous_period"}}}`},
 	{"v2_country_name", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors","percentage"],"date_range":["2026-03-10","2026-03-10"],"dimensions":["visit:country_name"],
 		"filters":[["contains","visit:country_name",["united","germ","not set"]]]}`},
+	{"v2_region_name", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors"],"date_range":["2026-03-10","2026-03-10"],"dimensions":["visit:region_name"],
+		"filters":[["is_not","visit:region_name",["California"]]]}`},
 }
 
 func TestStatsAPIGolden(t *testing.T) {
@@ -187,7 +189,7 @@ func TestStatsAPIV1Errors(t *testing.T) {
 		{"v2 or across dimensions", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors"],"date_range":"day","filters":[["or",[["is","visit:country",["DE"]],["is","visit:browser",["Chrome"]]]]]}`, 400, "one dimension"},
 		{"v2 comparisons over time", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors"],"date_range":"7d","dimensions":["time:day"],"include":{"comparisons":{"mode":"previous_period"}}}`, 400, "time dimensions"},
 		{"v2 comparisons mode", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors"],"date_range":"7d","include":{"comparisons":{"mode":"last_decade"}}}`, 400, "last_decade"},
-		{"v2 region names", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors"],"date_range":"day","dimensions":["visit:region_name"]}`, 400, "region codes"},
+		{"v2 region names too broad", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors"],"date_range":"day","filters":[["contains","visit:region_name",["a"]]]}`, 400, "narrow it"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,6 +13,8 @@ import (
 
 	"tally/account"
 	"tally/aggregate"
+	"tally/dashboard/worldmap"
+	"tally/internal/locale"
 )
 
 // Runner answers engine queries. *aggregate.Engine is one; a public view
@@ -108,6 +110,8 @@ type Panel struct {
 	More      int    // rows not shown
 	Details   string // the whole list's page; "" where there is none
 	CSV       string
+	Map       *worldmap.Map // the countries on a world map (Countries tab)
+	Credit    string        // the source of the names shown, where a licence asks
 }
 
 // PanelRow is one value of a breakdown; Filter adds it as a filter.
@@ -295,9 +299,21 @@ func (v *View) buildPanel(ctx context.Context, r Runner, base aggregate.Query, p
 	}
 	q.Dimensions = []aggregate.Dimension{{Name: dim.String(), Dim: dim}}
 	q.Limit = limit
+	if dim == aggregate.Country {
+		// The map shades every country: one query for all of them (a
+		// few hundred codes at most), of which the table shows the top.
+		q.Limit = 0
+	}
 	res, err := r.Run(ctx, q)
 	if err != nil {
 		return out, fmt.Errorf("%s: %w", label, err)
+	}
+	if dim == aggregate.Region {
+		out.Credit = locale.RegionAttribution
+	}
+	if dim == aggregate.Country {
+		out.Map = v.countryMap(res)
+		res.Rows = res.Rows[:min(limit, len(res.Rows))]
 	}
 	out.More = res.TotalRows - len(res.Rows)
 	if out.More > 0 && !v.Opts.ReadOnly {
@@ -315,6 +331,31 @@ func (v *View) buildPanel(ctx context.Context, r Runner, base aggregate.Query, p
 		out.Rows = append(out.Rows, pr)
 	}
 	return out, nil
+}
+
+// countryMap shades the world map by the visitors of each country in res
+// (a breakdown by country, visitors first); each shaded country links to
+// the view filtered by it.
+func (v *View) countryMap(res aggregate.Result) *worldmap.Map {
+	visitors := make(map[string]int64, len(res.Rows))
+	for _, row := range res.Rows {
+		visitors[row.Dimensions[0]] = int64(row.Metrics[0])
+	}
+	m := worldmap.Build(visitors,
+		func(code string) string { return v.State.WithFilter(aggregate.Country, code).Link(v.Opts.BasePath) },
+		func(code string) string {
+			if n := locale.CountryName(code); n != "" {
+				return n
+			}
+			return code
+		},
+		func(n int64) string {
+			if n == 1 {
+				return "1 visitor"
+			}
+			return formatMetric(aggregate.Visitors, float64(n)) + " visitors"
+		})
+	return &m
 }
 
 // panelLink is s's link on base with panel=id added (a panel's CSV, its

@@ -42,6 +42,7 @@ func routes(app *fiber.App, s *server) {
 	app.Get("/privacy", s.public.Privacy)
 	app.Get("/share/:slug", s.public.Share)
 	app.Get("/share/:slug/report/:period", s.public.Report)
+	app.Get("/share/:slug/details/:table", s.public.ShareDetails)
 
 	// Dashboard: its pages, settings and site management, listed in
 	// dashboard/routes.go (the dashboard's tests register them the same way).

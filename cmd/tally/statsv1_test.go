@@ -56,6 +56,12 @@ func TestServeV1AndPlausibleScript(t *testing.T) {
 	if code, body := get("/api/v1/stats/breakdown?site_id=example.com&property=visit:shoe", key); code != 400 || !strings.Contains(body, "shoe") {
 		t.Errorf("unknown property: %d %s, want a JSON 400", code, body)
 	}
+	// A clean restart keeps the realtime view (aggregate/livesave.go).
+	s.stop()
+	s = startServer(t, dir, &syncBuffer{})
+	if code, body := get("/api/v1/stats/realtime/visitors?site_id=example.com", key); code != 200 || body != "3" {
+		t.Errorf("realtime after a restart: %d %s, want 3", code, body)
+	}
 	_, script := get("/js/script.js", "")
 	for _, name := range []string{"/js/plausible.js", "/js/plausible.hash.outbound-links.js"} {
 		code, body := get(name, "")

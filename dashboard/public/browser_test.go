@@ -64,5 +64,5 @@ func TestReportInBrowser(t *testing.T) {
 	d := hostile(t)
 	srv := servePublic(t, d, DefaultPolicy)
 	base := srv.url + "/share/" + srv.slug
-	checkInBrowser(t, "", base+"/report/2026-10.html", base, srv.url+"/privacy?site="+d.site.Domain)
+	checkInBrowser(t, "", base+"/report/2026-10.html", base, base+"/details/page?q=pri&sort=value", srv.url+"/privacy?site="+d.site.Domain)
 }

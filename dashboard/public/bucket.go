@@ -60,6 +60,10 @@ type bucketBuilder struct {
 	k      int64
 	noise  *Noise
 	unit   int64
+	// limit is the most groups a month's table shows (0: rowLimit);
+	// only, when set, names the one section built (a Details list).
+	limit int
+	only  string
 }
 
 // publisher for one bucket: its noise labels name the site and the bucket
@@ -134,6 +138,9 @@ func (bb *bucketBuilder) month(ctx context.Context, start, from, to time.Time, w
 	}
 	mb.tables = make(map[string]bucketTable, len(sections))
 	for _, s := range sections {
+		if bb.only != "" && s.name != bb.only {
+			continue
+		}
 		t, err := bb.table(ctx, s, from, to, total)
 		if err != nil {
 			return nil, err
@@ -157,6 +164,7 @@ func (bb *bucketBuilder) table(ctx context.Context, s section, from, to time.Tim
 	var shown, all []group
 	var rest Counts
 	var bare bool
+	otherName := Other
 	if s.hourOfDay {
 		hours, err := bb.run(ctx, from, to, []string{"time:hour_of_day"}, nil)
 		if err != nil {
@@ -192,9 +200,14 @@ func (bb *bucketBuilder) table(ctx context.Context, s section, from, to time.Tim
 			}
 			return rest[0].Counts, nil
 		}
-		if shown, rest, bare, err = fold(groups, bb.k, rowLimit, measure); err != nil {
+		limit := rowLimit
+		if bb.limit > 0 {
+			limit = bb.limit
+		}
+		if shown, rest, bare, err = fold(groups, bb.k, limit, measure); err != nil {
 			return bucketTable{}, err
 		}
+		otherName = remainderName(groups, bb.k, limit)
 	}
 	pub := bb.pub(from.Format("2006-01"))
 	t := bucketTable{bare: bare, present: make(map[string]bool, len(all))}
@@ -216,7 +229,7 @@ func (bb *bucketBuilder) table(ctx context.Context, s section, from, to time.Tim
 	}
 	switch {
 	case !rest.empty():
-		c, err := pub.counts(s.name+"\x00"+Other, rest)
+		c, err := pub.counts(s.name+"\x00"+otherName, rest)
 		if err != nil {
 			return bucketTable{}, err
 		}
@@ -239,4 +252,27 @@ func hasHidden(shown []group, total Counts) bool {
 		pv += g.Pageviews
 	}
 	return pv < total.Pageviews
+}
+
+// remainderName labels the noise of a month's "(other)". A Details list
+// (a limit above rowLimit) folds the same groups as the share page while
+// no more than rowLimit of them are showable: then its remainder is the
+// same number and draws the same noise. Past that it is another number
+// (the share page's remainder less the groups only Details shows) and
+// draws its own, so that the two published remainders differ by a noised
+// amount, never by the exact count of those groups.
+func remainderName(groups []group, k int64, limit int) string {
+	if limit <= rowLimit {
+		return Other
+	}
+	n := 0
+	for _, g := range groups {
+		if showable(g, k) {
+			n++
+		}
+	}
+	if n <= rowLimit {
+		return Other
+	}
+	return Other + "\x00details"
 }

@@ -106,7 +106,8 @@ func (h *Handler) sharePage(ctx context.Context, sh account.Share, site account.
 		return nil, err
 	}
 	base := "/share/" + sh.Slug
-	pg := Page{Title: site.Domain + ": usage statistics", PrivacyHref: "/privacy?site=" + site.Domain, Credits: h.inst.Credits}
+	pg := Page{Title: site.Domain + ": usage statistics", PrivacyHref: "/privacy?site=" + site.Domain, Credits: h.inst.Credits,
+		DetailsBase: base + "/details/", DetailsRange: rng}
 	for _, r := range shareRanges {
 		pg.Ranges = append(pg.Ranges, Link{Label: r.label, Href: base + "?range=" + r.name, On: r.name == rng})
 	}

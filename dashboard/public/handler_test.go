@@ -50,6 +50,7 @@ func servePublic(t *testing.T, d *dataset, pol Policy) *publicServer {
 	app.Get("/privacy", h.Privacy)
 	app.Get("/share/:slug", h.Share)
 	app.Get("/share/:slug/report/:period", h.Report)
+	app.Get("/share/:slug/details/:table", h.ShareDetails)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

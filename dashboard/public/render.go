@@ -14,7 +14,9 @@ import (
 //go:embed templates/*.tmpl
 var templateFS embed.FS
 
-var templates = template.Must(template.ParseFS(templateFS, "templates/*.tmpl"))
+var templates = template.Must(template.New("").Funcs(template.FuncMap{
+	"detailsLimit": func() int { return DetailsLimit },
+}).ParseFS(templateFS, "templates/*.tmpl"))
 
 // Formats a report can be rendered in.
 var Formats = []string{"html", "json", "csv"}
@@ -132,6 +134,9 @@ type Page struct {
 	Reports     []Link // links to published reports
 	PrivacyHref string
 	Credits     string // sources of the data shown, e.g. the location database's attribution
+	// DetailsBase ("/share/SLUG/details/") and DetailsRange link a
+	// table to its whole list; none in a stand-alone report.
+	DetailsBase, DetailsRange string
 }
 
 type htmlView struct {
@@ -146,6 +151,7 @@ type htmlTable struct {
 	Title, Head string
 	Rows        []htmlRow
 	Bare        bool
+	Details     string // the whole list's page; "" where there is none
 }
 
 type htmlRow struct {
@@ -177,8 +183,16 @@ func WriteHTML(w io.Writer, r *Report, pg Page) error {
 	if v.PrivacyHref == "" {
 		v.PrivacyHref = "/privacy"
 	}
+	v.Tables = tablesOf(r, pg)
+	return templates.ExecuteTemplate(w, "report.html.tmpl", v)
+}
+
+// tablesOf lays out r's breakdowns for HTML: "n/a" for bare rows, bars
+// relative to the largest row, "(other)" last.
+func tablesOf(r *Report, pg Page) []htmlTable {
+	var out []htmlTable
 	for _, b := range r.Breakdowns {
-		t := htmlTable{Title: b.Title, Head: columnName(b.Dimension)}
+		t := htmlTable{Title: b.Title, Head: columnName(b.Dimension), Details: detailsHref(pg, b)}
 		top := int64(1)
 		for _, row := range b.Rows {
 			if row.Visitors != nil {
@@ -208,9 +222,9 @@ func WriteHTML(w io.Writer, r *Report, pg Page) error {
 				}
 			}
 		}
-		v.Tables = append(v.Tables, t)
+		out = append(out, t)
 	}
-	return templates.ExecuteTemplate(w, "report.html.tmpl", v)
+	return out
 }
 
 func newChart(r *Report) *chart {

@@ -125,6 +125,40 @@ func NewBuilder(engine *aggregate.Engine, keep Keeper) *Builder {
 // whenever it is asked for, and nested or overlapping periods differ by
 // whole published buckets.
 func (b *Builder) Build(ctx context.Context, site account.Site, pol Policy, per Period, now time.Time) (*Report, error) {
+	return b.build(ctx, site, pol, per, now, 0, "")
+}
+
+// DetailsLimit is the most groups a month's table shows in a Details list:
+// the remainder is measured with a filter excluding every shown group,
+// and a filter takes at most aggregate.MaxFilterValues values.
+const DetailsLimit = aggregate.MaxFilterValues
+
+// Details is the report of per with one section only, name, whose month
+// tables show up to DetailsLimit groups instead of rowLimit: the share
+// page's "Details". Every rule of Build holds for it, by the same code:
+// each month's groups pass the minimum group size, the remainder is
+// measured and published only when it reaches K, rows are noised and
+// rounded under the same labels (a group has the same published counts
+// in both), and combine keeps only groups shown in every month.
+func (b *Builder) Details(ctx context.Context, site account.Site, pol Policy, per Period, now time.Time, name string) (*Report, error) {
+	if !DetailsSection(name) {
+		return nil, fmt.Errorf("no table %q has details", name)
+	}
+	return b.build(ctx, site, pol, per, now, DetailsLimit, name)
+}
+
+// DetailsSection reports whether the table name has a Details list: every
+// ranked table but the hours of the day (24 rows at most, all shown).
+func DetailsSection(name string) bool {
+	for _, s := range sections {
+		if s.name == name && !s.hourOfDay {
+			return true
+		}
+	}
+	return false
+}
+
+func (b *Builder) build(ctx context.Context, site account.Site, pol Policy, per Period, now time.Time, limit int, only string) (*Report, error) {
 	if err := pol.Validate(); err != nil {
 		return nil, err
 	}
@@ -140,7 +174,7 @@ func (b *Builder) Build(ctx context.Context, site account.Site, pol Policy, per 
 		return nil, err
 	}
 	bb := &bucketBuilder{engine: b.engine, site: site, k: int64(pol.MinVisitors),
-		noise: NewNoise(pol.Epsilon, key), unit: int64(pol.Round)}
+		noise: NewNoise(pol.Epsilon, key), unit: int64(pol.Round), limit: limit, only: only}
 	var buckets []*monthBucket
 	for m := monthStart(per.From); !m.After(per.To); m = m.AddDate(0, 1, 0) {
 		end := m.AddDate(0, 1, -1)
@@ -174,7 +208,9 @@ func (b *Builder) Build(ctx context.Context, site account.Site, pol Policy, per 
 		}
 	}
 	for _, s := range sections {
-		rep.Breakdowns = append(rep.Breakdowns, combine(s, whole))
+		if only == "" || s.name == only {
+			rep.Breakdowns = append(rep.Breakdowns, combine(s, whole))
+		}
 	}
 	return rep, nil
 }

@@ -53,3 +53,20 @@ func TestTableKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestRegionName: the codes the location databases give (country, dash,
+// the subdivision's own code) find their CLDR names.
+func TestRegionName(t *testing.T) {
+	for code, want := range map[string]string{
+		"DE-BY": "Bavaria", "de-by": "Bavaria", "US-CA": "California", "IT-62": "Lazio",
+		"GB-ENG": "England", "JP-13": "Tokyo", "FR-IDF": "Île-de-France", "AU-NSW": "New South Wales",
+		"DE-ZZ": "", "DE": "", "": "", "(not set)": "",
+	} {
+		if got := RegionName(code); got != want {
+			t.Errorf("RegionName(%q) = %q, want %q", code, got, want)
+		}
+	}
+	if len(regions) < 4000 {
+		t.Errorf("%d regions, want CLDR's 5000 or so", len(regions))
+	}
+}
