@@ -22,7 +22,11 @@ ALTER TABLE cells ADD COLUMN day Int64;
 
 -- visitors is read, uv is stored: the view cannot name its sum visitors,
 -- because 18.16 then resolves the cells' visitors column in the ARRAY JOIN
--- below to that sum and fails.
+-- below to that sum and fails. No deduplication of inserted blocks: a
+-- replicated copy (a cluster) would otherwise drop the rollups of a batch
+-- whose rows happen to equal an earlier batch's (two checkpoints of one
+-- page view each); the cells' exactly-once lookup is what keeps inserts
+-- single.
 CREATE TABLE IF NOT EXISTS rollups (
 	site_id    Int64,
 	day        Int64,
@@ -38,7 +42,8 @@ CREATE TABLE IF NOT EXISTS rollups (
 	visitors   Int64 ALIAS uv
 ) ENGINE = SummingMergeTree()
 PARTITION BY toYYYYMM(toDateTime(day * 86400, 'UTC'))
-ORDER BY (site_id, dim, day, value);
+ORDER BY (site_id, dim, day, value)
+SETTINGS replicated_deduplication_window = 0;
 
 -- A regular cell adds to one row per dimension but the exit page, and to
 -- the day's totals; an exit cell to its exit page's row only.
