@@ -24,7 +24,8 @@ type Config struct {
 	MaxSessions int
 	// MaxCells bounds the cells in memory: those counting since the last
 	// checkpoint and those taken by checkpoints the store has not stored
-	// yet; past it, hits that would need a new cell are dropped and counted.
+	// yet; past it, sites above their fair share fold new cells into their
+	// overflow cell (other.go, admits). Nothing is dropped.
 	MaxCells int
 	// MaxFirsts bounds the day's first-occurrence set (8 bytes a slot, at
 	// most 4/3 slots an entry); past it, visitors are undercounted until
@@ -73,7 +74,7 @@ var DefaultConfig = Config{
 
 // Stats are running totals for logs and metrics.
 type Stats struct {
-	Folded, DroppedQueueFull, DroppedCellsFull, NoSession uint64
+	Folded, DroppedQueueFull, NoSession uint64
 	// ValuesOther counts dimension values replaced by Other past a site's
 	// daily bound, CellsOther hits sent to a site's overflow cell.
 	ValuesOther, CellsOther uint64
@@ -143,12 +144,12 @@ type Aggregator struct {
 	dirty []*openCell
 	tick  uint64
 
-	folded, queueFull, cellsFull, noSession, ckptFail atomic.Uint64
-	spills, replays                                   atomic.Uint64
-	valuesOther, cellsOther                           atomic.Uint64
-	journalSyncs, journalBytes, journalFailures       atomic.Uint64
-	failing                                           atomic.Int64 // failed checkpoints in a row
-	failingSince                                      atomic.Int64 // Unix nanoseconds; 0 when healthy
+	folded, queueFull, noSession, ckptFail      atomic.Uint64
+	spills, replays                             atomic.Uint64
+	valuesOther, cellsOther                     atomic.Uint64
+	journalSyncs, journalBytes, journalFailures atomic.Uint64
+	failing                                     atomic.Int64 // failed checkpoints in a row
+	failingSince                                atomic.Int64 // Unix nanoseconds; 0 when healthy
 }
 
 // CellWriter is what the aggregator needs of a store.
@@ -438,7 +439,7 @@ func (a *Aggregator) moveExit(s *session) {
 	if s.exitPage != "" {
 		k, hour := s.exitKey(s.exitHost, s.exitPage), time.Unix(s.exitHour, 0).UTC()
 		a.idBuf = appendCellID(a.idBuf[:0], s.site, hour.Unix(), &k)
-		if a.cells[cellID(a.idBuf)] == nil && a.other.cells[s.site] >= a.cfg.SiteCells {
+		if a.cells[cellID(a.idBuf)] == nil && !a.admits(s.site) {
 			// Past the site's cell bound the −1 would fold into the
 			// overflow cell, not cancel the +1: the exit stays where it is.
 			return
@@ -461,10 +462,8 @@ func (a *Aggregator) bump(site int64, hour time.Time, key *Key, delta *Counters)
 		}
 	}
 	if c == nil {
-		if len(a.cells)+a.pendingCells >= a.cfg.MaxCells {
-			a.cellsFull.Add(1)
-			return
-		}
+		// An admitted cell or the site's overflow cell: either is
+		// bounded (admits; two overflow cells per site and hour).
 		c = a.newCell()
 		a.other.cells[site]++
 	}
@@ -477,7 +476,6 @@ func (a *Aggregator) Stats() Stats {
 	st := Stats{
 		Folded:             a.folded.Load(),
 		DroppedQueueFull:   a.queueFull.Load(),
-		DroppedCellsFull:   a.cellsFull.Load(),
 		NoSession:          a.noSession.Load(),
 		ValuesOther:        a.valuesOther.Load(),
 		CellsOther:         a.cellsOther.Load(),

@@ -16,10 +16,10 @@ const Other = "(other)"
 // values since 00:00 UTC; the values seen are remembered (as hashes, in
 // memory) in a set of at most MaxSeenValues entries for all sites, past
 // which every unseen value folds. A hit that would open a new cell when its
-// site has SiteCells cells in memory (counting, or waiting for the store)
-// goes to the
-// site's overflow cell of that hour, every dimension Other (one for
-// visits' exits, one for everything else).
+// site has SiteCells cells in memory (counting, or waiting for the store),
+// or when all sites together have MaxCells and this one has its fair share
+// (admits), goes to the site's overflow cell of that hour, every dimension
+// Other (one for visits' exits, one for everything else).
 
 // otherState is the aggregator's record of the values seen today.
 type otherState struct {
@@ -91,7 +91,7 @@ func (a *Aggregator) boundValues(h *Hit, from, to Dim) {
 // overflow key when the cell would be new past the site's cell bound.
 // Callers hold a.mu and call it for a key whose cell is not open.
 func (a *Aggregator) overflowKey(site int64, hour time.Time, key *Key) *Key {
-	if a.other.cells[site] < a.cfg.SiteCells {
+	if a.admits(site) {
 		return key
 	}
 	a.cellsOther.Add(1)
@@ -100,6 +100,26 @@ func (a *Aggregator) overflowKey(site int64, hour time.Time, key *Key) *Key {
 		return &a.other.exitKey
 	}
 	return &a.other.overKey
+}
+
+// admits reports whether site may open a cell of its own; if not, a hit
+// that needs a new cell goes to the site's overflow cell. A site may while
+// it has fewer than SiteCells cells in memory and all sites together fewer
+// than MaxCells. Past MaxCells (several sites flooding at once fill it
+// between them), only a site below its fair share — MaxCells divided among
+// the sites with cells in memory — may, up to an eighth more than MaxCells:
+// a quiet site keeps counting its own pages while the floods fold. Callers
+// hold a.mu.
+func (a *Aggregator) admits(site int64) bool {
+	n := a.other.cells[site]
+	if n >= a.cfg.SiteCells {
+		return false
+	}
+	total := len(a.cells) + a.pendingCells
+	if total < a.cfg.MaxCells {
+		return true
+	}
+	return n < a.cfg.MaxCells/max(len(a.other.cells), 1) && total < a.cfg.MaxCells+a.cfg.MaxCells/8
 }
 
 // logOther logs what folding began, once per site and hour. Callers hold a.mu.

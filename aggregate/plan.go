@@ -57,8 +57,9 @@ type Dialect interface {
 	ToInt(x string) string
 	// Month is YYYYMM of Unix seconds taken as UTC.
 	Month(secs string) string
-	// Rollups reports whether the store keeps day rollups (table rollups).
-	Rollups() bool
+	// Rollups reports whether the store's day rollups (table rollups) hold
+	// every day from firstDay (days since 1970-01-01) on.
+	Rollups(firstDay int64) bool
 	// Contains is true when the column holds the parameter, case-insensitively;
 	// ascii says the parameter is ASCII text.
 	Contains(col, param string, ascii bool) string

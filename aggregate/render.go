@@ -149,7 +149,7 @@ type renderer struct {
 }
 
 func (p *Plan) renderer(d Dialect) *renderer {
-	return &renderer{p: p, d: d, roll: p.rollup && d.Rollups()}
+	return &renderer{p: p, d: d, roll: p.rollup && d.Rollups(p.firstDay)}
 }
 
 // sqlBuilder collects a statement and its positional arguments.

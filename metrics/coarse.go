@@ -18,7 +18,7 @@ import (
 // exported rounded down to a multiple of it, so that on a small site a
 // scrape every few seconds cannot time one visitor's page view or visit
 // (a step shows that ten happened, not when each did). Failure and flood
-// signals (rate_limited, overload, cells_full and error drops, checkpoint
+// signals (rate_limited, overload and error drops, checkpoint
 // failures, the spill) stay exact: alerts need the first one.
 const Granularity = 10
 

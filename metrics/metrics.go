@@ -91,7 +91,7 @@ var (
 	descReceived = prometheus.NewDesc("tally_hits_received_total", "Events received on POST /api/event (in steps of 10).", nil, nil)
 	descAccepted = prometheus.NewDesc("tally_hits_accepted_total", "Events accepted for counting (in steps of 10).", nil, nil)
 	descDropped  = prometheus.NewDesc("tally_hits_dropped_total",
-		"Events not counted, by reason: dnt, gpc (consent signals), bot, invalid, unknown_site — in steps of 10 — and, exactly, rate_limited (429), overload (ingest queue full: 503), cells_full (open-cell bound), error (store unavailable).",
+		"Events not counted, by reason: dnt, gpc (consent signals), bot, invalid, unknown_site — in steps of 10 — and, exactly, rate_limited (429), overload (ingest queue full: 503), error (store unavailable).",
 		[]string{"reason"}, nil)
 	descFolded    = prometheus.NewDesc("tally_hits_folded_total", "Hits folded into cells by the aggregator (in steps of 10).", nil, nil)
 	descOpenCells = prometheus.NewDesc("tally_open_cells", "Cells held in memory: counting, and taken by checkpoints not stored yet (in steps of 10).", nil, nil)
@@ -141,7 +141,7 @@ func (t *totals) Collect(ch chan<- prometheus.Metric) {
 	}{
 		{"dnt", coarse(c.DNT.Load())}, {"gpc", coarse(c.GPC.Load())}, {"bot", coarse(c.Bot.Load())}, {"invalid", coarse(c.Invalid.Load())},
 		{"unknown_site", coarse(c.UnknownSite.Load())}, {"overload", c.Overload.Load()}, {"rate_limited", c.RateLimited.Load()},
-		{"cells_full", st.DroppedCellsFull}, {"error", c.Err.Load()},
+		{"error", c.Err.Load()},
 	} {
 		counter(descDropped, r.n, r.reason)
 	}

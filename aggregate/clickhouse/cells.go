@@ -14,7 +14,7 @@ import (
 var (
 	dimColumns     = dimColumnList()
 	counterColumns = append([]string{"pageviews", "events", "visits", "bounces", "duration", "exits"}, aggregate.UniqueColumns()...)
-	insertCells    = "INSERT INTO cells (site_id, hour, instance, seq, " + strings.Join(dimColumns, ", ") + ", " +
+	insertCells    = "INSERT INTO cells (site_id, hour, day, instance, seq, " + strings.Join(dimColumns, ", ") + ", " +
 		strings.Join(counterColumns, ", ") + ")"
 )
 
@@ -58,13 +58,14 @@ type cellID struct {
 // its own sites and hours): the cells stored are not written again, the
 // others are. Usually that is all of them (a new batch, one INSERT) or none
 // (a retry after an answer was lost, or a replay: nothing to do). Some only
-// when an INSERT failed midway: ClickHouse writes each month of a block as
-// its own part, atomically, so a batch across a month's end can land in
-// part; writing exactly the missing cells completes it without counting any
-// twice. Writing a stored cell again would add a row that queries count
-// until a merge removes it (ReplacingMergeTree keeps one row per sorting
-// key, which includes instance and seq): that only happens when an INSERT
-// that timed out lands after its retry looked, and merges then repair it.
+// for a batch across a month's end: each month is its own INSERT, which
+// lands whole or not at all, so one may have landed and the next not;
+// writing exactly the missing cells completes it without counting any
+// twice, in the cells and in the rollups their view adds. Writing a stored
+// cell again would add a row that queries count until a merge removes it
+// (ReplacingMergeTree keeps one row per sorting key, which includes
+// instance and seq), and that the rollups would keep: that only happens
+// when an INSERT that timed out lands after its retry looked.
 //
 // Cells of a deleted site are discarded. Without transactions a deletion
 // can land between that check and the insert, so the sites are checked
@@ -154,16 +155,53 @@ func (s *Store) writeBatch(ctx context.Context, b aggregate.Batch, live map[int6
 			return nil, nil
 		}
 	}
+	// One INSERT per month: ClickHouse writes a block's rows of one
+	// partition as one part, so each INSERT lands whole or not at all,
+	// and the rollups view, fed each block after its part is written, adds
+	// exactly the cells that landed. A batch is usually all in one month.
+	written := map[int64]bool{}
+	for len(order) > 0 {
+		month := monthOf(order[0].hour)
+		var rest []cellID
+		var this []cellID
+		for _, id := range order {
+			if monthOf(id.hour) == month {
+				this = append(this, id)
+			} else {
+				rest = append(rest, id)
+			}
+		}
+		if err := s.insertCells(ctx, b, this, cells, live); err != nil {
+			return nil, err
+		}
+		for _, id := range this {
+			written[id.site] = true
+		}
+		order = rest
+	}
+	return written, nil
+}
+
+func monthOf(unix int64) int {
+	t := time.Unix(unix, 0).UTC()
+	return t.Year()*100 + int(t.Month())
+}
+
+// insertCells inserts the cells of order in one INSERT.
+func (s *Store) insertCells(ctx context.Context, b aggregate.Batch, order []cellID, cells map[cellID]*aggregate.Counters,
+	live map[int64]*time.Location) error {
 	batch, err := s.conn.PrepareBatch(ctx, insertCells)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer batch.Close()
-	row := make([]any, 0, 4+len(dimColumns)+len(counterColumns))
-	written := map[int64]bool{}
+	row := make([]any, 0, 5+len(dimColumns)+len(counterColumns))
 	for _, id := range order {
 		c := cells[id]
-		row = append(row[:0], id.site, time.Unix(id.hour, 0).UTC(), b.Instance, b.Seq)
+		// day is the site's local day, which the rollups view sums by
+		// (migrations/clickhouse/0008_rollups.sql).
+		hour := time.Unix(id.hour, 0).UTC()
+		row = append(row[:0], id.site, hour, aggregate.CivilDay(hour, live[id.site]), b.Instance, b.Seq)
 		for _, v := range id.key {
 			row = append(row, v)
 		}
@@ -172,14 +210,10 @@ func (s *Store) writeBatch(ctx context.Context, b aggregate.Batch, live map[int6
 			row = append(row, u)
 		}
 		if err := batch.Append(row...); err != nil {
-			return nil, err
+			return err
 		}
-		written[id.site] = true
 	}
-	if err := batch.Send(); err != nil {
-		return nil, err
-	}
-	return written, nil
+	return batch.Send()
 }
 
 // storedCells returns the identities of the rows that where selects.
@@ -207,7 +241,7 @@ func (s *Store) storedCells(ctx context.Context, where string, args []any) (map[
 
 // Aggregate runs a compiled query.
 func (s *Store) Aggregate(ctx context.Context, p *aggregate.Plan) ([]aggregate.Group, error) {
-	query, args := p.SQL(dialect{})
+	query, args := p.SQL(s.dialect())
 	rows, err := s.conn.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -226,7 +260,7 @@ func (s *Store) Aggregate(ctx context.Context, p *aggregate.Plan) ([]aggregate.G
 
 // CountGroups counts a compiled query's rows.
 func (s *Store) CountGroups(ctx context.Context, p *aggregate.Plan) (int, error) {
-	query, args := p.CountSQL(dialect{})
+	query, args := p.CountSQL(s.dialect())
 	var n uint64
 	if err := s.conn.QueryRow(ctx, query, args...).Scan(&n); err != nil {
 		return 0, err
@@ -239,8 +273,15 @@ func (s *Store) CountGroups(ctx context.Context, p *aggregate.Plan) (int, error)
 // are older than t stay until that whole month is past t. Dropping a
 // partition is immediate; deleting single hours would be an asynchronous
 // rewrite.
+//
+// Rollups go by the same months, of their local days.
 func (s *Store) DropBefore(ctx context.Context, t time.Time) error {
-	return s.dropPartitionsBefore(ctx, "cells", t)
+	for _, table := range []string{"cells", "rollups"} {
+		if err := s.dropPartitionsBefore(ctx, table, t); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Store) dropPartitionsBefore(ctx context.Context, table string, t time.Time) error {

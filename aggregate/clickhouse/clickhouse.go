@@ -36,6 +36,11 @@ type Store struct {
 	mu      sync.Mutex
 	version uint64 // last row version handed out; see nextVersion
 
+	// rollupsFrom is the first day the rollups hold (rollups_start: 0 on
+	// a database made with rollups, a day after the upgrade on one that
+	// had cells before).
+	rollupsFrom int64
+
 	// first serialises AddFirstUser within this process, where the race
 	// for the first account is run (one server's /setup); firstWins
 	// settles the rarer race between processes.
@@ -95,8 +100,14 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		conn.Close()
 		return nil, err
 	}
+	if err := s.conn.QueryRow(ctx, `SELECT max(day) FROM rollups_start`).Scan(&s.rollupsFrom); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("read rollups_start: %w", err)
+	}
 	return s, nil
 }
+
+func (s *Store) dialect() dialect { return dialect{rollupsFrom: s.rollupsFrom} }
 
 func (s *Store) Ping(ctx context.Context) error { return s.conn.Ping(ctx) }
 

@@ -8,7 +8,8 @@ import (
 
 // dialect renders compiled queries for ClickHouse; everything here runs on
 // 18.16 and on current releases. The hour column is a DateTime('UTC').
-type dialect struct{}
+// rollupsFrom is the first day the store's rollups hold (rollups_start).
+type dialect struct{ rollupsFrom int64 }
 
 var _ aggregate.Dialect = dialect{}
 
@@ -21,10 +22,10 @@ func (dialect) If(cond, then, els string) string {
 }
 func (dialect) IntDiv(a, b string) string { return "intDiv(" + a + ", " + b + ")" }
 func (dialect) ToInt(x string) string     { return "toInt64(" + x + ")" }
-func (dialect) Rollups() bool             { return false }
 func (dialect) Contains(col, param string, _ bool) string {
 	return "positionCaseInsensitiveUTF8(" + col + ", " + param + ") > 0"
 }
+func (d dialect) Rollups(firstDay int64) bool    { return firstDay >= d.rollupsFrom }
 func (dialect) Matches(col, param string) string { return "match(" + col + ", " + param + ")" }
 
 // Sum is plain sum: over no rows ClickHouse returns 0, and over the Int64

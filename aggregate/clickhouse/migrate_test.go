@@ -37,6 +37,14 @@ var bg = context.Background()
 // connection to it.
 func oldDatabase(t *testing.T) (string, driver.Conn) {
 	t.Helper()
+	return databaseAt(t, oldSchema(t))
+}
+
+// databaseAt creates a database with the schema of the migrations given,
+// each statement run as it is and recorded, and returns its DSN and a
+// connection to it.
+func databaseAt(t *testing.T, schema []migrations.Migration) (string, driver.Conn) {
+	t.Helper()
 	dsn := storetest.ClickHouseDSN(t)
 	db := storetest.DatabaseOf(dsn)
 	storetest.ClickHouseQuery(t, "CREATE DATABASE "+db)
@@ -52,7 +60,7 @@ func oldDatabase(t *testing.T) (string, driver.Conn) {
 	exec(t, conn, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version UInt32, name String, applied_at DateTime('UTC')
 	) ENGINE = MergeTree() ORDER BY version`)
-	for _, m := range oldSchema(t) {
+	for _, m := range schema {
 		for _, st := range m.Statements() {
 			exec(t, conn, st)
 		}
@@ -160,6 +168,11 @@ func legacyFixture(t *testing.T, conn driver.Conn) (site account.Site, rows []le
 
 func query(t *testing.T, st aggregate.Store, site account.Site, from, to string, dims []string, filters ...aggregate.Filter) aggregate.Result {
 	t.Helper()
+	return queryWith(t, aggregate.NewEngine(st, nil), site, from, to, dims, filters...)
+}
+
+func queryWith(t *testing.T, e *aggregate.Engine, site account.Site, from, to string, dims []string, filters ...aggregate.Filter) aggregate.Result {
+	t.Helper()
 	loc := site.Location()
 	f, err := aggregate.ParseDay(from, loc)
 	if err != nil {
@@ -178,7 +191,7 @@ func query(t *testing.T, st aggregate.Store, site account.Site, from, to string,
 		}
 		q.Dimensions = append(q.Dimensions, d)
 	}
-	res, err := aggregate.NewEngine(st, nil).Run(bg, q)
+	res, err := e.Run(bg, q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +260,7 @@ func tables(t *testing.T, db string) (names []string, suspicious []string) {
 func wantNoLegacy(t *testing.T, db string) {
 	t.Helper()
 	names, suspicious := tables(t, db)
-	want := "api_key_uses api_keys cells logins memberships noise_keys reports schema_migrations shares sites users"
+	want := "api_key_uses api_keys cells logins memberships noise_keys reports rollups rollups_mv rollups_start schema_migrations shares sites users"
 	if got := strings.Join(names, " "); got != want {
 		t.Errorf("tables after the conversion: %s\nwant %s", got, want)
 	}

@@ -27,7 +27,7 @@ func (dialect) ToInt(x string) string     { return "CAST(" + x + " AS INTEGER)" 
 func (dialect) Month(secs string) string {
 	return "CAST(strftime('%Y%m', " + secs + ", 'unixepoch') AS INTEGER)"
 }
-func (dialect) Rollups() bool { return true }
+func (dialect) Rollups(int64) bool { return true }
 
 // Contains folds case as Go does. An ASCII needle needs no Go call per row:
 // SQLite's lower() folds ASCII, and a Unicode letter's lower case is ASCII

@@ -75,7 +75,11 @@ func shutdownUnderFlood(t *testing.T, lockStore bool) {
 			}
 		}(w)
 	}
-	time.Sleep(8 * time.Second)
+	// At least 8 s of flood and 5 000 events acknowledged (a loaded
+	// machine needs longer for them), at most 30 s.
+	for start := time.Now(); time.Since(start) < 8*time.Second || (acked.Load() < 5000 && time.Since(start) < 30*time.Second); {
+		time.Sleep(100 * time.Millisecond)
+	}
 	unlock := func() {}
 	if lockStore {
 		unlock = lockSQLite(t, filepath.Join(dir, sqlite.FileName))
