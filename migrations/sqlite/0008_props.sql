@@ -1,0 +1,18 @@
+-- Custom event properties as aggregates (docs/design.md, "What is stored"):
+-- one row per site, UTC hour (Unix seconds), event name, property key and
+-- value; every checkpoint adds its counts to the row. visitors counts the
+-- visitors the first time today with (key, value), v_event those with
+-- (event, key, value): first-occurrence counters decided at ingest, like
+-- the cells' (aggregate/props.go). Nothing per visitor is stored.
+CREATE TABLE props (
+	site_id    INTEGER NOT NULL,
+	hour       INTEGER NOT NULL,
+	event      TEXT    NOT NULL,
+	prop_key   TEXT    NOT NULL,
+	prop_value TEXT    NOT NULL,
+	pageviews  INTEGER NOT NULL DEFAULT 0,
+	events     INTEGER NOT NULL DEFAULT 0,
+	visitors   INTEGER NOT NULL DEFAULT 0,
+	v_event    INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (site_id, prop_key, hour, event, prop_value)
+) WITHOUT ROWID;
