@@ -93,8 +93,18 @@ var dimColumns = [NumDims]string{
 	Language:       "language",
 }
 
+// PropValue is the query dimension event:props:KEY: the values of one custom
+// property (props.go). It is not a cell dimension and never indexes a Key;
+// Dimension.Prop and Filter.Prop name the property's key.
+const PropValue Dim = 1000
+
 // Column is the dimension's column in both stores.
-func (d Dim) Column() string { return dimColumns[d] }
+func (d Dim) Column() string {
+	if d == PropValue {
+		return "prop_value"
+	}
+	return dimColumns[d]
+}
 
 // Level says how often a dimension's value can change for one visitor.
 type Level int
@@ -108,7 +118,7 @@ const (
 // Level returns d's level.
 func (d Dim) Level() Level {
 	switch {
-	case d <= Event:
+	case d <= Event || d == PropValue:
 		return HitLevel
 	case d <= ExitPage:
 		return VisitLevel
@@ -117,6 +127,9 @@ func (d Dim) Level() Level {
 }
 
 func (d Dim) String() string {
+	if d == PropValue {
+		return PropPrefix + "*"
+	}
 	if d < 0 || int(d) >= NumDims {
 		return fmt.Sprintf("Dim(%d)", int(d))
 	}

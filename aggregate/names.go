@@ -22,6 +22,9 @@ var unavailable = map[string]string{
 	"event:goal":        "tally has no goals; filter or group by event:name (custom event names) or event:page",
 }
 
+// PropPrefix begins the name of a custom property's dimension.
+const PropPrefix = "event:props:"
+
 // parseNamed resolves the dimension names that are not plain cells.
 func parseNamed(name string) (Dimension, bool, error) {
 	if name == CountryNameDim {
@@ -30,8 +33,11 @@ func parseNamed(name string) (Dimension, bool, error) {
 	if why, ok := unavailable[name]; ok {
 		return Dimension{}, true, fmt.Errorf("dimension %s is not available: %s", name, why)
 	}
-	if strings.HasPrefix(name, "event:props:") {
-		return Dimension{}, true, fmt.Errorf("dimension %s is not available: tally does not store custom event properties", name)
+	if key, ok := strings.CutPrefix(name, PropPrefix); ok {
+		if key == "" {
+			return Dimension{}, true, fmt.Errorf("dimension %s names no property", name)
+		}
+		return Dimension{Name: name, Dim: PropValue, Prop: key}, true, nil
 	}
 	return Dimension{}, false, nil
 }
@@ -44,10 +50,16 @@ func NewNamedFilter(op, name string, values []string) (Filter, error) {
 	if d, ok := ParseDim(name); ok {
 		return NewFilter(op, d, values)
 	}
-	if _, ok, err := parseNamed(name); err != nil {
+	d, ok, err := parseNamed(name)
+	if err != nil {
 		return Filter{}, err
 	} else if !ok {
 		return Filter{}, fmt.Errorf("unknown dimension %q", name)
+	}
+	if d.Dim == PropValue {
+		f, err := NewFilter(op, PropValue, values)
+		f.Prop = d.Prop
+		return f, err
 	}
 	byName, err := NewFilter(op, Country, values)
 	if err != nil {

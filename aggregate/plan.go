@@ -15,6 +15,7 @@ type Plan struct {
 	q        *Query
 	from, to int64 // the UTC hours read: from <= hour < to, Unix seconds
 	exits    bool  // the query reads exit cells (it names the exit page)
+	prop     string // the property key a query of property cells reads (props table); "" for cells
 	unique   Unique
 	exact    bool     // whether visitors are exact for this query (uniqueFor)
 	offsets  []offset // the site's UTC offset over the range, for time grains
@@ -103,7 +104,13 @@ func Compile(q *Query) (*Plan, error) {
 		filtered = append(filtered, f.Dim)
 		p.exits = p.exits || f.Dim == ExitPage
 	}
-	p.unique, p.exact = uniqueFor(grouped, filtered, hourly)
+	if usesProps(q) {
+		if err := p.planProps(grouped, filtered, hourly); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
+	} else {
+		p.unique, p.exact = uniqueFor(grouped, filtered, hourly)
+	}
 	for _, f := range q.Filters {
 		// A filter that lets several values of a hit- or visit-level
 		// dimension through counts a visitor once per value it had:
@@ -116,7 +123,9 @@ func Compile(q *Query) (*Plan, error) {
 	if timeGrain {
 		p.offsets = offsets(loc, time.Unix(p.from, 0), time.Unix(p.to, 0))
 	}
-	p.planRollup(grouped, filtered)
+	if p.prop == "" {
+		p.planRollup(grouped, filtered)
+	}
 	for _, o := range q.OrderBy {
 		if p.orderExpr(o.By) == "" {
 			return nil, fmt.Errorf("%w: cannot order by %q: not a metric or dimension of the query", ErrInvalid, o.By)

@@ -1,6 +1,8 @@
 package aggregate
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -190,4 +192,64 @@ func cleanProps(props []Prop) []Prop {
 		out[i] = Prop{strings.ReplaceAll(p.Key, keySep, ""), strings.ReplaceAll(p.Value, keySep, "")}
 	}
 	return out
+}
+
+// usesProps reports whether q names a custom property: it is then answered
+// from the property cells.
+func usesProps(q *Query) bool {
+	for _, d := range q.Dimensions {
+		if d.Dim == PropValue {
+			return true
+		}
+	}
+	for _, f := range q.Filters {
+		if f.Dim == PropValue {
+			return true
+		}
+	}
+	return false
+}
+
+// planProps plans a query of property cells. They are counted per event,
+// property key and value only, so such a query may name one property key,
+// the event name and time, and ask for counts of events and visitors —
+// not of visits, which are not counted per property.
+func (p *Plan) planProps(grouped, filtered []Dim, hourly bool) error {
+	q := p.q
+	for _, d := range q.Dimensions {
+		if d.Grain == NoTime && d.Dim != PropValue && d.Dim != Event {
+			return fmt.Errorf("dimension %s cannot be combined with %s: properties are counted per event name only", d.Name, PropPrefix+"*")
+		}
+		if d.Dim == PropValue {
+			if p.prop != "" && p.prop != d.Prop {
+				return fmt.Errorf("a query may name one property key (%s and %s)", p.prop, d.Prop)
+			}
+			p.prop = d.Prop
+		}
+	}
+	for _, f := range q.Filters {
+		if f.Dim != PropValue && f.Dim != Event {
+			return fmt.Errorf("a filter on %s cannot be combined with %s: properties are counted per event name only", f.Dim, PropPrefix+"*")
+		}
+		if f.Dim == PropValue {
+			if p.prop != "" && p.prop != f.Prop {
+				return fmt.Errorf("a query may name one property key (%s and %s)", p.prop, f.Prop)
+			}
+			p.prop = f.Prop
+		}
+	}
+	for _, m := range q.Metrics {
+		switch m {
+		case Visitors, Events, Pageviews, Percentage:
+		default:
+			return fmt.Errorf("metric %s is not available with %s: properties count events and visitors, not visits", m, PropPrefix+"*")
+		}
+	}
+	// visitors counts (visitor, key, value), v_event (visitor, event, key,
+	// value): exact when the query names no event, or one event at a time.
+	p.unique, p.exact = UVisitor, !hourly
+	if slices.Contains(grouped, Event) || slices.Contains(filtered, Event) {
+		p.unique = UniqueOf(Event)
+	}
+	return nil
 }

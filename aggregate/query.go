@@ -58,6 +58,7 @@ const (
 type Filter struct {
 	Op     string
 	Dim    Dim
+	Prop   string // the property's key, for Dim PropValue
 	Values []string
 	res    []*regexp.Regexp
 	prog   int // the compiled size of res, in instructions
@@ -163,6 +164,7 @@ type Dimension struct {
 	Name  string // the API name, e.g. "visit:country" or "time:day"
 	Dim   Dim
 	Grain Grain
+	Prop  string // the property's key, for Dim PropValue (event:props:KEY)
 }
 
 var timeDims = map[string]Grain{
@@ -291,6 +293,7 @@ func (e *Engine) capVisitors(ctx context.Context, q Query, rows []Row) error {
 			if err != nil {
 				return err
 			}
+			f.Prop = d.Prop
 			b.Filters = append(b.Filters, f)
 		}
 	}

@@ -40,6 +40,7 @@ func Run(t *testing.T, newStore func(t *testing.T) aggregate.Store) {
 		{"Restart", testRestart},
 		{"Instances", testInstances},
 		{"Retention", testRetention},
+		{"Props", testProps},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, newStore(t)) })
 	}
