@@ -98,10 +98,18 @@ var dimColumns = [NumDims]string{
 // Dimension.Prop and Filter.Prop name the property's key.
 const PropValue Dim = 1000
 
+// PropKey groups property cells by their key, for a breakdown of every
+// property of an event (PropValue then with no Prop). Query-only, like
+// PropValue.
+const PropKey Dim = 1001
+
 // Column is the dimension's column in both stores.
 func (d Dim) Column() string {
-	if d == PropValue {
+	switch d {
+	case PropValue:
 		return "prop_value"
+	case PropKey:
+		return "prop_key"
 	}
 	return dimColumns[d]
 }
@@ -118,7 +126,7 @@ const (
 // Level returns d's level.
 func (d Dim) Level() Level {
 	switch {
-	case d <= Event || d == PropValue:
+	case d <= Event || d == PropValue || d == PropKey:
 		return HitLevel
 	case d <= ExitPage:
 		return VisitLevel
@@ -129,6 +137,9 @@ func (d Dim) Level() Level {
 func (d Dim) String() string {
 	if d == PropValue {
 		return PropPrefix + "*"
+	}
+	if d == PropKey {
+		return "event:props"
 	}
 	if d < 0 || int(d) >= NumDims {
 		return fmt.Sprintf("Dim(%d)", int(d))

@@ -15,7 +15,8 @@ type Plan struct {
 	q        *Query
 	from, to int64 // the UTC hours read: from <= hour < to, Unix seconds
 	exits    bool  // the query reads exit cells (it names the exit page)
-	prop     string // the property key a query of property cells reads (props table); "" for cells
+	props    bool   // the query reads property cells (table props), not cells
+	prop     string // the one property key it reads; "" for all (a breakdown by key)
 	unique   Unique
 	exact    bool     // whether visitors are exact for this query (uniqueFor)
 	offsets  []offset // the site's UTC offset over the range, for time grains
@@ -123,7 +124,7 @@ func Compile(q *Query) (*Plan, error) {
 	if timeGrain {
 		p.offsets = offsets(loc, time.Unix(p.from, 0), time.Unix(p.to, 0))
 	}
-	if p.prop == "" {
+	if !p.props {
 		p.planRollup(grouped, filtered)
 	}
 	for _, o := range q.OrderBy {

@@ -198,7 +198,7 @@ func cleanProps(props []Prop) []Prop {
 // from the property cells.
 func usesProps(q *Query) bool {
 	for _, d := range q.Dimensions {
-		if d.Dim == PropValue {
+		if d.Dim == PropValue || d.Dim == PropKey {
 			return true
 		}
 	}
@@ -216,11 +216,14 @@ func usesProps(q *Query) bool {
 // not of visits, which are not counted per property.
 func (p *Plan) planProps(grouped, filtered []Dim, hourly bool) error {
 	q := p.q
+	p.props = true
+	allKeys := false
 	for _, d := range q.Dimensions {
-		if d.Grain == NoTime && d.Dim != PropValue && d.Dim != Event {
+		allKeys = allKeys || d.Dim == PropKey
+		if d.Grain == NoTime && d.Dim != PropValue && d.Dim != PropKey && d.Dim != Event {
 			return fmt.Errorf("dimension %s cannot be combined with %s: properties are counted per event name only", d.Name, PropPrefix+"*")
 		}
-		if d.Dim == PropValue {
+		if d.Dim == PropValue && d.Prop != "" {
 			if p.prop != "" && p.prop != d.Prop {
 				return fmt.Errorf("a query may name one property key (%s and %s)", p.prop, d.Prop)
 			}
@@ -237,6 +240,12 @@ func (p *Plan) planProps(grouped, filtered []Dim, hourly bool) error {
 			}
 			p.prop = f.Prop
 		}
+	}
+	if allKeys && p.prop != "" {
+		return fmt.Errorf("a breakdown by property key cannot name one key (%s)", p.prop)
+	}
+	if !allKeys && p.prop == "" {
+		return fmt.Errorf("%s names no property", PropPrefix)
 	}
 	for _, m := range q.Metrics {
 		switch m {

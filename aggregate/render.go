@@ -267,9 +267,12 @@ func (r *renderer) bucketExpr(g Grain) string {
 // where writes the FROM and WHERE clauses.
 func (r *renderer) where() {
 	p, d, b := r.p, r.d, &r.b
-	if p.prop != "" {
-		fmt.Fprintf(b, " FROM props WHERE site_id = %s AND prop_key = %s AND hour >= %s AND hour < %s",
-			b.arg(p.q.Site.ID), b.arg(p.prop), d.Instant(b.arg(p.from)), d.Instant(b.arg(p.to)))
+	if p.props {
+		fmt.Fprintf(b, " FROM props WHERE site_id = %s", b.arg(p.q.Site.ID))
+		if p.prop != "" {
+			fmt.Fprintf(b, " AND prop_key = %s", b.arg(p.prop))
+		}
+		fmt.Fprintf(b, " AND hour >= %s AND hour < %s", d.Instant(b.arg(p.from)), d.Instant(b.arg(p.to)))
 	} else if r.roll {
 		fmt.Fprintf(b, " FROM rollups WHERE site_id = %s AND dim = %s AND day >= %s AND day <= %s",
 			b.arg(p.q.Site.ID), b.arg(p.rollDim), b.arg(p.firstDay), b.arg(p.lastDay))

@@ -71,6 +71,29 @@ func testProps(t *testing.T, st aggregate.Store) {
 	}
 	wantBreakdown(t, "events with plan=pro by name", Breakdown(t, st, site, byEvent), want)
 
+	// Every property of one event, by key and value (the dashboard's
+	// events panel, once an event is picked).
+	q := toQuery(t, site, Q{From: day0s, To: day0s, Metrics: []aggregate.Metric{aggregate.Events}, Filters: []aggregate.Filter{
+		MustFilter(t, aggregate.OpIs, aggregate.Event, "Download")}})
+	q.Dimensions = []aggregate.Dimension{{Name: "event:props", Dim: aggregate.PropKey}, {Name: "event:props:*", Dim: aggregate.PropValue}}
+	res, err := aggregate.NewEngine(st, nil).Run(bg, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = map[string]float64{}
+	for _, h := range hits {
+		for _, p := range h.Props {
+			if h.Key[aggregate.Event] == "Download" {
+				want[p.Key+"|"+p.Value]++
+			}
+		}
+	}
+	gotKV := map[string]float64{}
+	for _, r := range res.Rows {
+		gotKV[r.Dimensions[0]+"|"+r.Dimensions[1]] = float64(r.Metrics[0])
+	}
+	wantBreakdown(t, "Download events by property", gotKV, want)
+
 	// Patterns match property values like any other (the file URLs).
 	pdf := MustFilter(t, aggregate.OpContains, aggregate.PropValue, "guide-1")
 	pdf.Prop = "url"
