@@ -56,8 +56,9 @@ func WriteCSV(ctx context.Context, buf *bytes.Buffer, r Runner, site account.Sit
 	}
 	_ = w.Write(head)
 	base := aggregate.Query{Site: site, From: from, To: to, Filters: s.queryFilters(), Metrics: csvMetrics}
-	write := func(section, dim string, d aggregate.Dimension) error {
+	write := func(section, dim string, d aggregate.Dimension, extra ...aggregate.Filter) error {
 		q := base
+		q.Filters = append(q.Filters[:len(q.Filters):len(q.Filters)], extra...)
 		if d.Name != "" {
 			q.Dimensions = []aggregate.Dimension{d}
 		}
@@ -100,7 +101,7 @@ func WriteCSV(ctx context.Context, buf *bytes.Buffer, r Runner, site account.Sit
 		}
 		for _, t := range tabs {
 			_, dim, label := activeTab(p, s.WithTab(p.id, t.id))
-			if err := write(label, dim.String(), aggregate.Dimension{Name: dim.String(), Dim: dim}); err != nil {
+			if err := write(label, dim.String(), aggregate.Dimension{Name: dim.String(), Dim: dim}, t.filters()...); err != nil {
 				return err
 			}
 		}

@@ -108,6 +108,7 @@ type Panel struct {
 	More      int    // rows not shown
 	Details   string // the whole list's page; "" where there is none
 	CSV       string
+	Note      string // a line shown instead of rows, or below them
 }
 
 // PanelRow is one value of a breakdown; Filter adds it as a filter.
@@ -287,7 +288,11 @@ func (v *View) buildPanel(ctx context.Context, r Runner, base aggregate.Query, p
 			out.Tabs = append(out.Tabs, Link{Label: t.label, URL: v.State.WithTab(p.id, t.id).Link(v.Opts.BasePath), Active: t.id == tab.id})
 		}
 	}
+	if event, ok := v.State.Filter(aggregate.Event); ok && tab.custom && event != aggregate.PageviewEvent {
+		return v.buildPropsPanel(ctx, r, base, out, event, limit, total)
+	}
 	q := base
+	q.Filters = append(q.Filters[:len(q.Filters):len(q.Filters)], tab.filters()...)
 	q.Metrics = []aggregate.Metric{aggregate.Visitors}
 	if tab.second != "" {
 		q.Metrics = append(q.Metrics, tab.second)
