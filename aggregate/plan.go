@@ -13,8 +13,8 @@ import (
 // (Dest); the engine turns groups into result rows.
 type Plan struct {
 	q        *Query
-	from, to int64 // the UTC hours read: from <= hour < to, Unix seconds
-	exits    bool  // the query reads exit cells (it names the exit page)
+	from, to int64  // the UTC hours read: from <= hour < to, Unix seconds
+	exits    bool   // the query reads exit cells (it names the exit page)
 	props    bool   // the query reads property cells (table props), not cells
 	prop     string // the one property key it reads; "" for all (a breakdown by key)
 	unique   Unique

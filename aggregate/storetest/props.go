@@ -1,8 +1,8 @@
 package storetest
 
 import (
-	"fmt"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
