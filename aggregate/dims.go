@@ -103,6 +103,10 @@ const PropValue Dim = 1000
 // PropValue.
 const PropKey Dim = 1001
 
+// GoalDim is the query dimension event:goal (goals.go): the engine answers
+// it by asking one question of the counters per goal. Query-only.
+const GoalDim Dim = 1002
+
 // Column is the dimension's column in both stores.
 func (d Dim) Column() string {
 	switch d {
@@ -126,7 +130,7 @@ const (
 // Level returns d's level.
 func (d Dim) Level() Level {
 	switch {
-	case d <= Event || d == PropValue || d == PropKey:
+	case d <= Event || d == PropValue || d == PropKey || d == GoalDim:
 		return HitLevel
 	case d <= ExitPage:
 		return VisitLevel
@@ -140,6 +144,9 @@ func (d Dim) String() string {
 	}
 	if d == PropKey {
 		return "event:props"
+	}
+	if d == GoalDim {
+		return GoalDimName
 	}
 	if d < 0 || int(d) >= NumDims {
 		return fmt.Sprintf("Dim(%d)", int(d))

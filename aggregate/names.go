@@ -19,7 +19,6 @@ var unavailable = map[string]string{
 	"visit:region_name": "tally stores region codes only (visit:region, ISO 3166-2), not their names",
 	"visit:city_name":   "tally does not store cities",
 	"visit:city":        "tally does not store cities",
-	"event:goal":        "tally has no goals; filter or group by event:name (custom event names) or event:page",
 }
 
 // PropPrefix begins the name of a custom property's dimension.
@@ -32,6 +31,9 @@ func parseNamed(name string) (Dimension, bool, error) {
 	}
 	if why, ok := unavailable[name]; ok {
 		return Dimension{}, true, fmt.Errorf("dimension %s is not available: %s", name, why)
+	}
+	if name == GoalDimName {
+		return Dimension{Name: name, Dim: GoalDim}, true, nil
 	}
 	if key, ok := strings.CutPrefix(name, PropPrefix); ok {
 		if key == "" {
@@ -55,6 +57,9 @@ func NewNamedFilter(op, name string, values []string) (Filter, error) {
 		return Filter{}, err
 	} else if !ok {
 		return Filter{}, fmt.Errorf("unknown dimension %q", name)
+	}
+	if d.Dim == GoalDim {
+		return NewFilter(op, GoalDim, values)
 	}
 	if d.Dim == PropValue {
 		f, err := NewFilter(op, PropValue, values)

@@ -28,10 +28,18 @@ const (
 	// Percentage is a row's share of the query's visitors (filters
 	// applied, dimensions not), in percent with one decimal.
 	Percentage Metric = "percentage"
+	// ConversionRate is the share of the query's visitors (its filters
+	// but the goal's, no dimension) who completed the goal, in percent
+	// with two decimals; GroupConversionRate the same share within the
+	// row's group (its other dimensions' values). Goal queries only
+	// (goals.go).
+	ConversionRate      Metric = "conversion_rate"
+	GroupConversionRate Metric = "group_conversion_rate"
 )
 
 // Metrics lists every metric, in a stable order.
-var Metrics = []Metric{Visitors, Visits, Pageviews, ViewsPerVisit, BounceRate, VisitDuration, Events, Percentage}
+var Metrics = []Metric{Visitors, Visits, Pageviews, ViewsPerVisit, BounceRate, VisitDuration, Events, Percentage,
+	ConversionRate, GroupConversionRate}
 
 // Valid reports whether m is a known metric.
 func (m Metric) Valid() bool {
@@ -352,6 +360,9 @@ func display(d Dim, v string) string {
 
 // Run answers q.
 func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
+	if usesGoals(&q) {
+		return e.runGoals(ctx, q)
+	}
 	p, err := Compile(&q)
 	if err != nil {
 		return Result{}, err

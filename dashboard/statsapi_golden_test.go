@@ -42,6 +42,11 @@ func apiServer(t *testing.T, st aggregate.Store) *fiber.App {
 	if _, err := st.AddAPIKey(ctx, account.APIKey{Hash: account.HashToken(apiKey), Created: apiDay}); err != nil {
 		t.Fatal(err)
 	}
+	for _, g := range []account.Goal{{Event: "Signup"}, {Page: "/docs/**"}, {Page: "/blog/*"}} {
+		if _, err := account.NewService(st, nil).AddGoal(ctx, site, g); err != nil {
+			t.Fatal(err)
+		}
+	}
 	hits := storetest.Standard(site.ID, apiDay.AddDate(0, 0, -1).Add(9*time.Hour))
 	hits = append(hits, storetest.Mixed(site.ID, apiDay)...)
 	storetest.FeedAll(t, st, hits)
@@ -119,6 +124,13 @@ var apiCases = []struct{ name, target, body string }{
 		"filters":[["is","event:props:plan",["pro","team"]]]}`},
 	{"v2_props_url", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors","events"],"date_range":["2026-03-10","2026-03-10"],"dimensions":["event:props:url","time:day"],
 		"filters":[["contains","event:props:url",[".pdf"]]],"order_by":[["event:props:url","asc"]]}`},
+	{"v1_aggregate_goal", "/api/v1/stats/aggregate?site_id=example.com&period=day&date=2026-03-10&filters=event:goal%3D%3DSignup&metrics=visitors,events,conversion_rate", ""},
+	{"v1_breakdown_goal", "/api/v1/stats/breakdown?site_id=example.com&period=day&date=2026-03-10&property=event:goal&metrics=visitors,events,conversion_rate", ""},
+	{"v2_goals", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors","events","conversion_rate"],"date_range":["2026-03-09","2026-03-10"],"dimensions":["event:goal"]}`},
+	{"v2_goal_by_source", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors","conversion_rate","group_conversion_rate"],"date_range":["2026-03-10","2026-03-10"],
+		"dimensions":["visit:source"],"filters":[["is","event:goal",["Visit /docs/**"]]],"include":{"total_rows":true}}`},
+	{"v2_goals_by_day", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors"],"date_range":["2026-03-09","2026-03-10"],"dimensions":["time:day","event:goal"],
+		"filters":[["contains","event:goal",["Visit"]]],"pagination":{"limit":3,"offset":1},"include":{"total_rows":true}}`},
 	{"v2_country_name", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors","percentage"],"date_range":["2026-03-10","2026-03-10"],"dimensions":["visit:country_name"],
 		"filters":[["contains","visit:country_name",["united","germ","not set"]]]}`},
 }
@@ -188,7 +200,8 @@ func TestStatsAPIV1Errors(t *testing.T) {
 		{"no property", "/api/v1/stats/breakdown?site_id=example.com", "", 400, "property"},
 		{"time property", "/api/v1/stats/breakdown?site_id=example.com&property=time:day", "", 400, "timeseries"},
 		{"city", "/api/v1/stats/breakdown?site_id=example.com&property=visit:city", "", 400, "not available"},
-		{"goal", "/api/v1/stats/aggregate?site_id=example.com&filters=event:goal%3D%3DSignup", "", 400, "event:name"},
+		{"goal with percentage", "/api/v2/query", `{"site_id":"example.com","metrics":["percentage"],"date_range":"day","dimensions":["event:goal"]}`, 400, "conversion_rate"},
+		{"conversion rate without a goal", "/api/v2/query", `{"site_id":"example.com","metrics":["conversion_rate"],"date_range":"day"}`, 400, "event:goal"},
 		{"props with visits", "/api/v1/stats/breakdown?site_id=example.com&property=event:props:plan&metrics=visitors,bounce_rate", "", 400, "not visits"},
 		{"v2 props with a visit dimension", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors"],"date_range":"day","dimensions":["event:props:plan","visit:country"]}`, 400, "per event name"},
 		{"v2 props of two keys", "/api/v2/query", `{"site_id":"example.com","metrics":["events"],"date_range":"day","dimensions":["event:props:plan"],"filters":[["is","event:props:url",["x"]]]}`, 400, "one property key"},

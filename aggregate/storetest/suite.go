@@ -41,6 +41,7 @@ func Run(t *testing.T, newStore func(t *testing.T) aggregate.Store) {
 		{"Instances", testInstances},
 		{"Retention", testRetention},
 		{"Props", testProps},
+		{"Goals", testGoals},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, newStore(t)) })
 	}

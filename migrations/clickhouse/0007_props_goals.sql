@@ -26,3 +26,15 @@ CREATE TABLE IF NOT EXISTS props (
 PARTITION BY toYYYYMM(hour)
 PRIMARY KEY (site_id, prop_key, hour)
 ORDER BY (site_id, prop_key, hour, event, prop_value, instance, seq);
+
+-- Goals (account.Goal): a custom event's name or a page pattern per site,
+-- kept like the other account tables (a row per version; deleted marks).
+CREATE TABLE IF NOT EXISTS goals (
+	id         Int64,
+	site_id    Int64,
+	event      String,
+	page       String,
+	created_at DateTime('UTC'),
+	deleted    UInt8,
+	version    UInt64
+) ENGINE = ReplacingMergeTree(version) ORDER BY (site_id, id);

@@ -16,3 +16,15 @@ CREATE TABLE props (
 	v_event    INTEGER NOT NULL DEFAULT 0,
 	PRIMARY KEY (site_id, prop_key, hour, event, prop_value)
 ) WITHOUT ROWID;
+
+-- Goals (account.Goal): a custom event's name or a page pattern per site.
+-- They are questions asked of the counters above and of the cells, so
+-- nothing is counted per goal.
+CREATE TABLE goals (
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
+	site_id    INTEGER NOT NULL,
+	event      TEXT    NOT NULL,
+	page       TEXT    NOT NULL,
+	created_at INTEGER NOT NULL
+);
+CREATE INDEX goals_site ON goals (site_id);
