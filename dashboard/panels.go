@@ -2,7 +2,10 @@ package dashboard
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"tally/aggregate"
 )
@@ -78,7 +81,7 @@ var dimLabels = map[aggregate.Dim]string{
 	aggregate.Country: "Country", aggregate.Region: "Region",
 	aggregate.Browser: "Browser", aggregate.BrowserVersion: "Browser version",
 	aggregate.OS: "OS", aggregate.OSVersion: "OS version", aggregate.Device: "Device",
-	aggregate.Language: "Language",
+	aggregate.Language: "Language", aggregate.GoalDim: "Goal",
 }
 
 // activeTab returns the tab a state opens in a panel and the dimension it
@@ -133,6 +136,46 @@ func (v *View) buildPropsPanel(ctx context.Context, r Runner, base aggregate.Que
 		if total > 0 {
 			pr.Bar = min(100, 100*float64(row.Metrics[0])/total)
 		}
+		out.Rows = append(out.Rows, pr)
+	}
+	return out, nil
+}
+
+// buildGoalsPanel is the "Goal conversions" panel: per goal, its unique
+// conversions, total conversions and conversion rate; each row filters the
+// view by its goal (f=goal,NAME).
+func (v *View) buildGoalsPanel(ctx context.Context, r Runner, base aggregate.Query, limit int) (Panel, error) {
+	out := Panel{ID: "goals", Title: "Goal conversions", Dim: "Goal", Columns: []string{"Uniques", "Total", "CR"},
+		CSV: panelLink(v.State, v.Opts.BasePath+"/export.csv", "goals")}
+	q := base
+	q.Metrics = []aggregate.Metric{aggregate.Visitors, aggregate.Events, aggregate.ConversionRate}
+	q.Dimensions = []aggregate.Dimension{{Name: aggregate.GoalDimName, Dim: aggregate.GoalDim}}
+	q.Limit = limit
+	res, err := r.Run(ctx, q)
+	if errors.Is(err, aggregate.ErrInvalid) {
+		out.Note = "Goals cannot be counted under these filters: " + strings.TrimPrefix(err.Error(), aggregate.ErrInvalid.Error()+": ")
+		return out, nil
+	} else if err != nil {
+		return out, fmt.Errorf("goal conversions: %w", err)
+	}
+	out.More = res.TotalRows - len(res.Rows)
+	if len(res.Rows) == 0 {
+		out.Note = "No goal conversions in this period."
+		if !v.Opts.ReadOnly && !v.Opts.NoSettings {
+			out.Note += " Goals are set in the site settings."
+		}
+	}
+	for _, row := range res.Rows {
+		pr := PanelRow{Label: row.Dimensions[0], Filter: v.State.WithFilter(aggregate.GoalDim, row.Dimensions[0]).Link(v.Opts.BasePath)}
+		for i, m := range row.Metrics {
+			pr.Raw = append(pr.Raw, float64(m))
+			if q.Metrics[i] == aggregate.ConversionRate {
+				pr.Values = append(pr.Values, strconv.FormatFloat(float64(m), 'f', -1, 64)+"%")
+			} else {
+				pr.Values = append(pr.Values, formatMetric(q.Metrics[i], float64(m)))
+			}
+		}
+		pr.Bar = min(100, float64(row.Metrics[2]))
 		out.Rows = append(out.Rows, pr)
 	}
 	return out, nil

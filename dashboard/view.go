@@ -173,6 +173,7 @@ func BuildView(ctx context.Context, r Runner, site account.Site, s State, o Opti
 			v.Pickable = append(v.Pickable, KV{shortName(d), dimLabels[d]})
 		}
 	}
+	v.Pickable = append(v.Pickable, KV{shortName(aggregate.GoalDim), dimLabels[aggregate.GoalDim]})
 	for _, op := range filterOps {
 		v.FilterOps = append(v.FilterOps, KV{op.suffix, op.label})
 	}
@@ -191,8 +192,8 @@ func BuildView(ctx context.Context, r Runner, site account.Site, s State, o Opti
 	// The chart, the panels and the heat map are independent queries: run
 	// them at once, so a page costs about its slowest query, not their sum
 	// (ClickHouse answers them in parallel; SQLite reads on its pool).
-	v.Panels = make([]Panel, len(panels))
-	errs := make([]error, len(panels)+2)
+	v.Panels = make([]Panel, len(panels)+1)
+	errs := make([]error, len(panels)+3)
 	var wg sync.WaitGroup
 	run := func(i int, f func() error) {
 		wg.Add(1)
@@ -208,6 +209,10 @@ func BuildView(ctx context.Context, r Runner, site account.Site, s State, o Opti
 		})
 	}
 	run(len(panels), func() error { return v.buildChart(ctx, r, base, days) })
+	run(len(panels)+2, func() (err error) {
+		v.Panels[len(panels)], err = v.buildGoalsPanel(ctx, r, base, o.PanelRows)
+		return err
+	})
 	if !o.NoHourly {
 		run(len(panels)+1, func() (err error) {
 			v.Heatmap, err = buildHeatmap(ctx, r, base)
