@@ -247,7 +247,7 @@ func (a *Aggregator) Add(h Hit) bool {
 			h.Key[i] = strings.ReplaceAll(v, keySep, "")
 		}
 	}
-	if h.Key[Hostname] == propMark {
+	if h.Key[Hostname] == propMark || h.Key[Hostname] == engMark {
 		h.Key[Hostname] = "" // only property cells carry it (props.go)
 	}
 	if len(h.Props) > 0 {
@@ -334,6 +334,10 @@ func (a *Aggregator) drainLocked() {
 func (a *Aggregator) apply(h Hit) {
 	a.folded.Add(1)
 	a.rollDay(h.Time)
+	if h.Key[Event] == EngagementEvent {
+		a.applyEngagement(&h)
+		return
+	}
 	a.boundValues(&h, Hostname, Event)
 	hour := h.Time.UTC().Truncate(time.Hour)
 	pv := h.IsPageview()

@@ -19,6 +19,10 @@ type Hit struct {
 	// Props are the hit's custom properties (props.go), at most
 	// MaxHitProps of them counted.
 	Props []Prop
+	// ScrollDepth (0–100, -1 none) and Engaged (ms) are an engagement
+	// report's (Key[Event] EngagementEvent: engagement.go).
+	ScrollDepth int
+	Engaged     int64
 	// Zone is the site's time zone, in which the day rollups are reckoned;
 	// nil means UTC.
 	Zone *time.Location

@@ -30,6 +30,7 @@ type otherState struct {
 	props   map[propKeys]int32        // distinct property keys, and values of each key, seen today, per site
 	overKey Key                       // every dimension Other but the exit page: the overflow cell
 	propKey Key                       // the overflow property cell
+	engKey  Key                       // the overflow engagement cell
 	exitKey Key                       // every dimension Other: the overflow exit cell
 }
 
@@ -47,7 +48,7 @@ func newOtherState(maxSeen int) otherState {
 	k[ExitPage] = "" // a cell with an exit page holds exits only (render.go)
 	return otherState{seen: newFirsts(maxSeen), counts: map[int64]*[NumDims]int32{},
 		cells: map[int64]int{}, logged: map[siteHour]bool{}, overKey: k, exitKey: exit,
-		propKey: PropCellKey(Other, Other, Other)}
+		propKey: PropCellKey(Other, Other, Other), engKey: EngagementCellKey(Other, Other)}
 }
 
 // newDay forgets the values seen (the bound is per UTC day).
@@ -105,6 +106,9 @@ func (a *Aggregator) overflowKey(site int64, hour time.Time, key *Key) *Key {
 	}
 	if key[Hostname] == propMark {
 		return &a.other.propKey
+	}
+	if key[Hostname] == engMark {
+		return &a.other.engKey
 	}
 	return &a.other.overKey
 }

@@ -293,7 +293,8 @@ func (c *Collector) Process(ctx context.Context, r *Request) (Outcome, error) {
 
 	// 11. Sessions happen in the aggregator.
 	for i, s := range sites {
-		hit := aggregate.Hit{Site: s.ID, Time: now, Key: key, Zone: zones[i], Props: props, Visitor: VisitorKey(salt[:], s.ID, prefix, r.UserAgent)}
+		hit := aggregate.Hit{Site: s.ID, Time: now, Key: key, Zone: zones[i], Props: props, Visitor: VisitorKey(salt[:], s.ID, prefix, r.UserAgent),
+			ScrollDepth: ev.ScrollDepth, Engaged: ev.Engaged}
 		if !c.agg.Add(hit) {
 			c.counts.Overload.Add(1)
 			return DroppedOverload, nil

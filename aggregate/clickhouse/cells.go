@@ -79,7 +79,7 @@ func (s *Store) WriteBatch(ctx context.Context, b aggregate.Batch) error {
 	if err != nil {
 		return fmt.Errorf("write checkpoint: %w", err)
 	}
-	cells, props := splitProps(b.Cells)
+	cells, props, eng := splitProps(b.Cells)
 	written, err := s.writeBatch(ctx, b, cells, cellsTable, zones)
 	if err != nil {
 		return fmt.Errorf("write checkpoint %s/%d: %w", b.Instance, b.Seq, err)
@@ -87,6 +87,12 @@ func (s *Store) WriteBatch(ctx context.Context, b aggregate.Batch) error {
 	wrote, err := s.writeBatch(ctx, b, props, propsTable, zones)
 	if err != nil {
 		return fmt.Errorf("write checkpoint %s/%d properties: %w", b.Instance, b.Seq, err)
+	}
+	for id := range wrote {
+		written[id] = true
+	}
+	if wrote, err = s.writeBatch(ctx, b, eng, engTable, zones); err != nil {
+		return fmt.Errorf("write checkpoint %s/%d engagement: %w", b.Instance, b.Seq, err)
 	}
 	for id := range wrote {
 		written[id] = true
@@ -244,7 +250,7 @@ func (s *Store) CountGroups(ctx context.Context, p *aggregate.Plan) (int, error)
 // partition is immediate; deleting single hours would be an asynchronous
 // rewrite.
 func (s *Store) DropBefore(ctx context.Context, t time.Time) error {
-	for _, table := range []string{"cells", "props"} {
+	for _, table := range []string{"cells", "props", "engagement"} {
 		if err := s.dropPartitionsBefore(ctx, table, t); err != nil {
 			return err
 		}

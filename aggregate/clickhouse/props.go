@@ -55,14 +55,28 @@ var propsTable = &table{
 	key: func(vals []string) aggregate.Key { return aggregate.PropCellKey(vals[0], vals[1], vals[2]) },
 }
 
-// splitProps returns the batch's cells and its property cells apart.
-func splitProps(all []aggregate.Cell) (cells, props []aggregate.Cell) {
+var engTable = &table{
+	name:       "engagement",
+	keyColumns: []string{"hostname", "page"},
+	insert:     "INSERT INTO engagement (site_id, hour, instance, seq, hostname, page, views, scroll_sum, time_ms)",
+	row: func(row []any, k *aggregate.Key, c *aggregate.Counters) []any {
+		host, page, _ := aggregate.EngagementOf(k)
+		return append(row, host, page, c.Visits, c.Bounces, c.Duration)
+	},
+	key: func(vals []string) aggregate.Key { return aggregate.EngagementCellKey(vals[0], vals[1]) },
+}
+
+// splitProps returns the batch's cells, property cells and engagement
+// cells apart.
+func splitProps(all []aggregate.Cell) (cells, props, eng []aggregate.Cell) {
 	for i := range all {
 		if _, _, _, ok := aggregate.PropOf(&all[i].Key); ok {
 			props = append(props, all[i])
+		} else if _, _, ok := aggregate.EngagementOf(&all[i].Key); ok {
+			eng = append(eng, all[i])
 		} else {
 			cells = append(cells, all[i])
 		}
 	}
-	return cells, props
+	return cells, props, eng
 }

@@ -99,7 +99,7 @@ func (s *Store) WriteBatch(ctx context.Context, b aggregate.Batch) error {
 	if err != nil {
 		return fmt.Errorf("write checkpoint: %w", err)
 	}
-	cells, props := splitProps(b.Cells)
+	cells, props, eng := splitProps(b.Cells)
 	if err := writeCells(ctx, tx, cells, zones); err != nil {
 		return fmt.Errorf("write checkpoint: %w", err)
 	}
@@ -108,6 +108,9 @@ func (s *Store) WriteBatch(ctx context.Context, b aggregate.Batch) error {
 	}
 	if err := writeProps(ctx, tx, props, zones); err != nil {
 		return fmt.Errorf("write checkpoint properties: %w", err)
+	}
+	if err := writeEngagement(ctx, tx, eng, zones); err != nil {
+		return fmt.Errorf("write checkpoint engagement: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("write checkpoint: %w", err)
@@ -272,7 +275,7 @@ func (s *Store) DropBefore(ctx context.Context, t time.Time) error {
 		sql string
 		arg int64
 	}{{`DELETE FROM cells WHERE hour < ?`, t.Unix()}, {`DELETE FROM rollups WHERE day < ?`, day},
-		{`DELETE FROM props WHERE hour < ?`, t.Unix()},
+		{`DELETE FROM props WHERE hour < ?`, t.Unix()}, {`DELETE FROM engagement WHERE hour < ?`, t.Unix()},
 		// Batches are remembered so a retry or replay is skipped; one older
 		// than what is kept has nothing left to add to.
 		{`DELETE FROM batches WHERE at < ?`, t.Unix()}} {

@@ -38,3 +38,22 @@ CREATE TABLE IF NOT EXISTS goals (
 	deleted    UInt8,
 	version    UInt64
 ) ENGINE = ReplacingMergeTree(version) ORDER BY (site_id, id);
+
+-- Engagement (aggregate/engagement.go): one row per batch, site, UTC hour,
+-- hostname and page: the page views that reported engagement, the sum of
+-- their deepest scroll (percent) and of their engaged time (ms). Kept like
+-- cells (identity in the sorting key, monthly partitions).
+CREATE TABLE IF NOT EXISTS engagement (
+	site_id    Int64,
+	hour       DateTime('UTC'),
+	instance   String,
+	seq        UInt64,
+	hostname   String,
+	page       String,
+	views      Int64,
+	scroll_sum Int64,
+	time_ms    Int64
+) ENGINE = ReplacingMergeTree()
+PARTITION BY toYYYYMM(hour)
+PRIMARY KEY (site_id, hour)
+ORDER BY (site_id, hour, hostname, page, instance, seq);

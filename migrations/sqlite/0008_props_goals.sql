@@ -28,3 +28,18 @@ CREATE TABLE goals (
 	created_at INTEGER NOT NULL
 );
 CREATE INDEX goals_site ON goals (site_id);
+
+-- Engagement (aggregate/engagement.go): per site, UTC hour, hostname and
+-- page, the page views that reported engagement, the sum of their deepest
+-- scroll (percent) and of their engaged time (ms). scroll_depth and
+-- time_on_page are sums over views.
+CREATE TABLE engagement (
+	site_id    INTEGER NOT NULL,
+	hour       INTEGER NOT NULL,
+	hostname   TEXT    NOT NULL,
+	page       TEXT    NOT NULL,
+	views      INTEGER NOT NULL DEFAULT 0,
+	scroll_sum INTEGER NOT NULL DEFAULT 0,
+	time_ms    INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (site_id, hour, hostname, page)
+) WITHOUT ROWID;
