@@ -15,6 +15,7 @@ type Plan struct {
 	q        *Query
 	from, to int64  // the UTC hours read: from <= hour < to, Unix seconds
 	exits    bool   // the query reads exit cells (it names the exit page)
+	eng      bool   // the query reads engagement cells (table engagement), not cells
 	props    bool   // the query reads property cells (table props), not cells
 	prop     string // the one property key it reads; "" for all (a breakdown by key)
 	unique   Unique
@@ -105,7 +106,11 @@ func Compile(q *Query) (*Plan, error) {
 		filtered = append(filtered, f.Dim)
 		p.exits = p.exits || f.Dim == ExitPage
 	}
-	if usesProps(q) {
+	if usesEngagement(q) {
+		if err := p.planEngagement(); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
+	} else if usesProps(q) {
 		if err := p.planProps(grouped, filtered, hourly); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 		}
@@ -124,7 +129,7 @@ func Compile(q *Query) (*Plan, error) {
 	if timeGrain {
 		p.offsets = offsets(loc, time.Unix(p.from, 0), time.Unix(p.to, 0))
 	}
-	if !p.props {
+	if !p.props && !p.eng {
 		p.planRollup(grouped, filtered)
 	}
 	for _, o := range q.OrderBy {
@@ -300,6 +305,10 @@ func (p *Plan) row(g *Group) Row {
 			v = ratio(s.Bounces, 100)
 		case VisitDuration:
 			v = ratio(s.Duration, 1)
+		case ScrollDepth:
+			v = ratio(s.Bounces, 1)
+		case TimeOnPage:
+			v = ratio(s.Duration, 0.001)
 		}
 		r.Metrics[i] = Number(v)
 	}

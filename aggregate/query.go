@@ -35,11 +35,15 @@ const (
 	// (goals.go).
 	ConversionRate      Metric = "conversion_rate"
 	GroupConversionRate Metric = "group_conversion_rate"
+	// ScrollDepth is the mean deepest scroll of a page view, in percent;
+	// TimeOnPage its mean engaged time, in seconds (engagement.go).
+	ScrollDepth Metric = "scroll_depth"
+	TimeOnPage  Metric = "time_on_page"
 )
 
 // Metrics lists every metric, in a stable order.
 var Metrics = []Metric{Visitors, Visits, Pageviews, ViewsPerVisit, BounceRate, VisitDuration, Events, Percentage,
-	ConversionRate, GroupConversionRate}
+	ConversionRate, GroupConversionRate, ScrollDepth, TimeOnPage}
 
 // Valid reports whether m is a known metric.
 func (m Metric) Valid() bool {
@@ -362,6 +366,9 @@ func display(d Dim, v string) string {
 func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 	if usesGoals(&q) {
 		return e.runGoals(ctx, q)
+	}
+	if mixesEngagement(&q) {
+		return e.runEngagement(ctx, q)
 	}
 	p, err := Compile(&q)
 	if err != nil {

@@ -49,6 +49,17 @@ func apiServer(t *testing.T, st aggregate.Store) *fiber.App {
 	}
 	hits := storetest.Standard(site.ID, apiDay.AddDate(0, 0, -1).Add(9*time.Hour))
 	hits = append(hits, storetest.Mixed(site.ID, apiDay)...)
+	// Engagement reports (anonymous, so each is a page view of its own).
+	for i, e := range []struct {
+		page string
+		sd   int
+		ms   int64
+	}{{"/", 30, 12000}, {"/", 90, 48000}, {"/pricing", 100, 7000}} {
+		var k aggregate.Key
+		k[aggregate.Hostname], k[aggregate.Page], k[aggregate.Event] = "example.com", e.page, aggregate.EngagementEvent
+		hits = append(hits, aggregate.Hit{Site: site.ID, Time: apiDay.Add(21*time.Hour + time.Duration(i)*time.Minute), Key: k,
+			ScrollDepth: e.sd, Engaged: e.ms})
+	}
 	storetest.FeedAll(t, st, hits)
 	now := func() time.Time { return apiDay.Add(22 * time.Hour) }
 	api := NewStatsAPI(st, aggregate.NewEngine(st, nil), now)
@@ -131,6 +142,9 @@ var apiCases = []struct{ name, target, body string }{
 		"dimensions":["visit:source"],"filters":[["is","event:goal",["Visit /docs/**"]]],"include":{"total_rows":true}}`},
 	{"v2_goals_by_day", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors"],"date_range":["2026-03-09","2026-03-10"],"dimensions":["time:day","event:goal"],
 		"filters":[["contains","event:goal",["Visit"]]],"pagination":{"limit":3,"offset":1},"include":{"total_rows":true}}`},
+	{"v2_engagement", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors","pageviews","scroll_depth","time_on_page"],"date_range":["2026-03-10","2026-03-10"],
+		"dimensions":["event:page"],"filters":[["is","event:page",["/","/pricing"]]]}`},
+	{"v1_aggregate_engagement", "/api/v1/stats/aggregate?site_id=example.com&period=day&date=2026-03-10&metrics=scroll_depth,time_on_page&filters=event:page%3D%3D/", ""},
 	{"v2_country_name", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors","percentage"],"date_range":["2026-03-10","2026-03-10"],"dimensions":["visit:country_name"],
 		"filters":[["contains","visit:country_name",["united","germ","not set"]]]}`},
 }
@@ -209,6 +223,7 @@ func TestStatsAPIV1Errors(t *testing.T) {
 		{"v2 or across dimensions", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors"],"date_range":"day","filters":[["or",[["is","visit:country",["DE"]],["is","visit:browser",["Chrome"]]]]]}`, 400, "one dimension"},
 		{"v2 comparisons over time", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors"],"date_range":"7d","dimensions":["time:day"],"include":{"comparisons":{"mode":"previous_period"}}}`, 400, "time dimensions"},
 		{"v2 comparisons mode", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors"],"date_range":"7d","include":{"comparisons":{"mode":"last_decade"}}}`, 400, "last_decade"},
+		{"v2 scroll depth by browser", "/api/v2/query", `{"site_id":"example.com","metrics":["scroll_depth"],"date_range":"day","dimensions":["visit:browser"]}`, 400, "counted per page"},
 		{"v2 region names", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors"],"date_range":"day","dimensions":["visit:region_name"]}`, 400, "region codes"},
 	}
 	for _, tt := range tests {

@@ -42,6 +42,7 @@ func Run(t *testing.T, newStore func(t *testing.T) aggregate.Store) {
 		{"Retention", testRetention},
 		{"Props", testProps},
 		{"Goals", testGoals},
+		{"Engagement", testEngagement},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, newStore(t)) })
 	}
