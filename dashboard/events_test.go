@@ -46,6 +46,21 @@ func TestEventsPanel(t *testing.T) {
 	}
 }
 
+// The pages panel shows scroll depth and time on page where the filters
+// allow them.
+func TestPagesEngagementColumns(t *testing.T) {
+	_, b := eventsFixture(t)
+	pages := panelOf(t, b.get("/example.com?period=day").body, "pg")
+	want := `title="Filter by /about">/about</a></th>` + "\n      " +
+		`<td class="num">10</td><td class="num">10</td><td class="num">80%</td><td class="num">1m 05s</td>`
+	if !strings.Contains(pages, ">Scroll depth</th>") || !strings.Contains(pages, want) {
+		t.Errorf("the pages panel lacks engagement (%s):\n%s", want, pages)
+	}
+	if p := panelOf(t, b.get("/example.com?period=day&f=browser,Chrome").body, "pg"); strings.Contains(p, "Scroll depth") {
+		t.Errorf("engagement columns under a browser filter, which engagement is not counted by")
+	}
+}
+
 // The Goal conversions panel: goals added in the site settings count the
 // hits stored before them; a row filters the view by its goal.
 func TestGoalsPanel(t *testing.T) {
@@ -122,6 +137,9 @@ func eventsFixture(t *testing.T) (*fixture, *browser) {
 	signup(1001, aggregate.Prop{Key: "plan", Value: "pro"})
 	signup(1001, aggregate.Prop{Key: "plan", Value: "pro"})
 	signup(1002, aggregate.Prop{Key: "plan", Value: "free"}, aggregate.Prop{Key: "<img src=x>", Value: "<script>alert(2)</script>"})
+	var k aggregate.Key
+	k[aggregate.Hostname], k[aggregate.Page], k[aggregate.Event] = site.Domain, "/about", aggregate.EngagementEvent
+	f.agg.Add(aggregate.Hit{Site: site.ID, Time: at, Visitor: 1000, Key: k, ScrollDepth: 80, Engaged: 65000})
 	if err := f.agg.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"tally/aggregate"
@@ -30,6 +29,26 @@ type tabDef struct {
 	// custom keeps custom events only (every event name but pageview);
 	// with one event picked, the panel shows that event's properties.
 	custom bool
+	// engagement adds scroll depth and time on page, where the view's
+	// filters allow them (engagement is counted per page only).
+	engagement bool
+}
+
+// engagementColumns are the columns an engagement tab adds.
+var engagementColumns = []struct {
+	m     aggregate.Metric
+	title string
+}{{aggregate.ScrollDepth, "Scroll depth"}, {aggregate.TimeOnPage, "Time on page"}}
+
+// engagementFilters reports whether every filter is one engagement is
+// counted by (the page, the hostname).
+func engagementFilters(fs []aggregate.Filter) bool {
+	for _, f := range fs {
+		if f.Dim != aggregate.Page && f.Dim != aggregate.Hostname {
+			return false
+		}
+	}
+	return true
 }
 
 // filters are the tab's own filters, added to the view's.
@@ -50,7 +69,7 @@ var panels = []panelDef{
 		{id: "utm_campaign", label: "Campaign", dim: aggregate.UTMCampaign},
 	}},
 	{id: "pg", title: "Top pages", tabs: []tabDef{
-		{id: "page", label: "Pages", dim: aggregate.Page, second: aggregate.Pageviews, secondTitle: "Pageviews"},
+		{id: "page", label: "Pages", dim: aggregate.Page, second: aggregate.Pageviews, secondTitle: "Pageviews", engagement: true},
 		{id: "entry_page", label: "Entry pages", dim: aggregate.EntryPage, second: aggregate.Visits, secondTitle: "Entrances"},
 		{id: "exit_page", label: "Exit pages", dim: aggregate.ExitPage, second: aggregate.Visits, secondTitle: "Exits"},
 	}},
@@ -169,11 +188,7 @@ func (v *View) buildGoalsPanel(ctx context.Context, r Runner, base aggregate.Que
 		pr := PanelRow{Label: row.Dimensions[0], Filter: v.State.WithFilter(aggregate.GoalDim, row.Dimensions[0]).Link(v.Opts.BasePath)}
 		for i, m := range row.Metrics {
 			pr.Raw = append(pr.Raw, float64(m))
-			if q.Metrics[i] == aggregate.ConversionRate {
-				pr.Values = append(pr.Values, strconv.FormatFloat(float64(m), 'f', -1, 64)+"%")
-			} else {
-				pr.Values = append(pr.Values, formatMetric(q.Metrics[i], float64(m)))
-			}
+			pr.Values = append(pr.Values, formatMetric(q.Metrics[i], float64(m)))
 		}
 		pr.Bar = min(100, float64(row.Metrics[2]))
 		out.Rows = append(out.Rows, pr)

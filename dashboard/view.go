@@ -303,6 +303,11 @@ func (v *View) buildPanel(ctx context.Context, r Runner, base aggregate.Query, p
 		q.Metrics = append(q.Metrics, tab.second)
 		out.Columns = append(out.Columns, tab.secondTitle)
 	}
+	if tab.engagement && dim == tab.dim && engagementFilters(q.Filters) {
+		for _, c := range engagementColumns {
+			q.Metrics, out.Columns = append(q.Metrics, c.m), append(out.Columns, c.title)
+		}
+	}
 	q.Dimensions = []aggregate.Dimension{{Name: dim.String(), Dim: dim}}
 	q.Limit = limit
 	res, err := r.Run(ctx, q)
