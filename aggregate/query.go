@@ -41,18 +41,19 @@ const (
 	TimeOnPage  Metric = "time_on_page"
 )
 
-// Metrics lists every metric, in a stable order.
-var Metrics = []Metric{Visitors, Visits, Pageviews, ViewsPerVisit, BounceRate, VisitDuration, Events, Percentage,
-	ConversionRate, GroupConversionRate, ScrollDepth, TimeOnPage}
+// Metrics lists the metrics every query can ask for, in a stable order.
+var Metrics = []Metric{Visitors, Visits, Pageviews, ViewsPerVisit, BounceRate, VisitDuration, Events, Percentage}
+
+// GoalMetrics need goals (goals.go); EngagementMetrics are counted per page
+// only (engagement.go).
+var (
+	GoalMetrics       = []Metric{ConversionRate, GroupConversionRate}
+	EngagementMetrics = []Metric{ScrollDepth, TimeOnPage}
+)
 
 // Valid reports whether m is a known metric.
 func (m Metric) Valid() bool {
-	for _, k := range Metrics {
-		if k == m {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(Metrics, m) || slices.Contains(GoalMetrics, m) || slices.Contains(EngagementMetrics, m)
 }
 
 // Filter operators.
