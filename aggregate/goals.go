@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"tally/account"
@@ -306,7 +307,7 @@ func orderRows(q Query, rows []Row) {
 		for _, k := range keys {
 			var c int
 			if k.dim >= 0 {
-				c = strings.Compare(rows[a].Dimensions[k.dim], rows[b].Dimensions[k.dim])
+				c = cmpValue(rows[a].Dimensions[k.dim], rows[b].Dimensions[k.dim])
 			} else {
 				c = cmpNumber(rows[a].Metrics[k.metric], rows[b].Metrics[k.metric])
 			}
@@ -319,6 +320,17 @@ func orderRows(q Query, rows []Row) {
 		}
 		return false
 	})
+}
+
+// cmpValue orders dimension values as the stores do: numbers (hours of the
+// day, weekdays) as numbers, the rest as strings.
+func cmpValue(a, b string) int {
+	x, errA := strconv.Atoi(a)
+	y, errB := strconv.Atoi(b)
+	if errA == nil && errB == nil {
+		return cmpNumber(Number(x), Number(y))
+	}
+	return strings.Compare(a, b)
 }
 
 func cmpNumber(a, b Number) int {

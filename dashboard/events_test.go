@@ -40,6 +40,11 @@ func TestEventsPanel(t *testing.T) {
 	if strings.Contains(props, "<script>alert(2)") || strings.Contains(props, "<img src=x>") {
 		t.Fatal("a hostile property reached the page unescaped")
 	}
+	det := b.get("/example.com/details?panel=ev&period=day")
+	if det.code != 200 || !strings.Contains(det.body, ">Signup</a>") || strings.Contains(det.body, ">pageview</a>") {
+		t.Errorf("the custom events' details page: %d, Signup listed %v, pageview listed %v", det.code,
+			strings.Contains(det.body, ">Signup</a>"), strings.Contains(det.body, ">pageview</a>"))
+	}
 	other := panel(b.get("/example.com?period=day&f=name,Signup&f=browser,Chrome").body)
 	if !strings.Contains(other, "counted per event name") {
 		t.Errorf("properties under another filter should say why they are not shown:\n%s", other)
