@@ -46,4 +46,8 @@ type Store interface {
 	ShareBySlug(ctx context.Context, slug string) (Share, error) // ErrNotFound if absent
 	ShareBySite(ctx context.Context, site int64) (Share, error)  // ErrNotFound if absent
 	DeleteShare(ctx context.Context, site int64) error
+
+	AddGoal(ctx context.Context, g Goal) (Goal, error)     // assigns the ID
+	Goals(ctx context.Context, site int64) ([]Goal, error) // of one site, oldest first
+	DeleteGoal(ctx context.Context, site, id int64) error  // ErrNotFound if absent
 }

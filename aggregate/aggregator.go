@@ -36,6 +36,9 @@ type Config struct {
 	// SiteCells the cells of one site in memory (counting or waiting); past
 	// them values (or whole cells) fold into Other (other.go).
 	MaxValues, MaxSeenValues, SiteCells int
+	// MaxPropValues bounds the distinct values of one property key one
+	// site may add in a UTC day (props.go); past it values fold into Other.
+	MaxPropValues int
 	// MaxBackoff caps the wait between checkpoints that keep failing; the
 	// wait doubles from Checkpoint after each failure.
 	MaxBackoff time.Duration
@@ -67,6 +70,7 @@ var DefaultConfig = Config{
 	MaxValues:     50_000,
 	MaxSeenValues: 4_000_000,
 	SiteCells:     250_000,
+	MaxPropValues: 1000,
 	MaxBackoff:    time.Minute,
 	SpillCells:    250_000,
 	Journal:       time.Second,
@@ -78,6 +82,9 @@ type Stats struct {
 	// ValuesOther counts dimension values replaced by Other past a site's
 	// daily bound, CellsOther hits sent to a site's overflow cell.
 	ValuesOther, CellsOther uint64
+	// PropsOther counts custom properties whose key or value folded into
+	// Other past a site's daily bound (props.go).
+	PropsOther uint64
 	// JournalSyncs and JournalBytes count the cell journal's synced writes
 	// and their size; JournalFailures the segments given up after a failed
 	// write (their counts were then in memory only).
@@ -146,7 +153,7 @@ type Aggregator struct {
 
 	folded, queueFull, noSession, ckptFail      atomic.Uint64
 	spills, replays                             atomic.Uint64
-	valuesOther, cellsOther                     atomic.Uint64
+	valuesOther, cellsOther, propsOther         atomic.Uint64
 	journalSyncs, journalBytes, journalFailures atomic.Uint64
 	failing                                     atomic.Int64 // failed checkpoints in a row
 	failingSince                                atomic.Int64 // Unix nanoseconds; 0 when healthy
@@ -184,6 +191,9 @@ func New(cfg Config, store CellWriter, now func() time.Time, log *slog.Logger) *
 	}
 	if cfg.SiteCells <= 0 {
 		cfg.SiteCells = min(DefaultConfig.SiteCells, cfg.MaxCells/4+1)
+	}
+	if cfg.MaxPropValues <= 0 {
+		cfg.MaxPropValues = DefaultConfig.MaxPropValues
 	}
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = DefaultConfig.MaxBackoff
@@ -240,6 +250,12 @@ func (a *Aggregator) Add(h Hit) bool {
 		if strings.Contains(v, keySep) {
 			h.Key[i] = strings.ReplaceAll(v, keySep, "")
 		}
+	}
+	if h.Key[Hostname] == propMark || h.Key[Hostname] == engMark {
+		h.Key[Hostname] = "" // only property cells carry it (props.go)
+	}
+	if len(h.Props) > 0 {
+		h.Props = cleanProps(h.Props)
 	}
 	select {
 	case a.in <- h:
@@ -322,6 +338,10 @@ func (a *Aggregator) drainLocked() {
 func (a *Aggregator) apply(h Hit) {
 	a.folded.Add(1)
 	a.rollDay(h.Time)
+	if h.Key[Event] == EngagementEvent {
+		a.applyEngagement(&h)
+		return
+	}
 	a.boundValues(&h, Hostname, Event)
 	hour := h.Time.UTC().Truncate(time.Hour)
 	pv := h.IsPageview()
@@ -332,6 +352,7 @@ func (a *Aggregator) apply(h Hit) {
 	if h.Visitor == 0 {
 		a.boundValues(&h, Source, Dim(NumDims-1))
 		a.bump(h.Site, hour, &h.Key, &delta)
+		a.countProps(&h, nil, hour, pv)
 		a.seeLive(&h, nil, pv)
 		return
 	}
@@ -375,6 +396,7 @@ func (a *Aggregator) apply(h Hit) {
 
 	a.markFirsts(&h, s, &delta.Uniques)
 	a.bump(h.Site, hour, &h.Key, &delta)
+	a.countProps(&h, s, hour, pv)
 	a.seeLive(&h, s, pv)
 	if s == nil {
 		return
@@ -479,6 +501,7 @@ func (a *Aggregator) Stats() Stats {
 		NoSession:          a.noSession.Load(),
 		ValuesOther:        a.valuesOther.Load(),
 		CellsOther:         a.cellsOther.Load(),
+		PropsOther:         a.propsOther.Load(),
 		JournalSyncs:       a.journalSyncs.Load(),
 		JournalBytes:       a.journalBytes.Load(),
 		JournalFailures:    a.journalFailures.Load(),

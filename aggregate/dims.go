@@ -93,8 +93,30 @@ var dimColumns = [NumDims]string{
 	Language:       "language",
 }
 
+// PropValue is the query dimension event:props:KEY: the values of one custom
+// property (props.go). It is not a cell dimension and never indexes a Key;
+// Dimension.Prop and Filter.Prop name the property's key.
+const PropValue Dim = 1000
+
+// PropKey groups property cells by their key, for a breakdown of every
+// property of an event (PropValue then with no Prop). Query-only, like
+// PropValue.
+const PropKey Dim = 1001
+
+// GoalDim is the query dimension event:goal (goals.go): the engine answers
+// it by asking one question of the counters per goal. Query-only.
+const GoalDim Dim = 1002
+
 // Column is the dimension's column in both stores.
-func (d Dim) Column() string { return dimColumns[d] }
+func (d Dim) Column() string {
+	switch d {
+	case PropValue:
+		return "prop_value"
+	case PropKey:
+		return "prop_key"
+	}
+	return dimColumns[d]
+}
 
 // Level says how often a dimension's value can change for one visitor.
 type Level int
@@ -108,7 +130,7 @@ const (
 // Level returns d's level.
 func (d Dim) Level() Level {
 	switch {
-	case d <= Event:
+	case d <= Event || d == PropValue || d == PropKey || d == GoalDim:
 		return HitLevel
 	case d <= ExitPage:
 		return VisitLevel
@@ -117,6 +139,15 @@ func (d Dim) Level() Level {
 }
 
 func (d Dim) String() string {
+	if d == PropValue {
+		return PropPrefix + "*"
+	}
+	if d == PropKey {
+		return "event:props"
+	}
+	if d == GoalDim {
+		return GoalDimName
+	}
 	if d < 0 || int(d) >= NumDims {
 		return fmt.Sprintf("Dim(%d)", int(d))
 	}

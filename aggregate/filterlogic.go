@@ -38,7 +38,7 @@ func AnyOf(fs []Filter) (Filter, error) {
 	out := fs[0]
 	out.Values, out.res = slices.Clone(out.Values), slices.Clone(out.res)
 	for _, f := range fs[1:] {
-		if f.Dim != out.Dim || f.Op != out.Op {
+		if f.Dim != out.Dim || f.Prop != out.Prop || f.Op != out.Op {
 			return Filter{}, fmt.Errorf(`"or" is supported between filters on one dimension with one operator (%s %s, %s %s)`,
 				out.Dim, out.Op, f.Dim, f.Op)
 		}

@@ -16,6 +16,13 @@ type Hit struct {
 	// source, referrer and UTM values; the session table replaces the
 	// visit-level ones with those of the visit's first hit.
 	Key Key
+	// Props are the hit's custom properties (props.go), at most
+	// MaxHitProps of them counted.
+	Props []Prop
+	// ScrollDepth (0–100, -1 none) and Engaged (ms) are an engagement
+	// report's (Key[Event] EngagementEvent: engagement.go).
+	ScrollDepth int
+	Engaged     int64
 	// Zone is the site's time zone, in which the day rollups are reckoned;
 	// nil means UTC.
 	Zone *time.Location

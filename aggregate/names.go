@@ -45,8 +45,10 @@ func NamedDim(d Dim) string {
 var unavailable = map[string]string{
 	"visit:city_name": "tally does not store cities",
 	"visit:city":      "tally does not store cities",
-	"event:goal":      "tally has no goals; filter or group by event:name (custom event names) or event:page",
 }
+
+// PropPrefix begins the name of a custom property's dimension.
+const PropPrefix = "event:props:"
 
 // parseNamed resolves the dimension names that are not plain cells.
 func parseNamed(name string) (Dimension, bool, error) {
@@ -56,8 +58,14 @@ func parseNamed(name string) (Dimension, bool, error) {
 	if why, ok := unavailable[name]; ok {
 		return Dimension{}, true, fmt.Errorf("dimension %s is not available: %s", name, why)
 	}
-	if strings.HasPrefix(name, "event:props:") {
-		return Dimension{}, true, fmt.Errorf("dimension %s is not available: tally does not store custom event properties", name)
+	if name == GoalDimName {
+		return Dimension{Name: name, Dim: GoalDim}, true, nil
+	}
+	if key, ok := strings.CutPrefix(name, PropPrefix); ok {
+		if key == "" {
+			return Dimension{}, true, fmt.Errorf("dimension %s names no property", name)
+		}
+		return Dimension{Name: name, Dim: PropValue, Prop: key}, true, nil
 	}
 	return Dimension{}, false, nil
 }
@@ -70,10 +78,19 @@ func NewNamedFilter(op, name string, values []string) (Filter, error) {
 	if d, ok := ParseDim(name); ok {
 		return NewFilter(op, d, values)
 	}
-	if _, ok, err := parseNamed(name); err != nil {
+	d, ok, err := parseNamed(name)
+	if err != nil {
 		return Filter{}, err
 	} else if !ok {
 		return Filter{}, fmt.Errorf("unknown dimension %q", name)
+	}
+	if d.Dim == GoalDim {
+		return NewFilter(op, GoalDim, values)
+	}
+	if d.Dim == PropValue {
+		f, err := NewFilter(op, PropValue, values)
+		f.Prop = d.Prop
+		return f, err
 	}
 	nd := namedDims[name]
 	byName, err := NewFilter(op, nd.dim, values)

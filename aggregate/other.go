@@ -27,7 +27,10 @@ type otherState struct {
 	counts  map[int64]*[NumDims]int32 // distinct values seen today, per site
 	cells   map[int64]int             // cells in memory (counting or pending), per site
 	logged  map[siteHour]bool         // sites and hours whose folding was logged
+	props   map[propKeys]int32        // distinct property keys, and values of each key, seen today, per site
 	overKey Key                       // every dimension Other but the exit page: the overflow cell
+	propKey Key                       // the overflow property cell
+	engKey  Key                       // the overflow engagement cell
 	exitKey Key                       // every dimension Other: the overflow exit cell
 }
 
@@ -44,7 +47,8 @@ func newOtherState(maxSeen int) otherState {
 	exit := k
 	k[ExitPage] = "" // a cell with an exit page holds exits only (render.go)
 	return otherState{seen: newFirsts(maxSeen), counts: map[int64]*[NumDims]int32{},
-		cells: map[int64]int{}, logged: map[siteHour]bool{}, overKey: k, exitKey: exit}
+		cells: map[int64]int{}, logged: map[siteHour]bool{}, overKey: k, exitKey: exit,
+		propKey: PropCellKey(Other, Other, Other), engKey: EngagementCellKey(Other, Other)}
 }
 
 // newDay forgets the values seen (the bound is per UTC day).
@@ -52,6 +56,7 @@ func (f *otherState) newDay() {
 	f.seen.clear()
 	clear(f.counts)
 	clear(f.logged)
+	f.props = nil
 }
 
 // boundValues replaces the values of dims from..to (inclusive) of h that are
@@ -98,6 +103,12 @@ func (a *Aggregator) overflowKey(site int64, hour time.Time, key *Key) *Key {
 	a.logOther(siteHour{site, hour.Unix() / 3600, true}, "new cells past the site's bound fold into one cell of "+Other)
 	if key[ExitPage] != "" {
 		return &a.other.exitKey
+	}
+	if key[Hostname] == propMark {
+		return &a.other.propKey
+	}
+	if key[Hostname] == engMark {
+		return &a.other.engKey
 	}
 	return &a.other.overKey
 }

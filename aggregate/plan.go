@@ -13,8 +13,11 @@ import (
 // (Dest); the engine turns groups into result rows.
 type Plan struct {
 	q        *Query
-	from, to int64 // the UTC hours read: from <= hour < to, Unix seconds
-	exits    bool  // the query reads exit cells (it names the exit page)
+	from, to int64  // the UTC hours read: from <= hour < to, Unix seconds
+	exits    bool   // the query reads exit cells (it names the exit page)
+	eng      bool   // the query reads engagement cells (table engagement), not cells
+	props    bool   // the query reads property cells (table props), not cells
+	prop     string // the one property key it reads; "" for all (a breakdown by key)
 	unique   Unique
 	exact    bool     // whether visitors are exact for this query (uniqueFor)
 	offsets  []offset // the site's UTC offset over the range, for time grains
@@ -104,7 +107,17 @@ func Compile(q *Query) (*Plan, error) {
 		filtered = append(filtered, f.Dim)
 		p.exits = p.exits || f.Dim == ExitPage
 	}
-	p.unique, p.exact = uniqueFor(grouped, filtered, hourly)
+	if usesEngagement(q) {
+		if err := p.planEngagement(); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
+	} else if usesProps(q) {
+		if err := p.planProps(grouped, filtered, hourly); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
+	} else {
+		p.unique, p.exact = uniqueFor(grouped, filtered, hourly)
+	}
 	for _, f := range q.Filters {
 		// A filter that lets several values of a hit- or visit-level
 		// dimension through counts a visitor once per value it had:
@@ -117,7 +130,9 @@ func Compile(q *Query) (*Plan, error) {
 	if timeGrain {
 		p.offsets = offsets(loc, time.Unix(p.from, 0), time.Unix(p.to, 0))
 	}
-	p.planRollup(grouped, filtered)
+	if !p.props && !p.eng {
+		p.planRollup(grouped, filtered)
+	}
 	for _, o := range q.OrderBy {
 		if p.orderExpr(o.By) == "" {
 			return nil, fmt.Errorf("%w: cannot order by %q: not a metric or dimension of the query", ErrInvalid, o.By)
@@ -291,6 +306,10 @@ func (p *Plan) row(g *Group) Row {
 			v = ratio(s.Bounces, 100)
 		case VisitDuration:
 			v = ratio(s.Duration, 1)
+		case ScrollDepth:
+			v = ratio(s.Bounces, 1)
+		case TimeOnPage:
+			v = ratio(s.Duration, 0.001)
 		}
 		r.Metrics[i] = Number(v)
 	}

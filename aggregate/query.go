@@ -28,19 +28,32 @@ const (
 	// Percentage is a row's share of the query's visitors (filters
 	// applied, dimensions not), in percent with one decimal.
 	Percentage Metric = "percentage"
+	// ConversionRate is the share of the query's visitors (its filters
+	// but the goal's, no dimension) who completed the goal, in percent
+	// with two decimals; GroupConversionRate the same share within the
+	// row's group (its other dimensions' values). Goal queries only
+	// (goals.go).
+	ConversionRate      Metric = "conversion_rate"
+	GroupConversionRate Metric = "group_conversion_rate"
+	// ScrollDepth is the mean deepest scroll of a page view, in percent;
+	// TimeOnPage its mean engaged time, in seconds (engagement.go).
+	ScrollDepth Metric = "scroll_depth"
+	TimeOnPage  Metric = "time_on_page"
 )
 
-// Metrics lists every metric, in a stable order.
+// Metrics lists the metrics every query can ask for, in a stable order.
 var Metrics = []Metric{Visitors, Visits, Pageviews, ViewsPerVisit, BounceRate, VisitDuration, Events, Percentage}
+
+// GoalMetrics need goals (goals.go); EngagementMetrics are counted per page
+// only (engagement.go).
+var (
+	GoalMetrics       = []Metric{ConversionRate, GroupConversionRate}
+	EngagementMetrics = []Metric{ScrollDepth, TimeOnPage}
+)
 
 // Valid reports whether m is a known metric.
 func (m Metric) Valid() bool {
-	for _, k := range Metrics {
-		if k == m {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(Metrics, m) || slices.Contains(GoalMetrics, m) || slices.Contains(EngagementMetrics, m)
 }
 
 // Filter operators.
@@ -58,6 +71,7 @@ const (
 type Filter struct {
 	Op     string
 	Dim    Dim
+	Prop   string // the property's key, for Dim PropValue
 	Values []string
 	res    []*regexp.Regexp
 	prog   int // the compiled size of res, in instructions
@@ -163,6 +177,7 @@ type Dimension struct {
 	Name  string // the API name, e.g. "visit:country" or "time:day"
 	Dim   Dim
 	Grain Grain
+	Prop  string // the property's key, for Dim PropValue (event:props:KEY)
 }
 
 var timeDims = map[string]Grain{
@@ -291,6 +306,7 @@ func (e *Engine) capVisitors(ctx context.Context, q Query, rows []Row) error {
 			if err != nil {
 				return err
 			}
+			f.Prop = d.Prop
 			b.Filters = append(b.Filters, f)
 		}
 	}
@@ -349,6 +365,12 @@ func display(d Dim, v string) string {
 
 // Run answers q.
 func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
+	if usesGoals(&q) {
+		return e.runGoals(ctx, q)
+	}
+	if mixesEngagement(&q) {
+		return e.runEngagement(ctx, q)
+	}
 	p, err := Compile(&q)
 	if err != nil {
 		return Result{}, err

@@ -115,6 +115,10 @@ func (p *Plan) needs() int {
 			n |= sumBounces | sumVisits
 		case VisitDuration:
 			n |= sumDuration | sumVisits
+		case ScrollDepth:
+			n |= sumBounces | sumVisits
+		case TimeOnPage:
+			n |= sumDuration | sumVisits
 		}
 	}
 	if n == 0 {
@@ -130,8 +134,8 @@ func (r *renderer) sums() []string {
 	for _, s := range []struct {
 		bit int
 		col string
-	}{{sumPageviews, "pageviews"}, {sumEvents, "events"}, {sumVisits, r.visits()}, {sumBounces, "bounces"},
-		{sumDuration, "duration"}, {sumVisitors, r.uniqueCol()}} {
+	}{{sumPageviews, "pageviews"}, {sumEvents, "events"}, {sumVisits, r.visits()}, {sumBounces, r.bounces()},
+		{sumDuration, r.duration()}, {sumVisitors, r.uniqueCol()}} {
 		if n&s.bit != 0 {
 			out = append(out, s.col)
 		}
@@ -173,10 +177,27 @@ func (r *renderer) column(dim Dim) string {
 }
 
 func (r *renderer) visits() string {
+	if r.p.eng {
+		return "views" // engaged page views
+	}
 	if r.p.exits {
 		return "exits"
 	}
 	return "visits"
+}
+
+func (r *renderer) bounces() string {
+	if r.p.eng {
+		return "scroll_sum"
+	}
+	return "bounces"
+}
+
+func (r *renderer) duration() string {
+	if r.p.eng {
+		return "time_ms"
+	}
+	return "duration"
 }
 
 // uniqueCol is the column that counts visitors for the query.
@@ -267,7 +288,16 @@ func (r *renderer) bucketExpr(g Grain) string {
 // where writes the FROM and WHERE clauses.
 func (r *renderer) where() {
 	p, d, b := r.p, r.d, &r.b
-	if r.roll {
+	if p.eng {
+		fmt.Fprintf(b, " FROM engagement WHERE site_id = %s AND hour >= %s AND hour < %s",
+			b.arg(p.q.Site.ID), d.Instant(b.arg(p.from)), d.Instant(b.arg(p.to)))
+	} else if p.props {
+		fmt.Fprintf(b, " FROM props WHERE site_id = %s", b.arg(p.q.Site.ID))
+		if p.prop != "" {
+			fmt.Fprintf(b, " AND prop_key = %s", b.arg(p.prop))
+		}
+		fmt.Fprintf(b, " AND hour >= %s AND hour < %s", d.Instant(b.arg(p.from)), d.Instant(b.arg(p.to)))
+	} else if r.roll {
 		fmt.Fprintf(b, " FROM rollups WHERE site_id = %s AND dim = %s AND day >= %s AND day <= %s",
 			b.arg(p.q.Site.ID), b.arg(p.rollDim), b.arg(p.firstDay), b.arg(p.lastDay))
 	} else {
@@ -340,6 +370,10 @@ func (r *renderer) metricExpr(m Metric) string {
 		return ratio("sum(bounces)", 100)
 	case VisitDuration:
 		return ratio("sum(duration)", 1)
+	case ScrollDepth:
+		return ratio("sum(scroll_sum)", 1)
+	case TimeOnPage:
+		return d.If(visits+" > 0", d.ToInt("sum(time_ms) / 1000.0 / "+visits+" + 0.5"), "0")
 	}
 	return ""
 }

@@ -38,6 +38,14 @@ type session struct {
 	page, event, host    uint64
 	hour                 int64
 	firsts               int // entries this visit added to the set
+
+	// The page view whose engagement was reported last (engagement.go):
+	// its hostname and page, the visit's pageviews when it was counted
+	// (a new pageview of the same page is a new page view), and its
+	// deepest scroll so far.
+	engView      string
+	engPageviews int
+	engDepth     int64
 }
 
 // key returns the visit's key, decoded from startKey.

@@ -54,6 +54,9 @@ type Counts struct {
 	Received, Accepted                                 atomic.Uint64
 	DNT, GPC, Bot, Invalid, UnknownSite, Overload, Err atomic.Uint64
 	RateLimited                                        atomic.Uint64
+	// PropsDropped counts custom property values dropped because they
+	// looked like e-mail addresses (the event itself is counted).
+	PropsDropped atomic.Uint64
 }
 
 // New returns a collector. geoDB may be nil (countries unknown).
@@ -282,9 +285,16 @@ func (c *Collector) Process(ctx context.Context, r *Request) (Outcome, error) {
 	// 10. Language.
 	key[aggregate.Language] = Language(ev.Language, r.AcceptLanguage)
 
+	// Custom properties, through the same rules as every value (props.go).
+	props, dropped := Props(ev.Props)
+	if dropped > 0 {
+		c.counts.PropsDropped.Add(uint64(dropped))
+	}
+
 	// 11. Sessions happen in the aggregator.
 	for i, s := range sites {
-		hit := aggregate.Hit{Site: s.ID, Time: now, Key: key, Zone: zones[i], Visitor: VisitorKey(salt[:], s.ID, prefix, r.UserAgent)}
+		hit := aggregate.Hit{Site: s.ID, Time: now, Key: key, Zone: zones[i], Props: props, Visitor: VisitorKey(salt[:], s.ID, prefix, r.UserAgent),
+			ScrollDepth: ev.ScrollDepth, Engaged: ev.Engaged}
 		if !c.agg.Add(hit) {
 			c.counts.Overload.Add(1)
 			return DroppedOverload, nil

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"tally/aggregate"
 )
 
 // Limits on what a tracker may send; anything larger is rejected with a 400.
@@ -30,6 +32,11 @@ type Event struct {
 	Props       map[string]string
 	HashMode    bool
 	Language    string // tally's optional "l": navigator.language
+	// An engagement event (Name "engagement", Plausible's current script
+	// and tally's): the deepest scroll of the page view so far, 0–100 (-1
+	// when not sent), and the engaged time since the previous report, ms.
+	ScrollDepth int
+	Engaged     int64
 }
 
 // rawEvent accepts both Plausible's long and short keys.
@@ -51,6 +58,8 @@ type rawEvent struct {
 	HashMode    json.RawMessage `json:"hashMode"`
 	H           json.RawMessage `json:"h"`
 	L           string          `json:"l"`
+	SD          json.RawMessage `json:"sd"`
+	E           json.RawMessage `json:"e"`
 }
 
 // ParseEvent parses and validates a request body. Its errors are one-line
@@ -111,6 +120,12 @@ func ParseEvent(body []byte) (Event, error) {
 	}
 	if ev.Props, err = parseProps(firstRaw(raw.Props, raw.P)); err != nil {
 		return ev, err
+	}
+	ev.ScrollDepth = -1
+	if ev.Name == EngagementEvent {
+		if ev.ScrollDepth, ev.Engaged, err = parseEngagement(raw.SD, raw.E); err != nil {
+			return ev, err
+		}
 	}
 	return ev, nil
 }
@@ -178,6 +193,34 @@ func parseFlag(raw json.RawMessage) (bool, error) {
 		return true, nil
 	}
 	return false, errors.New("hashMode must be a boolean or 0/1")
+}
+
+// EngagementEvent is the name of an engagement report.
+const EngagementEvent = aggregate.EngagementEvent
+
+// maxEngaged bounds one report's engaged time: a visit ends after 30
+// minutes without a hit, and a tab left open reports no more than that.
+const maxEngaged = 30 * 60 * 1000
+
+// parseEngagement reads sd (a number, clamped to 0–100; -1 when absent)
+// and e (milliseconds, clamped to 0–maxEngaged).
+func parseEngagement(sd, e json.RawMessage) (int, int64, error) {
+	depth, ms := -1, int64(0)
+	if len(sd) > 0 && string(sd) != "null" {
+		var f float64
+		if err := json.Unmarshal(sd, &f); err != nil {
+			return 0, 0, errors.New("sd must be a number")
+		}
+		depth = int(min(max(f, 0), 100) + 0.5)
+	}
+	if len(e) > 0 && string(e) != "null" {
+		var f float64
+		if err := json.Unmarshal(e, &f); err != nil {
+			return 0, 0, errors.New("e must be a number")
+		}
+		ms = int64(min(max(f, 0), maxEngaged))
+	}
+	return depth, ms, nil
 }
 
 // parseProps accepts an object of scalars, or (older trackers) a string

@@ -50,14 +50,18 @@ func SendCSV(c *fiber.Ctx, r Runner, site account.Site, s State, o Options, pane
 // value, then the metrics by their API names.
 func WriteCSV(ctx context.Context, buf *bytes.Buffer, r Runner, site account.Site, s State, from, to time.Time, o Options, panelID string) error {
 	w := csv.NewWriter(buf)
+	if panelID == "goals" {
+		return writeGoalsCSV(ctx, w, r, aggregate.Query{Site: site, From: from, To: to, Filters: s.queryFilters()})
+	}
 	head := []string{"section", "dimension", "value"}
 	for _, m := range csvMetrics {
 		head = append(head, string(m))
 	}
 	_ = w.Write(head)
 	base := aggregate.Query{Site: site, From: from, To: to, Filters: s.queryFilters(), Metrics: csvMetrics}
-	write := func(section, dim string, d aggregate.Dimension) error {
+	write := func(section, dim string, d aggregate.Dimension, extra ...aggregate.Filter) error {
 		q := base
+		q.Filters = append(q.Filters[:len(q.Filters):len(q.Filters)], extra...)
 		if d.Name != "" {
 			q.Dimensions = []aggregate.Dimension{d}
 		}
@@ -100,7 +104,7 @@ func WriteCSV(ctx context.Context, buf *bytes.Buffer, r Runner, site account.Sit
 		}
 		for _, t := range tabs {
 			_, dim, label := activeTab(p, s.WithTab(p.id, t.id))
-			if err := write(label, dim.String(), aggregate.Dimension{Name: dim.String(), Dim: dim}); err != nil {
+			if err := write(label, dim.String(), aggregate.Dimension{Name: dim.String(), Dim: dim}, t.filters()...); err != nil {
 				return err
 			}
 		}
@@ -119,4 +123,26 @@ func cell(v string) string {
 		return "'" + v
 	}
 	return v
+}
+
+// writeGoalsCSV writes the Goal conversions panel: its metrics are not the
+// other sections' (a goal has no visits of its own), so it is a file of
+// its own: section, dimension, value, visitors, events, conversion_rate.
+func writeGoalsCSV(ctx context.Context, w *csv.Writer, r Runner, q aggregate.Query) error {
+	q.Metrics = []aggregate.Metric{aggregate.Visitors, aggregate.Events, aggregate.ConversionRate}
+	q.Dimensions = []aggregate.Dimension{{Name: aggregate.GoalDimName, Dim: aggregate.GoalDim}}
+	res, err := r.Run(ctx, q)
+	if err != nil {
+		return fmt.Errorf("csv goal conversions: %w", err)
+	}
+	_ = w.Write([]string{"section", "dimension", "value", "visitors", "events", "conversion_rate"})
+	for _, row := range res.Rows {
+		rec := []string{"Goal conversions", aggregate.GoalDimName, cell(row.Dimensions[0])}
+		for _, m := range row.Metrics {
+			rec = append(rec, strconv.FormatFloat(float64(m), 'f', -1, 64))
+		}
+		_ = w.Write(rec)
+	}
+	w.Flush()
+	return w.Error()
 }

@@ -143,7 +143,7 @@ func BuildDetails(ctx context.Context, r Runner, site account.Site, s State, p d
 	}
 
 	d := aggregate.Dimension{Name: dim.String(), Dim: dim}
-	q := aggregate.Query{Site: site, From: from, To: to, Filters: s.queryFilters(), Metrics: metrics,
+	q := aggregate.Query{Site: site, From: from, To: to, Filters: append(s.queryFilters(), tab.filters()...), Metrics: metrics,
 		Dimensions: []aggregate.Dimension{d}, Limit: detailsPageSize, Offset: (p.page - 1) * detailsPageSize}
 	if p.search != "" {
 		f, err := aggregate.NewFilter(aggregate.OpContains, dim, []string{p.search})

@@ -14,9 +14,11 @@ import (
 // separators, the bounce rate in percent, durations in minutes and seconds.
 func formatMetric(m aggregate.Metric, v float64) string {
 	switch m {
-	case aggregate.BounceRate:
+	case aggregate.BounceRate, aggregate.ScrollDepth:
 		return strconv.FormatFloat(v, 'f', 0, 64) + "%"
-	case aggregate.VisitDuration:
+	case aggregate.ConversionRate, aggregate.GroupConversionRate:
+		return strconv.FormatFloat(v, 'f', -1, 64) + "%"
+	case aggregate.VisitDuration, aggregate.TimeOnPage:
 		return formatDuration(v)
 	case aggregate.ViewsPerVisit:
 		return strconv.FormatFloat(v, 'f', -1, 64)

@@ -1,6 +1,13 @@
 package dashboard
 
-import "tally/aggregate"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"tally/aggregate"
+)
 
 // panelDef is one breakdown box of the dashboard; its tabs pick the
 // dimension. The first tab is the default.
@@ -19,6 +26,38 @@ type tabDef struct {
 	// ("versions on click": Chrome → Chrome 139, 138 …).
 	drill      aggregate.Dim
 	drillLabel string
+	// custom keeps custom events only (every event name but pageview);
+	// with one event picked, the panel shows that event's properties.
+	custom bool
+	// engagement adds scroll depth and time on page, where the view's
+	// filters allow them (engagement is counted per page only).
+	engagement bool
+}
+
+// engagementColumns are the columns an engagement tab adds.
+var engagementColumns = []struct {
+	m     aggregate.Metric
+	title string
+}{{aggregate.ScrollDepth, "Scroll depth"}, {aggregate.TimeOnPage, "Time on page"}}
+
+// engagementFilters reports whether every filter is one engagement is
+// counted by (the page, the hostname).
+func engagementFilters(fs []aggregate.Filter) bool {
+	for _, f := range fs {
+		if f.Dim != aggregate.Page && f.Dim != aggregate.Hostname {
+			return false
+		}
+	}
+	return true
+}
+
+// filters are the tab's own filters, added to the view's.
+func (t tabDef) filters() []aggregate.Filter {
+	if !t.custom {
+		return nil
+	}
+	f, _ := aggregate.NewFilter(aggregate.OpIsNot, aggregate.Event, []string{aggregate.PageviewEvent})
+	return []aggregate.Filter{f}
 }
 
 var panels = []panelDef{
@@ -30,9 +69,12 @@ var panels = []panelDef{
 		{id: "utm_campaign", label: "Campaign", dim: aggregate.UTMCampaign},
 	}},
 	{id: "pg", title: "Top pages", tabs: []tabDef{
-		{id: "page", label: "Pages", dim: aggregate.Page, second: aggregate.Pageviews, secondTitle: "Pageviews"},
+		{id: "page", label: "Pages", dim: aggregate.Page, second: aggregate.Pageviews, secondTitle: "Pageviews", engagement: true},
 		{id: "entry_page", label: "Entry pages", dim: aggregate.EntryPage, second: aggregate.Visits, secondTitle: "Entrances"},
 		{id: "exit_page", label: "Exit pages", dim: aggregate.ExitPage, second: aggregate.Visits, secondTitle: "Exits"},
+	}},
+	{id: "ev", title: "Custom events", tabs: []tabDef{
+		{id: "event", label: "Events", dim: aggregate.Event, second: aggregate.Events, secondTitle: "Events", custom: true},
 	}},
 	{id: "loc", title: "Locations", tabs: []tabDef{
 		{id: "country", label: "Countries", dim: aggregate.Country},
@@ -58,7 +100,7 @@ var dimLabels = map[aggregate.Dim]string{
 	aggregate.Country: "Country", aggregate.Region: "Region",
 	aggregate.Browser: "Browser", aggregate.BrowserVersion: "Browser version",
 	aggregate.OS: "OS", aggregate.OSVersion: "OS version", aggregate.Device: "Device",
-	aggregate.Language: "Language",
+	aggregate.Language: "Language", aggregate.GoalDim: "Goal",
 }
 
 // activeTab returns the tab a state opens in a panel and the dimension it
@@ -76,4 +118,80 @@ func activeTab(p panelDef, s State) (tabDef, aggregate.Dim, string) {
 		}
 	}
 	return t, t.dim, t.label
+}
+
+// buildPropsPanel shows the properties of the one custom event the view
+// is filtered to, as "key: value" rows with visitors and events.
+// Properties are counted per event name only (aggregate/props.go): under
+// any other filter the panel says so instead of showing numbers that
+// would ignore it.
+func (v *View) buildPropsPanel(ctx context.Context, r Runner, base aggregate.Query, out Panel, event string, limit int, total float64) (Panel, error) {
+	out.Dim, out.Columns = "Properties of "+event, []string{"Visitors", "Events"}
+	out.Details = ""
+	for _, f := range v.State.Filters {
+		if f.Dim != aggregate.Event {
+			out.Note = "Properties are counted per event name: remove the other filters to see them."
+			return out, nil
+		}
+	}
+	q := base
+	q.Metrics = []aggregate.Metric{aggregate.Visitors, aggregate.Events}
+	q.Dimensions = []aggregate.Dimension{{Name: "event:props", Dim: aggregate.PropKey}, {Name: "event:props:*", Dim: aggregate.PropValue}}
+	q.Limit = limit
+	res, err := r.Run(ctx, q)
+	if err != nil {
+		return out, fmt.Errorf("properties of %s: %w", event, err)
+	}
+	out.More = res.TotalRows - len(res.Rows)
+	if len(res.Rows) == 0 {
+		out.Note = "No properties recorded for " + event + " in this period."
+	}
+	for _, row := range res.Rows {
+		pr := PanelRow{Label: row.Dimensions[0] + ": " + row.Dimensions[1]}
+		for i, m := range row.Metrics {
+			pr.Raw = append(pr.Raw, float64(m))
+			pr.Values = append(pr.Values, formatMetric(q.Metrics[i], float64(m)))
+		}
+		if total > 0 {
+			pr.Bar = min(100, 100*float64(row.Metrics[0])/total)
+		}
+		out.Rows = append(out.Rows, pr)
+	}
+	return out, nil
+}
+
+// buildGoalsPanel is the "Goal conversions" panel: per goal, its unique
+// conversions, total conversions and conversion rate; each row filters the
+// view by its goal (f=goal,NAME).
+func (v *View) buildGoalsPanel(ctx context.Context, r Runner, base aggregate.Query, limit int) (Panel, error) {
+	out := Panel{ID: "goals", Title: "Goal conversions", Dim: "Goal", Columns: []string{"Uniques", "Total", "CR"},
+		CSV: panelLink(v.State, v.Opts.BasePath+"/export.csv", "goals")}
+	q := base
+	q.Metrics = []aggregate.Metric{aggregate.Visitors, aggregate.Events, aggregate.ConversionRate}
+	q.Dimensions = []aggregate.Dimension{{Name: aggregate.GoalDimName, Dim: aggregate.GoalDim}}
+	q.Limit = limit
+	res, err := r.Run(ctx, q)
+	if errors.Is(err, aggregate.ErrInvalid) {
+		out.Note = "Goals cannot be counted under these filters: " + strings.TrimPrefix(err.Error(), aggregate.ErrInvalid.Error()+": ")
+		return out, nil
+	} else if err != nil {
+		return out, fmt.Errorf("goal conversions: %w", err)
+	}
+	out.More = res.TotalRows - len(res.Rows)
+	if len(res.Rows) == 0 {
+		out.Note = "No goal conversions in this period."
+		if !v.Opts.ReadOnly && !v.Opts.NoSettings {
+			out.Note += " Goals are set in the site settings."
+		}
+	}
+	for _, row := range res.Rows {
+		pr := PanelRow{Label: row.Dimensions[0], Filter: v.State.WithFilter(aggregate.GoalDim, row.Dimensions[0]).Link(v.Opts.BasePath)}
+		for i, m := range row.Metrics {
+			pr.Raw = append(pr.Raw, float64(m))
+			pr.Values = append(pr.Values, formatMetric(q.Metrics[i], float64(m)))
+		}
+		pr.Bar = min(100, float64(row.Metrics[2]))
+		out.Rows = append(out.Rows, pr)
+	}
+	return out, nil
 }

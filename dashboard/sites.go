@@ -95,6 +95,7 @@ type settingsPage struct {
 	Zones    []string
 	Sharing  template.HTML
 	HasShare bool
+	Goals    []account.Goal
 }
 
 // Settings answers GET /:domain/settings.
@@ -110,6 +111,11 @@ func (d *Dashboard) settings(c *fiber.Ctx, site account.Site, code int, msg stri
 	p := settingsPage{Site: site, Base: "/" + url.PathEscape(site.Domain), Zones: commonZones, Error: msg,
 		Added: c.Query("added") != "", Saved: c.Query("saved") != ""}
 	p.Snippet = fmt.Sprintf(`<script defer data-domain="%s" src="%s/js/script.js"></script>`, site.Domain, c.BaseURL())
+	goals, err := d.acc.Goals(c.UserContext(), site)
+	if err != nil {
+		return fmt.Errorf("goals of %s: %w", site.Domain, err)
+	}
+	p.Goals = goals
 	if d.cfg.Sharing != nil {
 		html, err := d.cfg.Sharing(c, site, CSRFToken(c))
 		if err != nil {

@@ -99,6 +99,7 @@ var shortNames = func() map[string]aggregate.Dim {
 	for d := aggregate.Dim(0); int(d) < aggregate.NumDims; d++ {
 		m[shortName(d)] = d
 	}
+	m[shortName(aggregate.GoalDim)] = aggregate.GoalDim // f=goal,Signup
 	return m
 }()
 

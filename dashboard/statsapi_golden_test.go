@@ -42,8 +42,24 @@ func apiServer(t *testing.T, st aggregate.Store) *fiber.App {
 	if _, err := st.AddAPIKey(ctx, account.APIKey{Hash: account.HashToken(apiKey), Created: apiDay}); err != nil {
 		t.Fatal(err)
 	}
+	for _, g := range []account.Goal{{Event: "Signup"}, {Page: "/docs/**"}, {Page: "/blog/*"}} {
+		if _, err := account.NewService(st, nil).AddGoal(ctx, site, g); err != nil {
+			t.Fatal(err)
+		}
+	}
 	hits := storetest.Standard(site.ID, apiDay.AddDate(0, 0, -1).Add(9*time.Hour))
 	hits = append(hits, storetest.Mixed(site.ID, apiDay)...)
+	// Engagement reports (anonymous, so each is a page view of its own).
+	for i, e := range []struct {
+		page string
+		sd   int
+		ms   int64
+	}{{"/", 30, 12000}, {"/", 90, 48000}, {"/pricing", 100, 7000}} {
+		var k aggregate.Key
+		k[aggregate.Hostname], k[aggregate.Page], k[aggregate.Event] = "example.com", e.page, aggregate.EngagementEvent
+		hits = append(hits, aggregate.Hit{Site: site.ID, Time: apiDay.Add(21*time.Hour + time.Duration(i)*time.Minute), Key: k,
+			ScrollDepth: e.sd, Engaged: e.ms})
+	}
 	storetest.FeedAll(t, st, hits)
 	now := func() time.Time { return apiDay.Add(22 * time.Hour) }
 	api := NewStatsAPI(st, aggregate.NewEngine(st, nil), now)
@@ -112,6 +128,23 @@ var apiCases = []struct{ name, target, body string }{
 		"order_by":[["percentage","desc"]],"pagination":{"limit":2},"include":{"total_rows":true}}`},
 	{"v2_comparisons", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors","bounce_rate"],"date_range":["2026-03-10","2026-03-10"],"dimensions":["visit:country_name"],
 		"filters":[["is_not","visit:country",["JP"]]],"pagination":{"limit":4},"include":{"comparisons":{"mode":"previous_period"}}}`},
+	{"v1_breakdown_props", "/api/v1/stats/breakdown?site_id=example.com&period=day&date=2026-03-10&property=event:props:plan&metrics=visitors,events", ""},
+	{"v2_props_breakdown", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors","events","percentage"],"date_range":["2026-03-10","2026-03-10"],"dimensions":["event:props:plan"],
+		"filters":[["is","event:name",["Signup"]]]}`},
+	{"v2_props_filter", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors","events"],"date_range":["2026-03-10","2026-03-10"],"dimensions":["event:name"],
+		"filters":[["is","event:props:plan",["pro","team"]]]}`},
+	{"v2_props_url", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors","events"],"date_range":["2026-03-10","2026-03-10"],"dimensions":["event:props:url","time:day"],
+		"filters":[["contains","event:props:url",[".pdf"]]],"order_by":[["event:props:url","asc"]]}`},
+	{"v1_aggregate_goal", "/api/v1/stats/aggregate?site_id=example.com&period=day&date=2026-03-10&filters=event:goal%3D%3DSignup&metrics=visitors,events,conversion_rate", ""},
+	{"v1_breakdown_goal", "/api/v1/stats/breakdown?site_id=example.com&period=day&date=2026-03-10&property=event:goal&metrics=visitors,events,conversion_rate", ""},
+	{"v2_goals", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors","events","conversion_rate"],"date_range":["2026-03-09","2026-03-10"],"dimensions":["event:goal"]}`},
+	{"v2_goal_by_source", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors","conversion_rate","group_conversion_rate"],"date_range":["2026-03-10","2026-03-10"],
+		"dimensions":["visit:source"],"filters":[["is","event:goal",["Visit /docs/**"]]],"include":{"total_rows":true}}`},
+	{"v2_goals_by_day", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors"],"date_range":["2026-03-09","2026-03-10"],"dimensions":["time:day","event:goal"],
+		"filters":[["contains","event:goal",["Visit"]]],"pagination":{"limit":3,"offset":1},"include":{"total_rows":true}}`},
+	{"v2_engagement", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors","pageviews","scroll_depth","time_on_page"],"date_range":["2026-03-10","2026-03-10"],
+		"dimensions":["event:page"],"filters":[["is","event:page",["/","/pricing"]]]}`},
+	{"v1_aggregate_engagement", "/api/v1/stats/aggregate?site_id=example.com&period=day&date=2026-03-10&metrics=scroll_depth,time_on_page&filters=event:page%3D%3D/", ""},
 	{"v2_country_name", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors","percentage"],"date_range":["2026-03-10","2026-03-10"],"dimensions":["visit:country_name"],
 		"filters":[["contains","visit:country_name",["united","germ","not set"]]]}`},
 	{"v2_region_name", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors"],"date_range":["2026-03-10","2026-03-10"],"dimensions":["visit:region_name"],
@@ -183,13 +216,17 @@ func TestStatsAPIV1Errors(t *testing.T) {
 		{"no property", "/api/v1/stats/breakdown?site_id=example.com", "", 400, "property"},
 		{"time property", "/api/v1/stats/breakdown?site_id=example.com&property=time:day", "", 400, "timeseries"},
 		{"city", "/api/v1/stats/breakdown?site_id=example.com&property=visit:city", "", 400, "not available"},
-		{"goal", "/api/v1/stats/aggregate?site_id=example.com&filters=event:goal%3D%3DSignup", "", 400, "event:name"},
-		{"props", "/api/v1/stats/breakdown?site_id=example.com&property=event:props:plan", "", 400, "properties"},
+		{"goal with percentage", "/api/v2/query", `{"site_id":"example.com","metrics":["percentage"],"date_range":"day","dimensions":["event:goal"]}`, 400, "conversion_rate"},
+		{"conversion rate without a goal", "/api/v2/query", `{"site_id":"example.com","metrics":["conversion_rate"],"date_range":"day"}`, 400, "event:goal"},
+		{"props with visits", "/api/v1/stats/breakdown?site_id=example.com&property=event:props:plan&metrics=visitors,bounce_rate", "", 400, "not visits"},
+		{"v2 props with a visit dimension", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors"],"date_range":"day","dimensions":["event:props:plan","visit:country"]}`, 400, "per event name"},
+		{"v2 props of two keys", "/api/v2/query", `{"site_id":"example.com","metrics":["events"],"date_range":"day","dimensions":["event:props:plan"],"filters":[["is","event:props:url",["x"]]]}`, 400, "one property key"},
 		{"bad limit", "/api/v1/stats/breakdown?site_id=example.com&property=visit:source&limit=5000", "", 400, "limit"},
 		{"v2 or across dimensions", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors"],"date_range":"day","filters":[["or",[["is","visit:country",["DE"]],["is","visit:browser",["Chrome"]]]]]}`, 400, "one dimension"},
 		{"v2 comparisons over time", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors"],"date_range":"7d","dimensions":["time:day"],"include":{"comparisons":{"mode":"previous_period"}}}`, 400, "time dimensions"},
 		{"v2 comparisons mode", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors"],"date_range":"7d","include":{"comparisons":{"mode":"last_decade"}}}`, 400, "last_decade"},
 		{"v2 region names too broad", "/api/v2/query", `{"site_id":"example.com","metrics":["visitors"],"date_range":"day","filters":[["contains","visit:region_name",["a"]]]}`, 400, "narrow it"},
+		{"v2 scroll depth by browser", "/api/v2/query", `{"site_id":"example.com","metrics":["scroll_depth"],"date_range":"day","dimensions":["visit:browser"]}`, 400, "counted per page"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -310,7 +310,8 @@ func (a *StatsAPI) V1Timeseries(c *fiber.Ctx) error {
 
 // V1Breakdown answers GET /api/v1/stats/breakdown: one entry per value of
 // property, keyed by its name without the "visit:"/"event:" prefix
-// ({"results":[{"browser":"Firefox","visitors":N}, …]}); limit (default
+// ({"results":[{"browser":"Firefox","visitors":N}, …]}), a custom
+// property's by the property's name; limit (default
 // 100, at most 1000) and page (from 1) page through them.
 func (a *StatsAPI) V1Breakdown(c *fiber.Ctx) error {
 	v, err := a.parseV1(c)
@@ -342,6 +343,9 @@ func (a *StatsAPI) V1Breakdown(c *fiber.Ctx) error {
 		return err
 	}
 	key := prop[strings.IndexByte(prop, ':')+1:]
+	if d.Dim == aggregate.PropValue {
+		key = d.Prop // Plausible keys a property's rows by its name
+	}
 	out := make([]map[string]any, 0, len(res.Rows))
 	for _, r := range res.Rows {
 		e := map[string]any{key: r.Dimensions[0]}

@@ -112,6 +112,7 @@ type Panel struct {
 	CSV       string
 	Map       *worldmap.Map // the countries on a world map (Countries tab)
 	Credit    string        // the source of the names shown, where a licence asks
+	Note      string        // a line shown instead of rows, or below them
 }
 
 // PanelRow is one value of a breakdown; Filter adds it as a filter.
@@ -176,6 +177,7 @@ func BuildView(ctx context.Context, r Runner, site account.Site, s State, o Opti
 			v.Pickable = append(v.Pickable, KV{shortName(d), dimLabels[d]})
 		}
 	}
+	v.Pickable = append(v.Pickable, KV{shortName(aggregate.GoalDim), dimLabels[aggregate.GoalDim]})
 	for _, op := range filterOps {
 		v.FilterOps = append(v.FilterOps, KV{op.suffix, op.label})
 	}
@@ -194,8 +196,8 @@ func BuildView(ctx context.Context, r Runner, site account.Site, s State, o Opti
 	// The chart, the panels and the heat map are independent queries: run
 	// them at once, so a page costs about its slowest query, not their sum
 	// (ClickHouse answers them in parallel; SQLite reads on its pool).
-	v.Panels = make([]Panel, len(panels))
-	errs := make([]error, len(panels)+2)
+	v.Panels = make([]Panel, len(panels)+1)
+	errs := make([]error, len(panels)+3)
 	var wg sync.WaitGroup
 	run := func(i int, f func() error) {
 		wg.Add(1)
@@ -211,6 +213,10 @@ func BuildView(ctx context.Context, r Runner, site account.Site, s State, o Opti
 		})
 	}
 	run(len(panels), func() error { return v.buildChart(ctx, r, base, days) })
+	run(len(panels)+2, func() (err error) {
+		v.Panels[len(panels)], err = v.buildGoalsPanel(ctx, r, base, o.PanelRows)
+		return err
+	})
 	if !o.NoHourly {
 		run(len(panels)+1, func() (err error) {
 			v.Heatmap, err = buildHeatmap(ctx, r, base)
@@ -291,11 +297,20 @@ func (v *View) buildPanel(ctx context.Context, r Runner, base aggregate.Query, p
 			out.Tabs = append(out.Tabs, Link{Label: t.label, URL: v.State.WithTab(p.id, t.id).Link(v.Opts.BasePath), Active: t.id == tab.id})
 		}
 	}
+	if event, ok := v.State.Filter(aggregate.Event); ok && tab.custom && event != aggregate.PageviewEvent {
+		return v.buildPropsPanel(ctx, r, base, out, event, limit, total)
+	}
 	q := base
+	q.Filters = append(q.Filters[:len(q.Filters):len(q.Filters)], tab.filters()...)
 	q.Metrics = []aggregate.Metric{aggregate.Visitors}
 	if tab.second != "" {
 		q.Metrics = append(q.Metrics, tab.second)
 		out.Columns = append(out.Columns, tab.secondTitle)
+	}
+	if tab.engagement && dim == tab.dim && engagementFilters(q.Filters) {
+		for _, c := range engagementColumns {
+			q.Metrics, out.Columns = append(q.Metrics, c.m), append(out.Columns, c.title)
+		}
 	}
 	q.Dimensions = []aggregate.Dimension{{Name: dim.String(), Dim: dim}}
 	q.Limit = limit

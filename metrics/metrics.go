@@ -104,8 +104,10 @@ var (
 	descFailing   = prometheus.NewDesc("tally_checkpoint_failing", "Checkpoints failed in a row; 0 while the store takes them.", nil, nil)
 	descSpilled   = prometheus.NewDesc("tally_spilled_records", "Cells waiting in the spill file for the store.", nil, nil)
 	descSpills    = prometheus.NewDesc("tally_spills_total", "Times checkpoints were spilled to disk.", nil, nil)
-	descOther     = prometheus.NewDesc("tally_other_total",
-		"Hits counted under (other): kind value (a dimension value past its site's daily bound of distinct values), cell (a new cell past its site's bound of open cells).",
+	descPropsDrop = prometheus.NewDesc("tally_props_dropped_total",
+		"Custom property values not counted because they looked like e-mail addresses (the event itself is counted).", nil, nil)
+	descOther = prometheus.NewDesc("tally_other_total",
+		"Hits counted under (other): kind value (a dimension value past its site's daily bound of distinct values), cell (a new cell past its site's bound of open cells), prop (a custom property key or value past its site's daily bound).",
 		[]string{"kind"}, nil)
 	descJournal = prometheus.NewDesc("tally_journal_syncs_total",
 		"Synced writes of the cell journal (one a second at most while counts change; in steps of 10).", nil, nil)
@@ -118,7 +120,7 @@ var (
 func (t *totals) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descReceived, descAccepted, descDropped, descFolded, descOpenCells,
 		descSessions, descNoSession, descCkptFail, descFailing, descSpilled, descSpills, descReplays,
-		descFirsts, descFirstsMem, descFirstsFul, descOther, descJournal, descJournalBytes, descJournalFail} {
+		descFirsts, descFirstsMem, descFirstsFul, descOther, descPropsDrop, descJournal, descJournalBytes, descJournalFail} {
 		ch <- d
 	}
 }
@@ -148,6 +150,8 @@ func (t *totals) Collect(ch chan<- prometheus.Metric) {
 	counter(descFolded, coarse(st.Folded))
 	counter(descOther, st.ValuesOther, "value") // a flood signal: exact
 	counter(descOther, st.CellsOther, "cell")
+	counter(descOther, st.PropsOther, "prop")
+	counter(descPropsDrop, c.PropsDropped.Load())
 	counter(descJournal, coarse(st.JournalSyncs))
 	counter(descJournalBytes, coarse(st.JournalBytes))
 	counter(descJournalFail, st.JournalFailures)

@@ -95,6 +95,43 @@ func TestBrowser(t *testing.T) {
 		b.checkClean(t, 0)
 	})
 
+	t.Run("engagement: deepest scroll and visible time, closed by an SPA navigation", func(t *testing.T) {
+		before := srv.counts(t)
+		b := openBrowser(t, browserOptions{})
+		b.visit(t, site.url("/tall"))
+		start := time.Now()
+		// The viewport's bottom at 60 % of the page, then back up: the
+		// deepest scroll is what counts.
+		b.eval(t, `scrollTo(0, 0.6 * document.documentElement.scrollHeight - innerHeight); true`)
+		time.Sleep(500 * time.Millisecond)
+		b.eval(t, `scrollTo(0, 0); true`)
+		time.Sleep(time.Until(start.Add(3 * time.Second)))
+		b.eval(t, `history.pushState({}, '', '/tall/next'); true`)
+		took := time.Since(start)
+		srv.waitCounts(t, before.add(2, 2)) // engagement is neither a pageview nor an event
+		sent := b.sentEvents(t, 3)
+		e := sent[1]
+		if e["n"] != "engagement" || e["u"] != site.url("/tall") || sent[2]["u"] != site.url("/tall/next") {
+			t.Fatalf("sent %v, want pageview /tall, engagement /tall, pageview /tall/next", sent)
+		}
+		sd, _ := e["sd"].(float64)
+		ms, _ := e["e"].(float64)
+		// Visible since the script ran (before start) until the navigation.
+		if sd < 59 || sd > 61 || ms < 3000 || ms > float64((took+3*time.Second)/time.Millisecond) {
+			t.Errorf("engagement sd %v, e %v ms; want sd 60, e about 3000 (the page was shown %v)", sd, ms, took)
+		}
+		var got []queryResult
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+			if got = srv.query(t, []string{"scroll_depth", "time_on_page"}, []string{"event:page"}); len(got) > 0 {
+				break
+			}
+		}
+		if len(got) != 1 || got[0].Dimensions[0] != "/tall" || got[0].Metrics[0] != 60 || got[0].Metrics[1] < 3 || got[0].Metrics[1] > 6 {
+			t.Errorf("scroll_depth, time_on_page by page = %+v, want /tall: 60, about 3", got)
+		}
+		b.checkClean(t, 0)
+	})
+
 	t.Run("tagged and outbound clicks count", func(t *testing.T) {
 		before := srv.counts(t)
 		b := openBrowser(t, browserOptions{})
@@ -418,6 +455,8 @@ func startSite(t *testing.T, tallyPort int) *site {
 <a id="out" href="http://127.0.0.1:%d/landing?token=secret">elsewhere</a>`, s.port)
 		case "/landing": // another host: no script
 			script = ""
+		case "/tall":
+			body = `<div style="height:6000px">a long read</div>`
 		}
 		tag := ""
 		if script != "" {

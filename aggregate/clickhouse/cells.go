@@ -14,8 +14,8 @@ import (
 var (
 	dimColumns     = dimColumnList()
 	counterColumns = append([]string{"pageviews", "events", "visits", "bounces", "duration", "exits"}, aggregate.UniqueColumns()...)
-	insertCells    = "INSERT INTO cells (site_id, hour, day, instance, seq, " + strings.Join(dimColumns, ", ") + ", " +
-		strings.Join(counterColumns, ", ") + ")"
+	insertCells    = "INSERT INTO cells (site_id, hour, instance, seq, " + strings.Join(dimColumns, ", ") + ", " +
+		strings.Join(counterColumns, ", ") + ", day)"
 )
 
 func dimColumnList() []string {
@@ -80,9 +80,23 @@ func (s *Store) WriteBatch(ctx context.Context, b aggregate.Batch) error {
 	if err != nil {
 		return fmt.Errorf("write checkpoint: %w", err)
 	}
-	written, err := s.writeBatch(ctx, b, zones)
+	cells, props, eng := splitProps(b.Cells)
+	written, err := s.writeBatch(ctx, b, cells, cellsTable, zones)
 	if err != nil {
 		return fmt.Errorf("write checkpoint %s/%d: %w", b.Instance, b.Seq, err)
+	}
+	wrote, err := s.writeBatch(ctx, b, props, propsTable, zones)
+	if err != nil {
+		return fmt.Errorf("write checkpoint %s/%d properties: %w", b.Instance, b.Seq, err)
+	}
+	for id := range wrote {
+		written[id] = true
+	}
+	if wrote, err = s.writeBatch(ctx, b, eng, engTable, zones); err != nil {
+		return fmt.Errorf("write checkpoint %s/%d engagement: %w", b.Instance, b.Seq, err)
+	}
+	for id := range wrote {
+		written[id] = true
 	}
 	if len(written) == 0 {
 		return nil
@@ -101,15 +115,17 @@ func (s *Store) WriteBatch(ctx context.Context, b aggregate.Batch) error {
 	return nil
 }
 
-// writeBatch writes the cells of b that are of live sites and not stored
-// yet, and returns the sites it wrote cells of. Cells of one identity add
-// up first: the table keeps one row per cell of a batch.
-func (s *Store) writeBatch(ctx context.Context, b aggregate.Batch, live map[int64]*time.Location) (map[int64]bool, error) {
+// writeBatch writes those of b's cells (all of t's kind) that are of live
+// sites and not stored in t yet, and returns the sites it wrote cells of.
+// Cells of one identity add up first: the table keeps one row per cell of a
+// batch. Each table is checked on its own, so a batch that landed in one
+// and not the other is completed, not counted twice.
+func (s *Store) writeBatch(ctx context.Context, b aggregate.Batch, of []aggregate.Cell, t *table, live map[int64]*time.Location) (map[int64]bool, error) {
 	cells := map[cellID]*aggregate.Counters{}
 	var order []cellID // the batch's order, for a stable insert
 	var minSite, maxSite, minHour, maxHour int64
-	for i := range b.Cells {
-		c := &b.Cells[i]
+	for i := range of {
+		c := &of[i]
 		if live[c.Site] == nil {
 			continue
 		}
@@ -127,8 +143,9 @@ func (s *Store) writeBatch(ctx context.Context, b aggregate.Batch, live map[int6
 		minHour, maxHour = min(minHour, id.hour), max(maxHour, id.hour)
 		order = append(order, id)
 	}
+	written := map[int64]bool{}
 	if len(order) == 0 {
-		return nil, nil
+		return written, nil
 	}
 	// The batch's rows are in its own sites and hours: the monthly
 	// partitions and the primary key (site, exit page, hour; the hours
@@ -136,11 +153,11 @@ func (s *Store) writeBatch(ctx context.Context, b aggregate.Batch, live map[int6
 	where := `site_id >= ? AND site_id <= ? AND hour >= toDateTime(?) AND hour <= toDateTime(?) AND instance = ? AND seq = ?`
 	args := []any{minSite, maxSite, minHour, maxHour, b.Instance, b.Seq}
 	var stored uint64
-	if err := s.conn.QueryRow(ctx, `SELECT count() FROM cells WHERE `+where, args...).Scan(&stored); err != nil {
+	if err := s.conn.QueryRow(ctx, `SELECT count() FROM `+t.name+` WHERE `+where, args...).Scan(&stored); err != nil {
 		return nil, fmt.Errorf("look for the batch: %w", err)
 	}
 	if stored > 0 {
-		have, err := s.storedCells(ctx, where, args)
+		have, err := s.storedCells(ctx, t, where, args)
 		if err != nil {
 			return nil, err
 		}
@@ -151,19 +168,15 @@ func (s *Store) writeBatch(ctx context.Context, b aggregate.Batch, live map[int6
 			}
 		}
 		order = missing
-		if len(order) == 0 {
-			return nil, nil
-		}
 	}
 	// One INSERT per month: ClickHouse writes a block's rows of one
 	// partition as one part, so each INSERT lands whole or not at all,
-	// and the rollups view, fed each block after its part is written, adds
-	// exactly the cells that landed. A batch is usually all in one month.
-	written := map[int64]bool{}
+	// and the rollups view, fed each block of cells after its part is
+	// written, adds exactly the cells that landed. A batch is usually all
+	// in one month.
 	for len(order) > 0 {
 		month := monthOf(order[0].hour)
-		var rest []cellID
-		var this []cellID
+		var this, rest []cellID
 		for _, id := range order {
 			if monthOf(id.hour) == month {
 				this = append(this, id)
@@ -171,7 +184,7 @@ func (s *Store) writeBatch(ctx context.Context, b aggregate.Batch, live map[int6
 				rest = append(rest, id)
 			}
 		}
-		if err := s.insertCells(ctx, b, this, cells, live); err != nil {
+		if err := s.insertRows(ctx, b, t, this, cells, live); err != nil {
 			return nil, err
 		}
 		for _, id := range this {
@@ -187,27 +200,22 @@ func monthOf(unix int64) int {
 	return t.Year()*100 + int(t.Month())
 }
 
-// insertCells inserts the cells of order in one INSERT.
-func (s *Store) insertCells(ctx context.Context, b aggregate.Batch, order []cellID, cells map[cellID]*aggregate.Counters,
+// insertRows inserts the cells of order into t in one INSERT.
+func (s *Store) insertRows(ctx context.Context, b aggregate.Batch, t *table, order []cellID, cells map[cellID]*aggregate.Counters,
 	live map[int64]*time.Location) error {
-	batch, err := s.conn.PrepareBatch(ctx, insertCells)
+	batch, err := s.conn.PrepareBatch(ctx, t.insert)
 	if err != nil {
 		return err
 	}
 	defer batch.Close()
 	row := make([]any, 0, 5+len(dimColumns)+len(counterColumns))
 	for _, id := range order {
-		c := cells[id]
-		// day is the site's local day, which the rollups view sums by
-		// (migrations/clickhouse/0008_rollups.sql).
 		hour := time.Unix(id.hour, 0).UTC()
-		row = append(row[:0], id.site, hour, aggregate.CivilDay(hour, live[id.site]), b.Instance, b.Seq)
-		for _, v := range id.key {
-			row = append(row, v)
-		}
-		row = append(row, c.Pageviews, c.Events, c.Visits, c.Bounces, c.Duration, c.Exits)
-		for _, u := range c.Uniques {
-			row = append(row, u)
+		row = t.row(append(row[:0], id.site, hour, b.Instance, b.Seq), &id.key, cells[id])
+		if t.day {
+			// The site's local day, which the rollups view sums by
+			// (migrations/clickhouse/0008_rollups.sql).
+			row = append(row, aggregate.CivilDay(hour, live[id.site]))
 		}
 		if err := batch.Append(row...); err != nil {
 			return err
@@ -217,23 +225,25 @@ func (s *Store) insertCells(ctx context.Context, b aggregate.Batch, order []cell
 }
 
 // storedCells returns the identities of the rows that where selects.
-func (s *Store) storedCells(ctx context.Context, where string, args []any) (map[cellID]bool, error) {
-	rows, err := s.conn.Query(ctx, `SELECT site_id, toInt64(hour), `+strings.Join(dimColumns, ", ")+
-		` FROM cells WHERE `+where, args...)
+func (s *Store) storedCells(ctx context.Context, t *table, where string, args []any) (map[cellID]bool, error) {
+	rows, err := s.conn.Query(ctx, `SELECT site_id, toInt64(hour), `+strings.Join(t.keyColumns, ", ")+
+		` FROM `+t.name+` WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read the batch: %w", err)
 	}
 	defer rows.Close()
 	have := map[cellID]bool{}
 	var id cellID
+	vals := make([]string, len(t.keyColumns))
 	dest := []any{&id.site, &id.hour}
-	for d := range id.key {
-		dest = append(dest, &id.key[d])
+	for i := range vals {
+		dest = append(dest, &vals[i])
 	}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("read the batch: %w", err)
 		}
+		id.key = t.key(vals)
 		have[id] = true
 	}
 	return have, rows.Err()
@@ -276,7 +286,7 @@ func (s *Store) CountGroups(ctx context.Context, p *aggregate.Plan) (int, error)
 //
 // Rollups go by the same months, of their local days.
 func (s *Store) DropBefore(ctx context.Context, t time.Time) error {
-	for _, table := range []string{"cells", "rollups"} {
+	for _, table := range []string{"cells", "rollups", "props", "engagement"} {
 		if err := s.dropPartitionsBefore(ctx, table, t); err != nil {
 			return err
 		}

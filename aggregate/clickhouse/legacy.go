@@ -127,7 +127,7 @@ func (s *Store) convertLegacySite(ctx context.Context, site int64, zones map[int
 			return err
 		}
 		b := aggregate.Batch{Instance: instance, Seq: uint64(sp.day), Cells: day.Cells()}
-		if _, err := s.writeBatch(ctx, b, zones); err != nil {
+		if _, err := s.writeBatch(ctx, b, b.Cells, cellsTable, zones); err != nil {
 			return fmt.Errorf("write day %d: %w", sp.day, err)
 		}
 	}

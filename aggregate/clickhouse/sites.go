@@ -168,7 +168,7 @@ func (s *Store) DeleteSite(ctx context.Context, id int64) error {
 }
 
 // purgeTables hold a site's rows besides its own, deleted with it.
-var purgeTables = []string{"cells", "rollups", "shares", "reports", "noise_keys"}
+var purgeTables = []string{"cells", "rollups", "props", "goals", "engagement", "shares", "reports", "noise_keys"}
 
 // purgeSite deletes every cell, rollup, share, report and noise key row of a site
 // and waits for it.

@@ -99,11 +99,18 @@ func (s *Store) WriteBatch(ctx context.Context, b aggregate.Batch) error {
 	if err != nil {
 		return fmt.Errorf("write checkpoint: %w", err)
 	}
-	if err := writeCells(ctx, tx, b.Cells, zones); err != nil {
+	cells, props, eng := splitProps(b.Cells)
+	if err := writeCells(ctx, tx, cells, zones); err != nil {
 		return fmt.Errorf("write checkpoint: %w", err)
 	}
-	if err := writeRollups(ctx, tx, rollupsOf(b.Cells, zones)); err != nil {
+	if err := writeRollups(ctx, tx, rollupsOf(cells, zones)); err != nil {
 		return fmt.Errorf("write checkpoint rollups: %w", err)
+	}
+	if err := writeProps(ctx, tx, props, zones); err != nil {
+		return fmt.Errorf("write checkpoint properties: %w", err)
+	}
+	if err := writeEngagement(ctx, tx, eng, zones); err != nil {
+		return fmt.Errorf("write checkpoint engagement: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("write checkpoint: %w", err)
@@ -268,6 +275,7 @@ func (s *Store) DropBefore(ctx context.Context, t time.Time) error {
 		sql string
 		arg int64
 	}{{`DELETE FROM cells WHERE hour < ?`, t.Unix()}, {`DELETE FROM rollups WHERE day < ?`, day},
+		{`DELETE FROM props WHERE hour < ?`, t.Unix()}, {`DELETE FROM engagement WHERE hour < ?`, t.Unix()},
 		// Batches are remembered so a retry or replay is skipped; one older
 		// than what is kept has nothing left to add to.
 		{`DELETE FROM batches WHERE at < ?`, t.Unix()}} {

@@ -228,6 +228,9 @@ func (s *Store) DeleteSite(ctx context.Context, id int64) error {
 	for _, q := range []string{
 		`DELETE FROM cells WHERE site_id = ?`,
 		`DELETE FROM rollups WHERE site_id = ?`,
+		`DELETE FROM props WHERE site_id = ?`,
+		`DELETE FROM goals WHERE site_id = ?`,
+		`DELETE FROM engagement WHERE site_id = ?`,
 		`DELETE FROM shares WHERE site_id = ?`,
 		`DELETE FROM memberships WHERE site_id = ?`,
 		`DELETE FROM reports WHERE site_id = ?`,

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"regexp"
 	"strings"
@@ -112,12 +113,28 @@ func Mixed(site int64, day time.Time) []aggregate.Hit {
 			at = at.Add(time.Duration(1+r.IntN(5)) * time.Minute)
 			if r.IntN(4) == 0 {
 				k[aggregate.Event] = pick(mixEvents)
-				hits = append(hits, aggregate.Hit{Site: site, Time: at, Visitor: visitor, Key: k})
+				hits = append(hits, aggregate.Hit{Site: site, Time: at, Visitor: visitor, Key: k, Props: mixedProps(k[aggregate.Event], i, j)})
 				at = at.Add(time.Minute)
 			}
 		}
 	}
 	return hits
+}
+
+// mixedProps are the custom properties of Mixed's events, drawn without
+// the random source so that the rest of Mixed stays as it was: a Signup's
+// plan, and a Download's file (a URL, as the outbound-link and
+// file-download trackers send it) and, for some, its plan too.
+func mixedProps(event string, visitor, n int) []aggregate.Prop {
+	plan := aggregate.Prop{Key: "plan", Value: []string{"free", "pro", "team"}[visitor%3]}
+	if event == "Signup" {
+		return []aggregate.Prop{plan}
+	}
+	file := aggregate.Prop{Key: "url", Value: fmt.Sprintf("https://example.com/files/guide-%d.pdf", (visitor+n)%2)}
+	if visitor%2 == 0 {
+		return []aggregate.Prop{file, plan}
+	}
+	return []aggregate.Prop{file}
 }
 
 // counts is what the oracle expects for one filter.

@@ -36,6 +36,9 @@ func Unlinked(rows []StoredRow, hits []aggregate.Hit) []string {
 		for _, v := range h.Key {
 			values[v] = true
 		}
+		for _, p := range h.Props {
+			values[p.Key], values[p.Value] = true, true
+		}
 		if first.IsZero() || h.Time.Before(first) {
 			first = h.Time
 		}

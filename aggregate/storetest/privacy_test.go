@@ -75,6 +75,14 @@ func TestClickHouseHoldsNoPersonalData(t *testing.T) {
 			}
 			clock.Set(clock.Now().Add(time.Minute))
 		}
+		// An outbound link whose URL carries a token, with an e-mail
+		// address in another property: stored as the URL's host and path
+		// only, the address not at all.
+		body := fmt.Sprintf(`{"n":"Outbound Link: Click","u":"https://example.com/docs","d":"example.com","p":{"url":"https://partner.example/offer?token=s3cr3t-%d","who":"visitor-%d@mail.example"}}`, i, i)
+		if out, err := col.Process(ctx, &collector.Request{Body: []byte(body), Peer: ip, UserAgent: ua}); err != nil || out != collector.Counted {
+			t.Fatalf("visitor %d, outbound link: outcome %v, error %v", i, out, err)
+		}
+		secrets = append(secrets, []byte(fmt.Sprintf("visitor-%d@", i)))
 	}
 	secrets = append(secrets, []byte("s3cr3t"), []byte("token="), []byte("Mozilla/5.0"), []byte("203.0.113."))
 	if err := agg.Close(ctx); err != nil {
@@ -106,7 +114,7 @@ func TestClickHouseHoldsNoPersonalData(t *testing.T) {
 		}
 	}
 	// The dump is not vacuous: it holds the aggregates.
-	for _, want := range []string{"newsletter", "/pricing", "Firefox", "example.com"} {
+	for _, want := range []string{"newsletter", "/pricing", "Firefox", "example.com", "https://partner.example/offer"} {
 		if !bytes.Contains(all, []byte(want)) {
 			t.Errorf("the dump lacks %q: the test looked at the wrong data", want)
 		}
@@ -192,6 +200,10 @@ func pipelineHits(site int64, from, to time.Time) []aggregate.Hit {
 			hits = append(hits, aggregate.Hit{Site: site, Time: at, Key: k})
 		}
 	}
+	var out aggregate.Key
+	out[aggregate.Event] = "Outbound Link: Click"
+	hits = append(hits, aggregate.Hit{Site: site, Time: at, Key: out,
+		Props: []aggregate.Prop{{Key: "url", Value: "https://partner.example/offer"}}})
 	for _, v := range []string{"Chrome", "131", "Firefox", "133", "Safari", "18.1", "18.0", "17.6", "Windows", "10",
 		"macOS", "10.15", "14", "Linux", "iOS", "18", "17", "Mobile", "Desktop", "Tablet"} {
 		var k aggregate.Key

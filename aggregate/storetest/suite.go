@@ -40,6 +40,9 @@ func Run(t *testing.T, newStore func(t *testing.T) aggregate.Store) {
 		{"Restart", testRestart},
 		{"Instances", testInstances},
 		{"Retention", testRetention},
+		{"Props", testProps},
+		{"Goals", testGoals},
+		{"Engagement", testEngagement},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, newStore(t)) })
 	}

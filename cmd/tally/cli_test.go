@@ -24,7 +24,7 @@ func TestHelpEverywhere(t *testing.T) {
 	if err != nil {
 		t.Fatalf("tally --help: %v", err)
 	}
-	for _, c := range []string{"serve", "site", "user", "apikey", "report", "privacy-notice", "version"} {
+	for _, c := range []string{"serve", "site", "goal", "user", "apikey", "report", "privacy-notice", "version"} {
 		if !strings.Contains(out, "  "+c+" ") {
 			t.Errorf("tally --help does not list %s:\n%s", c, out)
 		}
@@ -36,7 +36,7 @@ func TestHelpEverywhere(t *testing.T) {
 	for _, g := range []struct {
 		name string
 		subs []sub
-	}{{"site", siteCommands()}, {"user", userCommands(nil)}, {"apikey", apikeyCommands()}} {
+	}{{"site", siteCommands()}, {"goal", goalCommands()}, {"user", userCommands(nil)}, {"apikey", apikeyCommands()}} {
 		for _, s := range g.subs {
 			helps = append(helps, []string{g.name, s.name, "--help"}, []string{g.name, s.name, "-h"})
 		}
@@ -103,6 +103,41 @@ func TestSiteDomainsOneRule(t *testing.T) {
 		t.Fatalf("refused domains were stored:\n%s", out)
 	}
 	tally(t, "site", "delete", "bücher.example", "--data", dir)
+}
+
+// Goals from the command line: the account rules (shared with the site
+// settings page), listing, deleting by name or id.
+func TestGoalsFromTheCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	tally(t, "site", "add", "example.com", "--data", dir)
+	if out := tally(t, "goal", "add", "example.com", "--event", "Signup", "--data", dir); !strings.Contains(out, `added goal "Signup"`) {
+		t.Fatalf("goal add --event: %s", out)
+	}
+	if out := tally(t, "goal", "add", "example.com", "--page", "/docs/**", "--data", dir); !strings.Contains(out, `added goal "Visit /docs/**"`) {
+		t.Fatalf("goal add --page: %s", out)
+	}
+	for _, bad := range [][]string{{"--event", "Signup"}, {"--page", "docs"}, {}, {"--event", "a", "--page", "/b"}} {
+		args := append([]string{"goal", "add", "example.com", "--data", dir}, bad...)
+		if _, err := tallyIn(t, "", args...); err == nil {
+			t.Errorf("tally %s: no error", strings.Join(args, " "))
+		}
+	}
+	if _, err := tallyIn(t, "", "goal", "add", "nope.example", "--event", "x", "--data", dir); err == nil || !strings.Contains(err.Error(), "nope.example") {
+		t.Errorf("a goal of an unknown site: %v", err)
+	}
+	out := tally(t, "goal", "list", "example.com", "--data", dir)
+	if strings.Count(out, "\n") != 2 || !strings.Contains(out, "\tSignup\t") || !strings.Contains(out, "\tVisit /docs/**\t") {
+		t.Fatalf("goal list:\n%s", out)
+	}
+	tally(t, "goal", "delete", "example.com", "Visit /docs/**", "--data", dir)
+	id := strings.SplitN(out, "\t", 2)[0]
+	tally(t, "goal", "delete", "example.com", id, "--data", dir)
+	if out := tally(t, "goal", "list", "example.com", "--data", dir); out != "" {
+		t.Fatalf("after deleting both goals:\n%s", out)
+	}
+	if _, err := tallyIn(t, "", "goal", "delete", "example.com", "Signup", "--data", dir); err == nil {
+		t.Error("deleting a deleted goal: no error")
+	}
 }
 
 func TestUsersRolesAndKeysFromTheCommandLine(t *testing.T) {

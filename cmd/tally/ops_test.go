@@ -115,7 +115,8 @@ func TestMetricsEndpoint(t *testing.T) {
 	for _, name := range []string{"tally_open_cells", "tally_sessions", "go_goroutines", "process_resident_memory_bytes",
 		"tally_checkpoint_duration_seconds_count", `tally_store_duration_seconds_count{op="ping",result="ok"}`,
 		"tally_first_occurrence_entries", "tally_first_occurrence_bytes",
-		`tally_other_total{kind="value"}`, "tally_journal_syncs_total", "tally_journal_failures_total",
+		`tally_other_total{kind="value"}`, `tally_other_total{kind="prop"}`, "tally_props_dropped_total",
+		"tally_journal_syncs_total", "tally_journal_failures_total",
 		"tally_connections_open"} {
 		if _, ok := m[name]; !ok {
 			t.Errorf("no %s", name)

@@ -53,7 +53,8 @@ function send(name, opts) {
   const cb = opts.callback
   if (off || optedOut()) return cb && cb()
   const api = attr('api') || new URL(script.src).origin + '/api/event'
-  const event = { n: name, u: opts.u || loc.href, d: attr('domain'), r: doc.referrer || null, w: w.innerWidth }
+  // sd and e are an engagement report's; JSON leaves them out when undefined.
+  const event = { n: name, u: opts.u || loc.href, d: attr('domain'), r: doc.referrer || null, w: w.innerWidth, sd: opts.sd, e: opts.e }
   const props = opts.props
   if (props && Object.keys(props).length) event.p = props
   if (HASH) event.h = 1
@@ -73,6 +74,30 @@ function send(name, opts) {
   }
 }
 
+// Engagement of the page view counted last: its deepest scroll (percent of
+// the page's height seen) and the time it was visible (ms), reported as
+// Plausible's script reports them — an "engagement" event with sd and e —
+// when the page is hidden and when an SPA navigates away. A report of less
+// than a second of new visible time is not sent. The server rounds and
+// clamps sd to 0–100. engage is also the visibilitychange listener: hidden,
+// it adds the visible time and reports; visible again, it restarts the clock.
+const now = Date.now
+let depth = 0
+let engaged = 0
+let shown = now()
+function scrolled() {
+  depth = Math.max(depth, ((scrollY + innerHeight) / doc.documentElement.scrollHeight) * 100)
+}
+function engage() {
+  if (shown) engaged += now() - shown
+  shown = !doc.hidden && now()
+  if (last && engaged >= 1000) {
+    scrolled()
+    send('engagement', { u: last, sd: depth, e: engaged })
+    engaged = 0
+  }
+}
+
 // A pageview for every new URL, never two in a row for the same one (a
 // replaceState that keeps the URL, a popstate back to the same page). The
 // fragment is part of the URL in hash mode only.
@@ -80,6 +105,8 @@ let last
 function page() {
   const url = HASH ? loc.href : loc.href.split('#')[0]
   if (url != last) {
+    engage()
+    depth = engaged = 0
     last = url
     send('pageview')
   }
@@ -149,6 +176,8 @@ if (!MANUAL) {
   // A prerendered page counts when, and only if, the visitor sees it.
   if (doc.prerendering) doc.addEventListener('prerenderingchange', page)
   else page()
+  w.addEventListener('scroll', scrolled)
+  doc.addEventListener('visibilitychange', engage)
 }
 
 queue.forEach(function (args) {

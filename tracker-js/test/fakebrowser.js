@@ -191,6 +191,16 @@ export async function load({
       setURL(u)
       win.dispatch('popstate')
     },
+    // scroll moves the viewport's top to y (pixels) and tells the page.
+    scroll(y) {
+      ctx.scrollY = y
+      win.dispatch('scroll')
+    },
+    // visibility hides or shows the page, as switching tabs does.
+    visibility(hidden) {
+      doc.hidden = hidden
+      doc.dispatch('visibilitychange')
+    },
     // hashchange moves to a fragment as a click on #link does.
     hashchange(hash) {
       setURL(hash)
