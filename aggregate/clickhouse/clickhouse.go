@@ -126,6 +126,10 @@ func OpenCluster(ctx context.Context, dsn, clusterName string) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("connect to ClickHouse: %w", err)
 	}
+	if err := s.checkLoadBalancing(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err

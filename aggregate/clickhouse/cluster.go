@@ -247,3 +247,26 @@ func (s *Store) explain(ctx context.Context, err error) error {
 	}
 	return err
 }
+
+// checkLoadBalancing refuses a cluster whose servers would send the
+// queries and inserts of tally's user to any replica of a shard. A read
+// that follows a write must see it (a dashboard right after a checkpoint,
+// the conformance suite after every write), and a replica may lag its twin
+// by the parts it has not fetched yet: with load_balancing = in_order,
+// every insert and every query go to the first replica of each shard that
+// answers, and the second serves when the first is down. A string setting
+// cannot be sent by the client to 18.16, so it belongs in the profile of
+// tally's user in the servers' users.xml (docs/clickhouse.md).
+func (s *Store) checkLoadBalancing(ctx context.Context) error {
+	if s.cluster == nil {
+		return nil
+	}
+	var v string
+	if err := s.conn.QueryRow(ctx, `SELECT value FROM system.settings WHERE name = 'load_balancing'`).Scan(&v); err != nil {
+		return fmt.Errorf("read load_balancing: %w", err)
+	}
+	if v != "in_order" {
+		return fmt.Errorf("cluster %s: the profile of tally's user has load_balancing = %s; set <load_balancing>in_order</load_balancing> in the servers' users.xml (docs/clickhouse.md)", s.cluster.name, v)
+	}
+	return nil
+}

@@ -2,6 +2,7 @@ package clickhouse
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -171,8 +172,12 @@ func (s *Store) migrateCluster(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("migration %s: %w", m.Name, err)
 			}
-			for _, n := range on {
+			// Nodes in parallel (each creating a replicated table waits on
+			// ZooKeeper), except ALTERs: replicas of one table alter it
+			// together through ZooKeeper, one at a time is clearer.
+			run := func(n *node) error {
 				for _, st := range sts {
+					var err error
 					if renameTable.MatchString(st) {
 						err = s.renameOnCluster(ctx, n.conn, st)
 					} else {
@@ -182,17 +187,43 @@ func (s *Store) migrateCluster(ctx context.Context) error {
 						return fmt.Errorf("migration %s on %s: %w", m.Name, n, err)
 					}
 				}
+				return nil
+			}
+			if alterTable.MatchString(st) {
+				for _, n := range on {
+					if err := run(n); err != nil {
+						return err
+					}
+				}
+			} else if err := eachNode(on, run); err != nil {
+				return err
 			}
 		}
-		for _, n := range on {
+		err := eachNode(on, func(n *node) error {
 			if err := n.conn.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) SELECT ?, ?, now()`,
 				uint32(m.Version), m.Name); err != nil {
 				return fmt.Errorf("record migration %s on %s: %w", m.Name, n, err)
 			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 	}
 	c.sharded = kinds
 	return nil
+}
+
+// eachNode runs f on nodes concurrently and returns the first error.
+func eachNode(nodes []*node, f func(*node) error) error {
+	errs := make([]error, len(nodes))
+	var wg sync.WaitGroup
+	for i, n := range nodes {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = f(n) }()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // clusterPending returns, per node, the versions it has not applied, or

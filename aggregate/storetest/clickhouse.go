@@ -40,12 +40,15 @@ var (
 	srvErr  error
 )
 
-// Main runs a test package and then stops the ClickHouse server its tests
-// started, if any. Call it from TestMain: func TestMain(m *testing.M) { storetest.Main(m) }.
+// Main runs a test package and then stops the ClickHouse server and
+// cluster its tests started, if any. Call it from TestMain: func TestMain(m *testing.M) { storetest.Main(m) }.
 func Main(m *testing.M) {
 	code := m.Run()
 	if srv != nil {
 		srv.stop()
+	}
+	if theCluster != nil {
+		theCluster.stop()
 	}
 	os.Exit(code)
 }
