@@ -250,11 +250,11 @@ func (s *Store) Aggregate(ctx context.Context, p *aggregate.Plan) ([]aggregate.G
 	for rows.Next() {
 		var g aggregate.Group
 		if err := rows.Scan(p.Dest(&g)...); err != nil {
-			return nil, err
+			return nil, s.explain(ctx, err)
 		}
 		out = append(out, g)
 	}
-	return out, rows.Err()
+	return out, s.explain(ctx, rows.Err())
 }
 
 // CountGroups counts a compiled query's rows.
