@@ -21,7 +21,7 @@ import (
 // is brought up to date by the next start of any instance.
 
 var (
-	createTable = regexp.MustCompile(`(?is)^\s*CREATE\s+TABLE\s+IF\s+NOT\s+EXISTS\s+(\w+)\s*\((.*)\)\s*ENGINE\s*=\s*(\w*MergeTree)\s*\(([^)]*)\)(.*)$`)
+	createTable  = regexp.MustCompile(`(?is)^\s*CREATE\s+TABLE\s+IF\s+NOT\s+EXISTS\s+(\w+)\s*\((.*)\)\s*ENGINE\s*=\s*(\w*MergeTree)\s*\(([^)]*)\)(.*)$`)
 	batchColumns = regexp.MustCompile(`(?is)\binstance\s+String\b.*\bseq\s+UInt64\b|\bseq\s+UInt64\b.*\binstance\s+String\b`)
 	siteColumn   = regexp.MustCompile(`(?is)(^|[\s,(])site_id\s+Int64\b`)
 	partitionCol = regexp.MustCompile(`(?is)\bPARTITION\s+BY\s+\w+\(\s*(\w+)\s*\)`)

@@ -145,6 +145,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ErrorHandler: s.errorHandler,
 	})
 	m.Watch(s.collector.Counts(), agg)
+	if cl, isCluster := opened.(*clickhouse.Store); isCluster && cfg.CHCluster != "" {
+		m.WatchNodes(func(ctx context.Context) []metrics.Node {
+			var out []metrics.Node
+			for _, n := range cl.Nodes(ctx) {
+				out = append(out, metrics.Node{Shard: n.Shard, Replica: n.Replica, Up: n.Err == nil})
+			}
+			return out
+		})
+	}
 	routes(app, s)
 
 	tcp, err := net.Listen("tcp", cfg.Listen)
