@@ -245,6 +245,15 @@ func (s *server) halt() {
 	}
 }
 
+// kill stops the server process at once (SIGKILL, as a crash would) and
+// keeps its directory.
+func (s *server) kill() {
+	if s.cmd != nil && s.cmd.Process != nil && s.cmd.ProcessState == nil {
+		s.cmd.Process.Kill()
+		s.cmd.Wait()
+	}
+}
+
 // configXML is a minimal server configuration: loopback only, UTC, every
 // path inside the temporary directory, and the query log on, as production
 // servers have it, so privacy tests can read what it kept.
