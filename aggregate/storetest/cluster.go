@@ -142,8 +142,16 @@ func (c *Cluster) syncNode(t testing.TB, i int) {
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
 		if f := strings.Fields(line); len(f) == 2 {
-			if _, err := n.query("SYSTEM SYNC REPLICA " + f[0] + "." + f[1]); err != nil {
-				t.Fatalf("ClickHouse node %d: sync %s.%s: %v", i, f[0], f[1], err)
+			// A loaded machine can expire a ZooKeeper session: the
+			// server makes a new one; retry until then.
+			for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(500 * time.Millisecond) {
+				_, err := n.query("SYSTEM SYNC REPLICA " + f[0] + "." + f[1])
+				if err == nil {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("ClickHouse node %d: sync %s.%s: %v", i, f[0], f[1], err)
+				}
 			}
 		}
 	}
@@ -232,7 +240,7 @@ func startCluster(bin, classpath string) (c *Cluster, err error) {
 			}
 		}
 		extra := fmt.Sprintf(`  <interserver_http_host>127.0.0.1</interserver_http_host>
-  <zookeeper><node><host>127.0.0.1</host><port>%d</port></node><session_timeout_ms>6000</session_timeout_ms></zookeeper>
+  <zookeeper><node><host>127.0.0.1</host><port>%d</port></node><session_timeout_ms>30000</session_timeout_ms></zookeeper>
   <macros><shard>%d</shard><replica>%d</replica></macros>
   %s
 </yandex>
