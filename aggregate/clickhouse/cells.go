@@ -5,7 +5,11 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	ch "github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"tally/account"
 	"tally/aggregate"
@@ -152,15 +156,11 @@ func (s *Store) writeBatch(ctx context.Context, b aggregate.Batch, of []aggregat
 	// are ordered within each exit page) keep this read small.
 	where := `site_id >= ? AND site_id <= ? AND hour >= toDateTime(?) AND hour <= toDateTime(?) AND instance = ? AND seq = ?`
 	args := []any{minSite, maxSite, minHour, maxHour, b.Instance, b.Seq}
-	var stored uint64
-	if err := s.conn.QueryRow(ctx, `SELECT count() FROM `+t.name+` WHERE `+where, args...).Scan(&stored); err != nil {
-		return nil, fmt.Errorf("look for the batch: %w", err)
+	have, err := s.storedCells(ctx, t, where, args)
+	if err != nil {
+		return nil, err
 	}
-	if stored > 0 {
-		have, err := s.storedCells(ctx, t, where, args)
-		if err != nil {
-			return nil, err
-		}
+	if len(have) > 0 {
 		missing := order[:0:0]
 		for _, id := range order {
 			if !have[id] {
@@ -185,7 +185,7 @@ func (s *Store) writeBatch(ctx context.Context, b aggregate.Batch, of []aggregat
 			}
 		}
 		if err := s.insertRows(ctx, b, t, this, cells, live); err != nil {
-			return nil, err
+			return nil, s.explain(ctx, err)
 		}
 		for _, id := range this {
 			written[id.site] = true
@@ -203,7 +203,7 @@ func monthOf(unix int64) int {
 // insertRows inserts the cells of order into t in one INSERT.
 func (s *Store) insertRows(ctx context.Context, b aggregate.Batch, t *table, order []cellID, cells map[cellID]*aggregate.Counters,
 	live map[int64]*time.Location) error {
-	batch, err := s.conn.PrepareBatch(ctx, t.insert)
+	batch, err := s.conn.PrepareBatch(s.insertContext(ctx), t.insert)
 	if err != nil {
 		return err
 	}
@@ -224,29 +224,62 @@ func (s *Store) insertRows(ctx context.Context, b aggregate.Batch, t *table, ord
 	return batch.Send()
 }
 
-// storedCells returns the identities of the rows that where selects.
+// insertContext is ctx with what an insert through a Distributed table
+// needs: on a cluster the rows reach their shards before the insert
+// returns (insert_distributed_sync), or it fails — otherwise the server
+// that took them would queue them on its disk and send them later, where
+// the batch lookup cannot see them, and a shard that is down would not be
+// noticed; the aggregator keeps (spills) a batch that failed.
+func (s *Store) insertContext(ctx context.Context) context.Context {
+	if s.cluster == nil {
+		return ctx
+	}
+	return ch.Context(ctx, ch.WithSettings(ch.Settings{"insert_distributed_sync": 1}))
+}
+
+// storedCells returns the identities of t's rows that where selects.
+//
+// On a cluster it reads every node's own rows (<t>_local), not the
+// Distributed table: a Distributed read asks one replica per shard, and a
+// replica that has not yet fetched a part that its twin took would report
+// rows missing that are stored, and the retry would write them twice. A row
+// on any replica that answers counts as stored; a shard of which no
+// replica answers fails the write (it would fail the insert too).
 func (s *Store) storedCells(ctx context.Context, t *table, where string, args []any) (map[cellID]bool, error) {
-	rows, err := s.conn.Query(ctx, `SELECT site_id, toInt64(hour), `+strings.Join(t.keyColumns, ", ")+
-		` FROM `+t.name+` WHERE `+where, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read the batch: %w", err)
-	}
-	defer rows.Close()
+	var mu sync.Mutex
 	have := map[cellID]bool{}
-	var id cellID
-	vals := make([]string, len(t.keyColumns))
-	dest := []any{&id.site, &id.hour}
-	for i := range vals {
-		dest = append(dest, &vals[i])
-	}
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return nil, fmt.Errorf("read the batch: %w", err)
+	err := s.onEveryCopy(ctx, t.name, func(ctx context.Context, conn driver.Conn, table string) error {
+		var n uint64
+		if err := conn.QueryRow(ctx, `SELECT count() FROM `+table+` WHERE `+where, args...).Scan(&n); err != nil || n == 0 {
+			return err
 		}
-		id.key = t.key(vals)
-		have[id] = true
+		rows, err := conn.Query(ctx, `SELECT site_id, toInt64(hour), `+strings.Join(t.keyColumns, ", ")+
+			` FROM `+table+` WHERE `+where, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var id cellID
+		vals := make([]string, len(t.keyColumns))
+		dest := []any{&id.site, &id.hour}
+		for i := range vals {
+			dest = append(dest, &vals[i])
+		}
+		for rows.Next() {
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			id.key = t.key(vals)
+			mu.Lock()
+			have[id] = true
+			mu.Unlock()
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("look for the batch: %w", err)
 	}
-	return have, rows.Err()
+	return have, nil
 }
 
 // Aggregate runs a compiled query.
@@ -254,18 +287,18 @@ func (s *Store) Aggregate(ctx context.Context, p *aggregate.Plan) ([]aggregate.G
 	query, args := p.SQL(s.dialect())
 	rows, err := s.conn.Query(ctx, query, args...)
 	if err != nil {
-		return nil, err
+		return nil, s.explain(ctx, err)
 	}
 	defer rows.Close()
 	var out []aggregate.Group
 	for rows.Next() {
 		var g aggregate.Group
 		if err := rows.Scan(p.Dest(&g)...); err != nil {
-			return nil, err
+			return nil, s.explain(ctx, err)
 		}
 		out = append(out, g)
 	}
-	return out, rows.Err()
+	return out, s.explain(ctx, rows.Err())
 }
 
 // CountGroups counts a compiled query's rows.
@@ -273,7 +306,7 @@ func (s *Store) CountGroups(ctx context.Context, p *aggregate.Plan) (int, error)
 	query, args := p.CountSQL(s.dialect())
 	var n uint64
 	if err := s.conn.QueryRow(ctx, query, args...).Scan(&n); err != nil {
-		return 0, err
+		return 0, s.explain(ctx, err)
 	}
 	return int(n), nil
 }
@@ -294,37 +327,52 @@ func (s *Store) DropBefore(ctx context.Context, t time.Time) error {
 	return nil
 }
 
+// dropPartitionsBefore drops table's monthly partitions that end at or
+// before t. On a cluster every node drops its own (a replica that is down
+// drops them when it is back: partition drops are replicated), and a shard
+// that is down fails it.
 func (s *Store) dropPartitionsBefore(ctx context.Context, table string, t time.Time) error {
-	rows, err := s.conn.Query(ctx, `SELECT DISTINCT partition FROM system.parts
-		WHERE database = ? AND table = ? AND active`, s.db, table)
+	err := s.onEveryCopy(ctx, table, func(ctx context.Context, conn driver.Conn, local string) error {
+		drop, err := s.partitionsBefore(ctx, conn, local, t)
+		if err != nil {
+			return err
+		}
+		for _, ym := range drop {
+			if err := conn.Exec(ctx, fmt.Sprintf(`ALTER TABLE %s DROP PARTITION %d`, local, ym)); err != nil {
+				return fmt.Errorf("drop %s of month %d: %w", table, ym, err)
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("drop %s before %s: %w", table, t.Format(time.RFC3339), err)
 	}
+	return nil
+}
+
+// partitionsBefore lists the months of table on the server of conn that
+// end at or before t.
+func (s *Store) partitionsBefore(ctx context.Context, conn driver.Conn, table string, t time.Time) ([]int, error) {
+	rows, err := conn.Query(ctx, `SELECT DISTINCT partition FROM system.parts
+		WHERE database = ? AND table = ? AND active`, s.db, table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
 	var drop []int
 	for rows.Next() {
 		var p string
 		if err := rows.Scan(&p); err != nil {
-			rows.Close()
-			return fmt.Errorf("drop %s before %s: %w", table, t.Format(time.RFC3339), err)
+			return nil, err
 		}
 		ym, err := strconv.Atoi(p)
 		if err != nil {
-			rows.Close()
-			return fmt.Errorf("drop %s: unexpected partition %q", table, p)
+			return nil, fmt.Errorf("unexpected partition %q", p)
 		}
 		end := time.Date(ym/100, time.Month(ym%100)+1, 1, 0, 0, 0, 0, time.UTC)
 		if !end.After(t) {
 			drop = append(drop, ym)
 		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("drop %s before %s: %w", table, t.Format(time.RFC3339), err)
-	}
-	for _, ym := range drop {
-		if err := s.conn.Exec(ctx, fmt.Sprintf(`ALTER TABLE %s DROP PARTITION %d`, table, ym)); err != nil {
-			return fmt.Errorf("drop %s of month %d: %w", table, ym, err)
-		}
-	}
-	return nil
+	return drop, rows.Err()
 }

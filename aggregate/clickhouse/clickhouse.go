@@ -17,6 +17,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"regexp"
+	"slices"
 	"sync"
 	"time"
 
@@ -30,8 +31,13 @@ var _ aggregate.Store = (*Store)(nil)
 
 // Store is the ClickHouse store.
 type Store struct {
-	conn driver.Conn
-	db   string
+	// conn reaches the server of the DSN; on a cluster, the first that
+	// answers of the DSN's hosts and then the cluster's nodes in order, so
+	// every instance given the same DSN reads and writes the tables that
+	// have a copy on every node at the same node while it is up.
+	conn    driver.Conn
+	db      string
+	cluster *cluster // nil: one server
 
 	mu      sync.Mutex
 	version uint64 // last row version handed out; see nextVersion
@@ -51,7 +57,14 @@ var validName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // Open connects to the database named in dsn (clickhouse://user:pass@host:9000/db),
 // creates it if missing and applies the migrations.
-func Open(ctx context.Context, dsn string) (*Store, error) {
+func Open(ctx context.Context, dsn string) (*Store, error) { return OpenCluster(ctx, dsn, "") }
+
+// OpenCluster is Open on the ClickHouse cluster named clusterName in the
+// servers' remote_servers (the DSN names one or more of its nodes), or on
+// one server if clusterName is empty: the database is created on every
+// node, and the migrations make its tables replicated and sharded
+// (cluster.go, schema.go).
+func OpenCluster(ctx context.Context, dsn, clusterName string) (*Store, error) {
 	opts, err := ch.ParseDSN(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("parse ClickHouse DSN: %w", err)
@@ -67,6 +80,9 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if !validName.MatchString(db) {
 		return nil, fmt.Errorf("ClickHouse DSN: database name %q: want letters, digits and underscores", db)
 	}
+	if clusterName != "" && !validName.MatchString(clusterName) {
+		return nil, fmt.Errorf("ClickHouse cluster name %q: want letters, digits and underscores", clusterName)
+	}
 	if opts.Compression == nil {
 		opts.Compression = &ch.Compression{Method: ch.CompressionLZ4}
 	}
@@ -80,28 +96,55 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	// The database may not exist yet, so the first connection names none.
 	boot := *opts
 	boot.Auth.Database = ""
-	bootConn, err := ch.Open(&boot)
-	if err != nil {
-		return nil, fmt.Errorf("connect to ClickHouse: %w", err)
+	if err := createDatabase(ctx, &boot, db); err != nil {
+		return nil, err
 	}
-	err = bootConn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+db)
-	bootConn.Close()
-	if err != nil {
-		return nil, fmt.Errorf("create database %s: %w", db, err)
+	s := &Store{db: db}
+	if clusterName != "" {
+		bootConn, err := ch.Open(&boot)
+		if err != nil {
+			return nil, fmt.Errorf("connect to ClickHouse: %w", err)
+		}
+		withDB := *opts
+		withDB.Auth.Database = db
+		s.cluster, err = openCluster(ctx, bootConn, clusterName, &withDB)
+		bootConn.Close()
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range s.cluster.nodes {
+			o := boot
+			o.Addr = []string{n.addr}
+			if err := createDatabase(ctx, &o, db); err != nil && !unreachable(err) {
+				s.cluster.close()
+				return nil, fmt.Errorf("%s: %w", n, err)
+			}
+			if !slices.Contains(opts.Addr, n.addr) {
+				opts.Addr = append(opts.Addr, n.addr)
+			}
+		}
+		opts.ConnOpenStrategy = ch.ConnOpenInOrder
 	}
 
 	opts.Auth.Database = db
-	conn, err := ch.Open(opts)
-	if err != nil {
+	if s.conn, err = ch.Open(opts); err != nil {
+		s.Close()
 		return nil, fmt.Errorf("connect to ClickHouse: %w", err)
 	}
-	s := &Store{conn: conn, db: db}
+	if err := s.checkLoadBalancing(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	if err := s.migrate(ctx); err != nil {
-		conn.Close()
+		s.Close()
+		return nil, err
+	}
+	if err := s.checkCluster(ctx); err != nil {
+		s.Close()
 		return nil, err
 	}
 	if err := s.conn.QueryRow(ctx, `SELECT max(day) FROM rollups_start`).Scan(&s.rollupsFrom); err != nil {
-		conn.Close()
+		s.Close()
 		return nil, fmt.Errorf("read rollups_start: %w", err)
 	}
 	return s, nil
@@ -109,9 +152,42 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 
 func (s *Store) dialect() dialect { return dialect{rollupsFrom: s.rollupsFrom} }
 
-func (s *Store) Ping(ctx context.Context) error { return s.conn.Ping(ctx) }
+// createDatabase creates db on the server opts reaches first.
+func createDatabase(ctx context.Context, opts *ch.Options, db string) error {
+	conn, err := ch.Open(opts)
+	if err != nil {
+		return fmt.Errorf("connect to ClickHouse: %w", err)
+	}
+	defer conn.Close()
+	if err := conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+db); err != nil {
+		return fmt.Errorf("create database %s: %w", db, err)
+	}
+	return nil
+}
 
-func (s *Store) Close() error { return s.conn.Close() }
+// Ping reports whether the store can be used: on a cluster, an error if a
+// whole shard is down (a replica down is reported by Nodes only).
+func (s *Store) Ping(ctx context.Context) error {
+	if s.cluster == nil {
+		return s.conn.Ping(ctx)
+	}
+	nodes := s.Nodes(ctx)
+	errs := make([]error, len(nodes))
+	for i, n := range nodes {
+		errs[i] = n.Err
+	}
+	return s.cluster.settle(errs)
+}
+
+func (s *Store) Close() error {
+	if s.cluster != nil {
+		s.cluster.close()
+	}
+	if s.conn == nil {
+		return nil
+	}
+	return s.conn.Close()
+}
 
 // nextVersion orders the rows this process writes for one key: the wall
 // clock in nanoseconds, but never less than one more than the last, so a
@@ -138,12 +214,13 @@ func newID() int64 {
 	return int64(binary.LittleEndian.Uint64(b[:])>>11) | 1
 }
 
-// waitMutations blocks until ClickHouse has finished every mutation
-// (ALTER … DELETE) of table: mutations return before the rows are gone.
-func (s *Store) waitMutations(ctx context.Context, table string) error {
+// waitMutations blocks until the server of conn has finished every
+// mutation (ALTER … DELETE) of table: mutations return before the rows
+// are gone.
+func (s *Store) waitMutations(ctx context.Context, conn driver.Conn, table string) error {
 	for delay := 10 * time.Millisecond; ; delay = min(delay*2, 500*time.Millisecond) {
 		var pending uint64
-		if err := s.conn.QueryRow(ctx, `SELECT count() FROM system.mutations
+		if err := conn.QueryRow(ctx, `SELECT count() FROM system.mutations
 			WHERE database = ? AND table = ? AND is_done = 0`, s.db, table).Scan(&pending); err != nil {
 			return fmt.Errorf("wait for mutations of %s: %w", table, err)
 		}

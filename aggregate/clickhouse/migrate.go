@@ -11,6 +11,7 @@ import (
 	"time"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"tally/migrations"
 )
@@ -42,13 +43,14 @@ func isCode(err error, code int32) bool {
 // none. Each statement is still safe to re-run (a crash between a statement
 // and the migration's record): see exec.
 func (s *Store) migrate(ctx context.Context) error {
+	if s.cluster != nil {
+		return s.migrateCluster(ctx)
+	}
 	list, err := migrations.For("clickhouse")
 	if err != nil {
 		return err
 	}
-	if err := s.conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version UInt32, name String, applied_at DateTime('UTC')
-	) ENGINE = MergeTree() ORDER BY version`); err != nil {
+	if err := s.conn.Exec(ctx, createMigrationsTable); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
 	pending, err := s.pendingMigrations(ctx, list)
@@ -62,7 +64,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	if len(pending) == 0 && len(legacy) == 0 {
 		return nil
 	}
-	unlock, err := s.lockMigrations(ctx)
+	unlock, err := s.lockMigrations(ctx, s.conn)
 	if err != nil {
 		return err
 	}
@@ -85,24 +87,17 @@ func (s *Store) migrate(ctx context.Context) error {
 	return s.convertLegacy(ctx)
 }
 
+// createMigrationsTable records the migrations applied. On a cluster each
+// node has its own: it records what ran there.
+const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
+	version UInt32, name String, applied_at DateTime('UTC')
+) ENGINE = MergeTree() ORDER BY version`
+
 // pendingMigrations returns the migrations of list not recorded as applied.
 func (s *Store) pendingMigrations(ctx context.Context, list []migrations.Migration) ([]migrations.Migration, error) {
-	done := map[uint32]bool{}
-	rows, err := s.conn.Query(ctx, `SELECT DISTINCT version FROM schema_migrations`)
+	done, err := appliedOn(ctx, s.conn)
 	if err != nil {
-		return nil, fmt.Errorf("read schema_migrations: %w", err)
-	}
-	for rows.Next() {
-		var v uint32
-		if err := rows.Scan(&v); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("read schema_migrations: %w", err)
-		}
-		done[v] = true
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read schema_migrations: %w", err)
+		return nil, err
 	}
 	var out []migrations.Migration
 	for _, m := range list {
@@ -111,6 +106,27 @@ func (s *Store) pendingMigrations(ctx context.Context, list []migrations.Migrati
 		}
 	}
 	return out, nil
+}
+
+// appliedOn returns the versions recorded on the server of conn.
+func appliedOn(ctx context.Context, conn driver.Conn) (map[uint32]bool, error) {
+	done := map[uint32]bool{}
+	rows, err := conn.Query(ctx, `SELECT DISTINCT version FROM schema_migrations`)
+	if err != nil {
+		return nil, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v uint32
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("read schema_migrations: %w", err)
+		}
+		done[v] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	return done, nil
 }
 
 var (
@@ -130,32 +146,35 @@ var (
 //   - DROP TABLE asks for SYNC, which current servers need to delete the
 //     files now rather than minutes later (Atomic databases), and which
 //     18.16, which deletes them at once, does not know.
-func (s *Store) exec(ctx context.Context, st string) error {
+func (s *Store) exec(ctx context.Context, st string) error { return s.execOn(ctx, s.conn, st) }
+
+// execOn is exec on the server of conn.
+func (s *Store) execOn(ctx context.Context, conn driver.Conn, st string) error {
 	if m := renameLegacy.FindStringSubmatch(st); m != nil {
-		old, err := s.hasColumn(ctx, m[1], "sketch")
+		old, err := s.hasColumn(ctx, conn, m[1], "sketch")
 		if err != nil {
 			return err
 		}
-		taken, err := s.tableExists(ctx, m[2])
+		taken, err := s.tableExists(ctx, conn, m[2])
 		if err != nil {
 			return err
 		}
 		if !old || taken {
 			return nil
 		}
-		return s.conn.Exec(ctx, st)
+		return conn.Exec(ctx, st)
 	}
 	if dropTable.MatchString(st) {
-		err := s.conn.Exec(ctx, st+" SYNC")
+		err := conn.Exec(ctx, st+" SYNC")
 		if isCode(err, codeSyntaxError) {
-			err = s.conn.Exec(ctx, st)
+			err = conn.Exec(ctx, st)
 		}
 		return err
 	}
-	err := s.conn.Exec(ctx, st)
+	err := conn.Exec(ctx, st)
 	if err != nil {
 		if m := addColumn.FindStringSubmatch(st); m != nil {
-			if there, cerr := s.hasColumn(ctx, m[1], m[2]); cerr == nil && there {
+			if there, cerr := s.hasColumn(ctx, conn, m[1], m[2]); cerr == nil && there {
 				return nil // another run added it before it was recorded
 			}
 		}
@@ -164,9 +183,9 @@ func (s *Store) exec(ctx context.Context, st string) error {
 }
 
 // hasColumn reports whether table exists and has the column.
-func (s *Store) hasColumn(ctx context.Context, table, column string) (bool, error) {
+func (s *Store) hasColumn(ctx context.Context, conn driver.Conn, table, column string) (bool, error) {
 	var n uint64
-	err := s.conn.QueryRow(ctx, `SELECT count() FROM system.columns WHERE database = ? AND table = ? AND name = ?`,
+	err := conn.QueryRow(ctx, `SELECT count() FROM system.columns WHERE database = ? AND table = ? AND name = ?`,
 		s.db, table, column).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("look up column %s.%s: %w", table, column, err)
@@ -174,9 +193,9 @@ func (s *Store) hasColumn(ctx context.Context, table, column string) (bool, erro
 	return n > 0, nil
 }
 
-func (s *Store) tableExists(ctx context.Context, table string) (bool, error) {
+func (s *Store) tableExists(ctx context.Context, conn driver.Conn, table string) (bool, error) {
 	var n uint64
-	err := s.conn.QueryRow(ctx, `SELECT count() FROM system.tables WHERE database = ? AND name = ?`, s.db, table).Scan(&n)
+	err := conn.QueryRow(ctx, `SELECT count() FROM system.tables WHERE database = ? AND name = ?`, s.db, table).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("look up table %s: %w", table, err)
 	}
@@ -203,11 +222,11 @@ var (
 
 // lockMigrations waits until this instance holds the migration lock and
 // returns the function that releases it.
-func (s *Store) lockMigrations(ctx context.Context) (unlock func(), err error) {
+func (s *Store) lockMigrations(ctx context.Context, conn driver.Conn) (unlock func(), err error) {
 	me := randomHex()
 	seen, since := int64(-1), time.Now()
 	for {
-		err := s.conn.Exec(ctx, `CREATE TABLE `+lockTable+` (holder String, beat DateTime('UTC')) ENGINE = Log`)
+		err := conn.Exec(ctx, `CREATE TABLE `+lockTable+` (holder String, beat DateTime('UTC')) ENGINE = Log`)
 		if err == nil {
 			break
 		}
@@ -215,7 +234,7 @@ func (s *Store) lockMigrations(ctx context.Context) (unlock func(), err error) {
 			return nil, fmt.Errorf("take the migration lock: %w", err)
 		}
 		var n uint64
-		err = s.conn.QueryRow(ctx, `SELECT count() FROM `+lockTable).Scan(&n)
+		err = conn.QueryRow(ctx, `SELECT count() FROM `+lockTable).Scan(&n)
 		switch {
 		case isCode(err, codeUnknownTable), isCode(err, codeTableIsDropped):
 			continue // released meanwhile
@@ -224,7 +243,7 @@ func (s *Store) lockMigrations(ctx context.Context) (unlock func(), err error) {
 		case int64(n) != seen:
 			seen, since = int64(n), time.Now()
 		case time.Since(since) >= lockStale:
-			if err := s.breakLock(ctx, n); err != nil {
+			if err := s.breakLock(ctx, conn, n); err != nil {
 				return nil, err
 			}
 			seen, since = -1, time.Now()
@@ -237,10 +256,10 @@ func (s *Store) lockMigrations(ctx context.Context) (unlock func(), err error) {
 		}
 	}
 	beat := func(ctx context.Context) error {
-		return s.conn.Exec(ctx, `INSERT INTO `+lockTable+` (holder, beat) SELECT ?, now()`, me)
+		return conn.Exec(ctx, `INSERT INTO `+lockTable+` (holder, beat) SELECT ?, now()`, me)
 	}
 	if err := beat(ctx); err != nil {
-		s.conn.Exec(context.Background(), `DROP TABLE IF EXISTS `+lockTable)
+		conn.Exec(context.Background(), `DROP TABLE IF EXISTS `+lockTable)
 		return nil, fmt.Errorf("take the migration lock: %w", err)
 	}
 	stop, done := make(chan struct{}), make(chan struct{})
@@ -266,8 +285,8 @@ func (s *Store) lockMigrations(ctx context.Context) (unlock func(), err error) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			var others uint64
-			if err := s.conn.QueryRow(ctx, `SELECT count() FROM `+lockTable+` WHERE holder != ?`, me).Scan(&others); err == nil && others == 0 {
-				s.conn.Exec(ctx, `DROP TABLE IF EXISTS `+lockTable)
+			if err := conn.QueryRow(ctx, `SELECT count() FROM `+lockTable+` WHERE holder != ?`, me).Scan(&others); err == nil && others == 0 {
+				conn.Exec(ctx, `DROP TABLE IF EXISTS `+lockTable)
 			}
 		})
 	}, nil
@@ -277,24 +296,24 @@ func (s *Store) lockMigrations(ctx context.Context) (unlock func(), err error) {
 // rows). Renaming is atomic: of the instances that break the lock at once
 // one gets it; if what it got has more rows than it saw, the lock came back
 // to life (or was retaken) meanwhile, and it is put back.
-func (s *Store) breakLock(ctx context.Context, rows uint64) error {
+func (s *Store) breakLock(ctx context.Context, conn driver.Conn, rows uint64) error {
 	stale := lockTable + "_stale_" + randomHex()
-	if err := s.conn.Exec(ctx, `RENAME TABLE `+lockTable+` TO `+stale); err != nil {
+	if err := conn.Exec(ctx, `RENAME TABLE `+lockTable+` TO `+stale); err != nil {
 		if isCode(err, codeUnknownTable) {
 			return nil // released or broken by another meanwhile
 		}
 		return fmt.Errorf("break a stale migration lock: %w", err)
 	}
 	var n uint64
-	if err := s.conn.QueryRow(ctx, `SELECT count() FROM `+stale).Scan(&n); err != nil {
+	if err := conn.QueryRow(ctx, `SELECT count() FROM `+stale).Scan(&n); err != nil {
 		return fmt.Errorf("break a stale migration lock: %w", err)
 	}
 	if n != rows {
-		if err := s.conn.Exec(ctx, `RENAME TABLE `+stale+` TO `+lockTable); err == nil || !isCode(err, codeTableExists) {
+		if err := conn.Exec(ctx, `RENAME TABLE `+stale+` TO `+lockTable); err == nil || !isCode(err, codeTableExists) {
 			return err
 		}
 	}
-	return s.conn.Exec(ctx, `DROP TABLE IF EXISTS `+stale)
+	return conn.Exec(ctx, `DROP TABLE IF EXISTS `+stale)
 }
 
 func randomHex() string {

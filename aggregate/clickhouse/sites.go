@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"tally/account"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"tally/account"
 )
 
 // insert sends rows through a prepared batch. INSERT … VALUES with bound
@@ -170,17 +173,21 @@ func (s *Store) DeleteSite(ctx context.Context, id int64) error {
 // purgeTables hold a site's rows besides its own, deleted with it.
 var purgeTables = []string{"cells", "rollups", "props", "goals", "engagement", "shares", "reports", "noise_keys"}
 
-// purgeSite deletes every cell, rollup, share, report and noise key row of a site
-// and waits for it.
+// purgeSite deletes every cell, rollup, property, engagement, goal, share, report and noise key row of a site
+// and waits for it. On a cluster the deletion runs on every node that
+// answers, each waiting for its own mutation (a replica learns of
+// another's mutation through ZooKeeper, later; a replica that is down
+// learns of them when it is back), and fails if a whole shard is down.
 func (s *Store) purgeSite(ctx context.Context, id int64) error {
 	for _, table := range purgeTables {
-		if err := s.conn.Exec(ctx, fmt.Sprintf(`ALTER TABLE %s DELETE WHERE site_id = %d`, table, id)); err != nil {
+		err := s.onEveryCopy(ctx, table, func(ctx context.Context, conn driver.Conn, local string) error {
+			if err := conn.Exec(ctx, fmt.Sprintf(`ALTER TABLE %s DELETE WHERE site_id = %d`, local, id)); err != nil {
+				return err
+			}
+			return s.waitMutations(ctx, conn, local)
+		})
+		if err != nil {
 			return fmt.Errorf("delete site %d: %s: %w", id, table, err)
-		}
-	}
-	for _, table := range purgeTables {
-		if err := s.waitMutations(ctx, table); err != nil {
-			return fmt.Errorf("delete site %d: %w", id, err)
 		}
 	}
 	return nil

@@ -36,6 +36,23 @@ func TestStoresAgree(t *testing.T) {
 		storetest.FeedAll(t, st, hits)
 	}
 
+	qs := agreeQueries(t)
+	for i, q := range qs {
+		a := storetest.Query(t, lite, sites[0], q)
+		b := storetest.Query(t, click, sites[1], q)
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("query %d %s: the stores disagree:\nSQLite:     %s\nClickHouse: %s", i, describe(q), show(a), show(b))
+		}
+		if i == 0 && (len(a.Rows) != 1 || a.Rows[0].Metrics[2] == 0) {
+			t.Fatalf("the totals show no pageviews: %s", show(a))
+		}
+	}
+	t.Logf("%d queries, identical answers", len(qs))
+}
+
+// agreeQueries is the battery of questions two stores fed the same hits
+// must answer identically, about 2026-11-01 to 2026-11-06.
+func agreeQueries(t *testing.T) []storetest.Q {
 	every := []aggregate.Metric{aggregate.Visitors, aggregate.Visits, aggregate.Pageviews, aggregate.ViewsPerVisit,
 		aggregate.BounceRate, aggregate.VisitDuration, aggregate.Events}
 	var qs []storetest.Q
@@ -55,18 +72,10 @@ func TestStoresAgree(t *testing.T) {
 			qs = append(qs, storetest.Q{Dimensions: []string{"visit:source"}, Filters: []aggregate.Filter{f}})
 		}
 	}
-	for i, q := range qs {
-		q.From, q.To, q.Metrics = "2026-11-01", "2026-11-06", every
-		a := storetest.Query(t, lite, sites[0], q)
-		b := storetest.Query(t, click, sites[1], q)
-		if !reflect.DeepEqual(a, b) {
-			t.Errorf("query %d %s: the stores disagree:\nSQLite:     %s\nClickHouse: %s", i, describe(q), show(a), show(b))
-		}
-		if i == 0 && (len(a.Rows) != 1 || a.Rows[0].Metrics[2] == 0) {
-			t.Fatalf("the totals show no pageviews: %s", show(a))
-		}
+	for i := range qs {
+		qs[i].From, qs[i].To, qs[i].Metrics = "2026-11-01", "2026-11-06", every
 	}
-	t.Logf("%d queries, identical answers", len(qs))
+	return qs
 }
 
 func describe(q storetest.Q) string {

@@ -40,12 +40,15 @@ var (
 	srvErr  error
 )
 
-// Main runs a test package and then stops the ClickHouse server its tests
-// started, if any. Call it from TestMain: func TestMain(m *testing.M) { storetest.Main(m) }.
+// Main runs a test package and then stops the ClickHouse server and
+// cluster its tests started, if any. Call it from TestMain: func TestMain(m *testing.M) { storetest.Main(m) }.
 func Main(m *testing.M) {
 	code := m.Run()
 	if srv != nil {
 		srv.stop()
+	}
+	if theCluster != nil {
+		theCluster.stop()
 	}
 	os.Exit(code)
 }
@@ -239,6 +242,15 @@ func (s *server) halt() {
 			s.cmd.Process.Kill()
 			<-done
 		}
+	}
+}
+
+// kill stops the server process at once (SIGKILL, as a crash would) and
+// keeps its directory.
+func (s *server) kill() {
+	if s.cmd != nil && s.cmd.Process != nil && s.cmd.ProcessState == nil {
+		s.cmd.Process.Kill()
+		s.cmd.Wait()
 	}
 }
 

@@ -190,6 +190,12 @@ func toQuery(t testing.TB, site account.Site, q Q) aggregate.Query {
 	}
 }
 
+// ToQuery resolves q for site, failing t on a bad day or dimension.
+func ToQuery(t testing.TB, site account.Site, q Q) aggregate.Query {
+	t.Helper()
+	return toQuery(t, site, q)
+}
+
 // QueryWith answers q with a given engine (one that sees open cells, say).
 func QueryWith(t testing.TB, e *aggregate.Engine, site account.Site, q Q) aggregate.Result {
 	t.Helper()

@@ -134,13 +134,26 @@ func lastLine(s string) string {
 // a load balancer keyed on the client would do — and wants the answers a
 // single instance (on the embedded store) gives for the same hits.
 func TestTwoInstancesAddUp(t *testing.T) {
-	dsn := storetest.ClickHouseDSN(t)
-	bin := buildTally(t)
+	twoInstances(t, "--clickhouse", storetest.ClickHouseDSN(t))
+}
 
-	runTally(t, bin, "site", "add", "example.com", "--clickhouse", dsn)
-	clusterKey := lastLine(runTally(t, bin, "apikey", "create", "--clickhouse", dsn))
-	a := startTally(t, bin, "--clickhouse", dsn)
-	b := startTally(t, bin, "--clickhouse", dsn)
+// TestTwoInstancesOnACluster is TestTwoInstancesAddUp on the 2 × 2
+// cluster (--clickhouse-cluster).
+func TestTwoInstancesOnACluster(t *testing.T) {
+	c := storetest.ClickHouseCluster(t)
+	twoInstances(t, "--clickhouse", c.DSN(t), "--clickhouse-cluster", storetest.ClusterName)
+}
+
+// twoInstances runs the scenario with store, the flags naming the store
+// the two instances share.
+func twoInstances(t *testing.T, store ...string) {
+	bin := buildTally(t)
+	with := func(args ...string) []string { return append(args, store...) }
+
+	runTally(t, bin, with("site", "add", "example.com")...)
+	clusterKey := lastLine(runTally(t, bin, with("apikey", "create")...))
+	a := startTally(t, bin, store...)
+	b := startTally(t, bin, store...)
 
 	single := t.TempDir()
 	runTally(t, bin, "site", "add", "example.com", "--data", single)
@@ -188,7 +201,7 @@ func TestTwoInstancesAddUp(t *testing.T) {
 	// After both stop (final checkpoints), the stored cells alone agree too.
 	a.stop(t)
 	b.stop(t)
-	c := startTally(t, bin, "--clickhouse", dsn)
+	c := startTally(t, bin, store...)
 	for i, q := range queries {
 		if got := c.query(t, clusterKey, q); got != want[i] {
 			t.Errorf("after a restart, query %s:\n got %s\nwant %s", q, got, want[i])

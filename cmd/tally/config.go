@@ -31,6 +31,7 @@ func (s setting) env() string {
 var settings = []setting{
 	{name: "data", def: "./tally-data", help: "directory of the embedded store (and local caches)"},
 	{name: "clickhouse", def: "", help: "ClickHouse DSN, e.g. clickhouse://user:pass@host:9000/tally; empty: the embedded store"},
+	{name: "clickhouse-cluster", def: "", help: "name of the ClickHouse cluster (the servers' remote_servers) to shard and replicate tally's tables over (docs/clickhouse.md); empty: one server"},
 	{name: "listen", def: "127.0.0.1:8000", help: "address to serve HTTP on", serve: true},
 	{name: "trusted-proxies", def: "", help: "comma-separated CIDRs whose X-Forwarded-For / X-Real-IP are believed", serve: true},
 	{name: "geoip", def: "", help: "location database: empty for the embedded country database (regional internet registries' data), a MaxMind-format .mmdb for countries and regions, or none for no locations", serve: true},
@@ -54,6 +55,7 @@ var settings = []setting{
 type Config struct {
 	Data           string
 	ClickHouse     string
+	CHCluster      string // --clickhouse-cluster
 	Listen         string
 	TrustedProxies []netip.Prefix
 	GeoIP          string
@@ -105,6 +107,7 @@ func flags(fs *flag.FlagSet, serve bool) func() (Config, error) {
 		c := Config{
 			Data:       get("data"),
 			ClickHouse: get("clickhouse"),
+			CHCluster:  get("clickhouse-cluster"),
 			Listen:     get("listen"),
 			GeoIP:      get("geoip"),
 			LogFormat:  get("log-format"),

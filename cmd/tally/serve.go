@@ -17,6 +17,7 @@ import (
 
 	"tally/account"
 	"tally/aggregate"
+	"tally/aggregate/clickhouse"
 	"tally/collector"
 	"tally/collector/geo"
 	"tally/dashboard"
@@ -144,6 +145,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ErrorHandler: s.errorHandler,
 	})
 	m.Watch(s.collector.Counts(), agg)
+	if cl, isCluster := opened.(*clickhouse.Store); isCluster && cfg.CHCluster != "" {
+		m.WatchNodes(func(ctx context.Context) []metrics.Node {
+			var out []metrics.Node
+			for _, n := range cl.Nodes(ctx) {
+				out = append(out, metrics.Node{Shard: n.Shard, Replica: n.Replica, Up: n.Err == nil})
+			}
+			return out
+		})
+	}
 	routes(app, s)
 
 	tcp, err := net.Listen("tcp", cfg.Listen)
@@ -342,6 +352,10 @@ func (s *server) health(c *fiber.Ctx) error {
 			"checkpoints_failing": st.Failing, "cells_in_memory": st.OpenCells, "spilled": st.Spilled, "connections": conns})
 	}
 	if err := s.store.Ping(ctx); err != nil {
+		var shard *clickhouse.ShardDownError
+		if errors.As(err, &shard) {
+			return degraded(fmt.Sprintf("ClickHouse shard %d unreachable (hits are kept until it is back)", shard.Shard))
+		}
 		return degraded("store unreachable")
 	}
 	if reason := s.damaged.Load(); reason != nil {
@@ -359,7 +373,21 @@ func (s *server) health(c *fiber.Ctx) error {
 	if st.Failing > 0 {
 		return degraded(fmt.Sprintf("checkpoints failing since %s", st.FailingSince.UTC().Format(time.RFC3339)))
 	}
-	return c.JSON(fiber.Map{"status": "ok", "connections": conns})
+	ok := fiber.Map{"status": "ok", "connections": conns}
+	// On a ClickHouse cluster, replicas that are down (their shard's
+	// other replica serves): no address, this answer is public.
+	if cl, isCluster := s.store.Store.(*clickhouse.Store); isCluster {
+		var down []string
+		for _, n := range cl.Nodes(ctx) {
+			if n.Err != nil {
+				down = append(down, fmt.Sprintf("shard %d replica %d", n.Shard, n.Replica))
+			}
+		}
+		if down != nil {
+			ok["replicas_down"] = down
+		}
+	}
+	return c.JSON(ok)
 }
 
 // metricsMux serves GET /metrics and Go's profiler under /debug/pprof/, on

@@ -12,7 +12,7 @@ import (
 // else the embedded store under the data directory.
 func openStore(ctx context.Context, cfg Config) (aggregate.Store, error) {
 	if cfg.ClickHouse != "" {
-		return openClickHouse(ctx, cfg.ClickHouse)
+		return openClickHouse(ctx, cfg.ClickHouse, cfg.CHCluster)
 	}
 	st, err := sqlite.Open(ctx, cfg.Data)
 	if err != nil {
