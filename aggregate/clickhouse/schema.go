@@ -33,10 +33,15 @@ var (
 	insertSelect = regexp.MustCompile(`(?is)^\s*INSERT\s+INTO\s+\w+\s*\([^)]*\)\s*SELECT\s`)
 )
 
-// isSharded is the cluster rule: a table of batches of counters — one
-// with instance and seq columns — is sharded; every other table has a copy
-// on every node.
-func isSharded(columns string) bool { return batchColumns.MatchString(columns) }
+// isSharded is the cluster rule: a table of counters — one of batches,
+// with instance and seq columns, or a SummingMergeTree, which a view fills
+// from one (0008's rollups) — is sharded; every other table has a copy on
+// every node. A view's table must live where its source rows do: a copy on
+// every node would be read before replication brought it the other nodes'
+// rows, and would answer while a shard is down.
+func isSharded(columns, engine string) bool {
+	return batchColumns.MatchString(columns) || strings.EqualFold(engine, "SummingMergeTree")
+}
 
 // clusterStatements rewrites one migration statement for a cluster and
 // returns what to run on every node, in order. kinds (table → sharded)
@@ -60,8 +65,7 @@ func isSharded(columns string) bool { return batchColumns.MatchString(columns) }
 //     t: a view fires for the inserts its node takes, so each block of a
 //     sharded table feeds it once (internal_replication: a Distributed
 //     insert reaches one replica of a shard, which replicates the part, and
-//     a replicated part does not fire views). A view into a table copied to
-//     every node (rollups) has its rows replicated to all of them.
+//     a replicated part does not fire views).
 //   - INSERT INTO t (…) SELECT …: as it is, on every node (reading the
 //     Distributed tables); a table it fills must tolerate the copies (0008's
 //     rollups_start, of which the latest day counts).
@@ -71,14 +75,14 @@ func isSharded(columns string) bool { return batchColumns.MatchString(columns) }
 func clusterStatements(st, db, clusterName string, version int, kinds map[string]bool) ([]string, error) {
 	if m := createTable.FindStringSubmatch(st); m != nil {
 		table, columns, engine, args, rest := m[1], m[2], m[3], strings.TrimSpace(m[4]), m[5]
-		sharded := isSharded(columns)
+		sharded := isSharded(columns, engine)
 		kinds[table] = sharded
 		path := fmt.Sprintf("/clickhouse/tally/%s/%s/%d", db, table, version)
 		replica := "{shard}-{replica}"
 		name := table
 		if sharded {
 			if !siteColumn.MatchString(columns) {
-				return nil, fmt.Errorf("table %s holds batches (instance, seq) but no site_id Int64 to shard by", table)
+				return nil, fmt.Errorf("table %s holds counters but no site_id Int64 to shard by", table)
 			}
 			path += "/{shard}"
 			replica = "{replica}"
