@@ -17,9 +17,12 @@ import (
 const cellRowsPerInsert = 200
 
 var (
-	cellColumns   = cellColumnList()
-	upsertCells   = upsertCellsSQL(cellRowsPerInsert)
-	upsertRollups = upsertRollupsSQL(cellRowsPerInsert)
+	cellColumns = cellColumnList()
+	// A cell's key is its site, hour and dimension values; the rest are counts.
+	cellKey       = 2 + aggregate.NumDims
+	upsertCells   = newUpsert("cells", strings.Join(cellColumns[:cellKey], ", "), cellColumns, cellKey)
+	rollupColumns = []string{"site_id", "day", "dim", "value", "pageviews", "events", "visits", "bounces", "duration", "exits", "visitors"}
+	upsertRollups = newUpsert("rollups", "site_id, dim, day, value", rollupColumns, 4)
 )
 
 func cellColumnList() []string {
@@ -39,18 +42,28 @@ func values(rows, n int) string {
 	return strings.TrimSuffix(strings.Repeat(one+", ", rows), ", ")
 }
 
-// upsertCellsSQL adds rows to cells: a new combination is inserted, a known
-// one gets the counts added.
-func upsertCellsSQL(rows int) string {
+// upsert adds rows to a table of counters: a row of a new key is
+// inserted, one of a stored key gets its counts added. key is the conflict
+// target (the table's primary key), cols[sums:] the counts.
+type upsert struct {
+	table, key string
+	cols       []string
+	sums       int
+	full       string // the statement for cellRowsPerInsert rows, made once
+}
+
+func newUpsert(table, key string, cols []string, sums int) *upsert {
+	u := &upsert{table: table, key: key, cols: cols, sums: sums}
+	u.full = u.sql(cellRowsPerInsert)
+	return u
+}
+
+// sql is the statement for rows rows.
+func (u *upsert) sql(rows int) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "INSERT INTO cells (%s) VALUES %s ON CONFLICT (site_id, hour",
-		strings.Join(cellColumns, ", "), values(rows, len(cellColumns)))
-	for d := aggregate.Dim(0); int(d) < aggregate.NumDims; d++ {
-		b.WriteString(", " + d.Column())
-	}
-	b.WriteString(") DO UPDATE SET ")
-	sums := append(append([]string{}, counterColumns...), aggregate.UniqueColumns()...)
-	for i, c := range sums {
+	fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES %s ON CONFLICT (%s) DO UPDATE SET ",
+		u.table, strings.Join(u.cols, ", "), values(rows, len(u.cols)), u.key)
+	for i, c := range u.cols[u.sums:] {
 		if i > 0 {
 			b.WriteString(", ")
 		}
@@ -59,19 +72,9 @@ func upsertCellsSQL(rows int) string {
 	return b.String()
 }
 
-var rollupColumns = []string{"site_id", "day", "dim", "value", "pageviews", "events", "visits", "bounces", "duration", "exits", "visitors"}
-
-func upsertRollupsSQL(rows int) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "INSERT INTO rollups (%s) VALUES %s ON CONFLICT (site_id, dim, day, value) DO UPDATE SET ",
-		strings.Join(rollupColumns, ", "), values(rows, len(rollupColumns)))
-	for i, c := range rollupColumns[4:] {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "%s = %s + excluded.%s", c, c, c)
-	}
-	return b.String()
+// write runs the upsert over args, rows of len(u.cols) values each.
+func (u *upsert) write(ctx context.Context, tx *sql.Tx, args []any) error {
+	return chunked(ctx, tx, u.full, u.sql, len(u.cols), args)
 }
 
 // WriteBatch adds a checkpoint's cells, and their day rollups, in one
@@ -180,7 +183,7 @@ func writeCells(ctx context.Context, tx *sql.Tx, cells []aggregate.Cell, live ma
 			args = append(args, u)
 		}
 	}
-	return chunked(ctx, tx, upsertCells, upsertCellsSQL, len(cellColumns), args)
+	return upsertCells.write(ctx, tx, args)
 }
 
 // rollupKey names one day rollup row.
@@ -239,7 +242,7 @@ func writeRollups(ctx context.Context, tx *sql.Tx, rollups map[rollupKey]*aggreg
 		args = append(args, k.site, k.day, k.dim, k.value, r.Pageviews, r.Events, r.Visits, r.Bounces, r.Duration, r.Exits,
 			r.Uniques[aggregate.UVisitor])
 	}
-	return chunked(ctx, tx, upsertRollups, upsertRollupsSQL, len(rollupColumns), args)
+	return upsertRollups.write(ctx, tx, args)
 }
 
 // Aggregate runs a compiled query.

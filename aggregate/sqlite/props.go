@@ -3,8 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"fmt"
-	"strings"
 	"time"
 
 	"tally/aggregate"
@@ -14,20 +12,7 @@ import (
 
 var propColumns = []string{"site_id", "hour", "event", "prop_key", "prop_value", "pageviews", "events", "visitors", "v_event"}
 
-var upsertProps = upsertPropsSQL(cellRowsPerInsert)
-
-func upsertPropsSQL(rows int) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "INSERT INTO props (%s) VALUES %s ON CONFLICT (site_id, prop_key, hour, event, prop_value) DO UPDATE SET ",
-		strings.Join(propColumns, ", "), values(rows, len(propColumns)))
-	for i, c := range propColumns[5:] {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "%s = %s + excluded.%s", c, c, c)
-	}
-	return b.String()
-}
+var upsertProps = newUpsert("props", "site_id, prop_key, hour, event, prop_value", propColumns, 5)
 
 // splitProps returns the batch's cells, property cells and engagement
 // cells apart.
@@ -46,20 +31,7 @@ func splitProps(all []aggregate.Cell) (cells, props, eng []aggregate.Cell) {
 
 var engColumns = []string{"site_id", "hour", "hostname", "page", "views", "scroll_sum", "time_ms"}
 
-var upsertEng = upsertEngSQL(cellRowsPerInsert)
-
-func upsertEngSQL(rows int) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "INSERT INTO engagement (%s) VALUES %s ON CONFLICT (site_id, hour, hostname, page) DO UPDATE SET ",
-		strings.Join(engColumns, ", "), values(rows, len(engColumns)))
-	for i, c := range engColumns[4:] {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "%s = %s + excluded.%s", c, c, c)
-	}
-	return b.String()
-}
+var upsertEng = newUpsert("engagement", "site_id, hour, hostname, page", engColumns, 4)
 
 func writeEngagement(ctx context.Context, tx *sql.Tx, eng []aggregate.Cell, live map[int64]*time.Location) error {
 	args := make([]any, 0, len(eng)*len(engColumns))
@@ -71,7 +43,7 @@ func writeEngagement(ctx context.Context, tx *sql.Tx, eng []aggregate.Cell, live
 		host, page, _ := aggregate.EngagementOf(&c.Key)
 		args = append(args, c.Site, c.Hour.Unix(), host, page, c.Visits, c.Bounces, c.Duration)
 	}
-	return chunked(ctx, tx, upsertEng, upsertEngSQL, len(engColumns), args)
+	return upsertEng.write(ctx, tx, args)
 }
 
 func writeProps(ctx context.Context, tx *sql.Tx, props []aggregate.Cell, live map[int64]*time.Location) error {
@@ -85,5 +57,5 @@ func writeProps(ctx context.Context, tx *sql.Tx, props []aggregate.Cell, live ma
 		args = append(args, c.Site, c.Hour.Unix(), event, key, value, c.Pageviews, c.Events,
 			c.Uniques[aggregate.UVisitor], c.Uniques[aggregate.UniqueOf(aggregate.Event)])
 	}
-	return chunked(ctx, tx, upsertProps, upsertPropsSQL, len(propColumns), args)
+	return upsertProps.write(ctx, tx, args)
 }
