@@ -53,6 +53,25 @@ func newFixture(t *testing.T, start time.Time, tz string) *fixture {
 	return f
 }
 
+// sitesStore opens a fresh embedded store holding a UTC site for each
+// domain, in order; the store closes when the test ends.
+func sitesStore(t *testing.T, domains ...string) (*sqlite.Store, []account.Site) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	sites := make([]account.Site, len(domains))
+	for i, d := range domains {
+		if sites[i], err = st.AddSite(ctx, account.Site{Domain: d, Timezone: "UTC"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return st, sites
+}
+
 // hit sends one hit at the clock's current time.
 func (f *fixture) hit(visitor uint64, event, page string, dims map[aggregate.Dim]string) {
 	var k aggregate.Key
@@ -514,13 +533,8 @@ func TestVisitsEndAtMidnight(t *testing.T) {
 // day's first-occurrence set for the others.
 func TestFirstsBoundedPerVisitorAndSite(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	attacked, _ := st.AddSite(ctx, account.Site{Domain: "a.example", Timezone: "UTC"})
-	other, _ := st.AddSite(ctx, account.Site{Domain: "b.example", Timezone: "UTC"})
+	st, sites := sitesStore(t, "a.example", "b.example")
+	attacked, other := sites[0], sites[1]
 	c := &clock{t: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)}
 	agg := aggregate.New(aggregate.Config{Checkpoint: time.Hour, MaxFirsts: 100_000}, st, c.Now, quiet)
 	defer agg.Close(ctx)

@@ -8,7 +8,6 @@ import (
 
 	"tally/account"
 	"tally/aggregate"
-	"tally/aggregate/sqlite"
 )
 
 // TestFloodFoldsIntoOther posts a flood of made-up paths and campaigns to
@@ -17,13 +16,8 @@ import (
 // nothing is dropped for anyone.
 func TestFloodFoldsIntoOther(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	attacked, _ := st.AddSite(ctx, account.Site{Domain: "a.example", Timezone: "UTC"})
-	other, _ := st.AddSite(ctx, account.Site{Domain: "b.example", Timezone: "UTC"})
+	st, sites := sitesStore(t, "a.example", "b.example")
+	attacked, other := sites[0], sites[1]
 	c := &clock{t: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)}
 	const maxValues, siteCells, flood, visitors = 500, 300, 40_000, 4_000
 	agg := aggregate.New(aggregate.Config{Checkpoint: time.Hour, MaxValues: maxValues, SiteCells: siteCells, MaxCells: 10_000}, st, c.Now, quiet)
@@ -131,23 +125,8 @@ func TestFloodFoldsIntoOther(t *testing.T) {
 // with their excess in "(other)", and nothing is dropped.
 func TestManySitesFloodAtOnce(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	var flooded []account.Site
-	for i := range 4 {
-		s, err := st.AddSite(ctx, account.Site{Domain: fmt.Sprintf("flood%d.example", i), Timezone: "UTC"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		flooded = append(flooded, s)
-	}
-	calm, err := st.AddSite(ctx, account.Site{Domain: "quiet.example", Timezone: "UTC"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, sites := sitesStore(t, "flood0.example", "flood1.example", "flood2.example", "flood3.example", "quiet.example")
+	flooded, calm := sites[:4], sites[4]
 	c := &clock{t: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)}
 	// Each flooded site may hold 1 500 cells, four of them 6 000: past
 	// the bound of 4 000 in all.
