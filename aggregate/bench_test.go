@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"testing"
 	"time"
 
@@ -174,9 +175,17 @@ func BenchmarkFoldLikeIngestJournal(b *testing.B) {
 }
 
 func foldLikeIngest(b *testing.B, cfg aggregate.Config) {
-	ctx := context.Background()
 	agg, site, clk := foldBench(b, cfg)
-	start := clk.Now()
+	b.ReportAllocs()
+	b.ResetTimer()
+	foldHits(b, agg, clk, ingestHits(site.ID), b.N)
+	b.StopTimer()
+	agg.Close(context.Background())
+}
+
+// ingestHits returns 2^18 hits to site like those bench/ingest/event.lua
+// sends with CHURN=1, in a fixed order.
+func ingestHits(site int64) []aggregate.Hit {
 	r := rand.New(rand.NewPCG(3, 3))
 	type ua struct{ browser, version, os, osVersion, device string }
 	uas := []ua{{"Chrome", "120", "Windows", "10", "Desktop"}, {"Firefox", "121", "Linux", "", "Desktop"},
@@ -205,11 +214,18 @@ func foldLikeIngest(b *testing.B, cfg aggregate.Config) {
 		}
 		k[aggregate.Language] = langs[r.IntN(len(langs))]
 		visitor := uint64(r.IntN(50_000))*6 + uint64(r.IntN(len(uas))) + 1
-		hits[i] = aggregate.Hit{Site: site.ID, Visitor: visitor * 0x9e3779b97f4a7c15, Key: k, Zone: time.UTC}
+		hits[i] = aggregate.Hit{Site: site, Visitor: visitor * 0x9e3779b97f4a7c15, Key: k, Zone: time.UTC}
 	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
+	return hits
+}
+
+// foldHits adds n hits to agg at 50 000 a second of clk, with a
+// checkpoint every 250 000 hits (5 s of that clock, as tally serve's
+// default --checkpoint).
+func foldHits(b *testing.B, agg *aggregate.Aggregator, clk *clock, hits []aggregate.Hit, n int) {
+	ctx := context.Background()
+	start := clk.Now()
+	for i := 0; i < n; i++ {
 		h := hits[i%len(hits)]
 		h.Time = start.Add(time.Duration(i) * 20 * time.Microsecond)
 		if i%4096 == 0 {
@@ -225,8 +241,63 @@ func foldLikeIngest(b *testing.B, cfg aggregate.Config) {
 		}
 	}
 	agg.Sync(ctx)
-	b.StopTimer()
-	agg.Close(ctx)
+}
+
+// recorder keeps the batches an aggregator writes.
+type recorder struct {
+	mu      sync.Mutex
+	batches []aggregate.Batch
+}
+
+func (r *recorder) WriteBatch(_ context.Context, b aggregate.Batch) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.batches = append(r.batches, b)
+	return nil
+}
+
+// BenchmarkCheckpointWrite measures the embedded store's side of
+// checkpoints: the batches that 1 000 000 ingest-like hits produce (a
+// checkpoint every 250 000, as foldHits makes them) are written into a
+// fresh store per iteration, in order; ns/cell is the time per stored
+// cell (docs/benchmarks.md, "Checkpoint writes").
+//
+//	go test -run '^$' -bench CheckpointWrite -benchtime 3x ./aggregate/
+func BenchmarkCheckpointWrite(b *testing.B) {
+	ctx := context.Background()
+	rec := &recorder{}
+	clk := &clock{t: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)}
+	agg := aggregate.New(aggregate.Config{Checkpoint: time.Hour}, rec, clk.Now, quiet)
+	const site = 1 // the first site of a fresh store
+	foldHits(b, agg, clk, ingestHits(site), 1_000_000)
+	if err := agg.Close(ctx); err != nil {
+		b.Fatal(err)
+	}
+	cells := 0
+	for _, batch := range rec.batches {
+		cells += len(batch.Cells)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		st, err := sqlite.Open(ctx, b.TempDir())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := st.AddSite(ctx, account.Site{Domain: "example.com", Timezone: "UTC"}); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		for _, batch := range rec.batches {
+			if err := st.WriteBatch(ctx, batch); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		st.Close()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*cells), "ns/cell")
+	b.ReportMetric(float64(cells), "cells")
 }
 
 // BenchmarkDayStateMemory measures the day's per-visitor state: entries of
