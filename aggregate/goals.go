@@ -143,6 +143,17 @@ func (e *Engine) runGoals(ctx context.Context, q Query) (Result, error) {
 		// per-goal counters (one visitor may have completed two).
 		return Result{}, fmt.Errorf("%w: a filter that keeps several goals (%d) needs the %s dimension", ErrInvalid, len(goals), GoalDimName)
 	}
+	if prop := propNamed(&q); prop != "" {
+		// Properties are counted per event name (props.go): a custom-event
+		// goal is its event's property cells; a pageview goal is pages,
+		// whose properties are not counted apart.
+		for _, g := range goals {
+			if g.Event == "" {
+				return Result{}, fmt.Errorf("%w: goal %q is a pageview goal and custom properties are counted per event name, not per page: %s combines with custom-event goals only (filter %s to those)",
+					ErrInvalid, g.Name(), prop, GoalDimName)
+			}
+		}
+	}
 	if slices.Contains(q.Metrics, GroupConversionRate) && len(base.Dimensions) == 0 {
 		return Result{}, fmt.Errorf("%w: group_conversion_rate needs a dimension besides %s", ErrInvalid, GoalDimName)
 	}
@@ -207,11 +218,31 @@ func (e *Engine) runGoals(ctx context.Context, q Query) (Result, error) {
 	return res, nil
 }
 
+// propNamed returns the API name of the custom property q names, in a
+// dimension or a filter; "" if none.
+func propNamed(q *Query) string {
+	for _, d := range q.Dimensions {
+		if d.Dim == PropValue || d.Dim == PropKey {
+			return d.Name
+		}
+	}
+	for _, f := range q.Filters {
+		if f.Dim == PropValue {
+			return PropPrefix + f.Prop
+		}
+	}
+	return ""
+}
+
 // goalRates puts each row's metrics in q's order, computing the
 // conversion rates from its visitors (metric vi of the goal query's).
+// Their denominators are the visitors of q without its goal and property
+// filters, as Plausible's are: of everyone the other filters keep, the
+// share who completed the goal (with those properties).
 func (e *Engine) goalRates(ctx context.Context, q, base Query, gi, vi int, rows []Row) error {
 	var total float64
 	groups := map[string]float64{}
+	base.Filters = slices.DeleteFunc(slices.Clone(base.Filters), func(f Filter) bool { return f.Dim == PropValue })
 	if slices.Contains(q.Metrics, ConversionRate) {
 		t := base
 		t.Dimensions, t.Metrics, t.OrderBy, t.Limit, t.Offset = nil, []Metric{Visitors}, nil, 0, 0

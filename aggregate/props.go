@@ -194,6 +194,19 @@ func cleanProps(props []Prop) []Prop {
 	return out
 }
 
+// PropMetric reports whether m is counted per property: events, pageviews
+// and visitors (and percentage, a share of visitors) are; visits, bounces
+// and durations are counted per visit, which has no properties. The
+// dashboard asks it to know which headline numbers a property filter
+// leaves.
+func PropMetric(m Metric) bool {
+	switch m {
+	case Visitors, Events, Pageviews, Percentage:
+		return true
+	}
+	return false
+}
+
 // usesProps reports whether q names a custom property: it is then answered
 // from the property cells.
 func usesProps(q *Query) bool {
@@ -248,9 +261,7 @@ func (p *Plan) planProps(grouped, filtered []Dim, hourly bool) error {
 		return fmt.Errorf("%s names no property", PropPrefix)
 	}
 	for _, m := range q.Metrics {
-		switch m {
-		case Visitors, Events, Pageviews, Percentage:
-		default:
+		if !PropMetric(m) {
 			return fmt.Errorf("metric %s is not available with %s: properties count events and visitors, not visits", m, PropPrefix+"*")
 		}
 	}

@@ -20,8 +20,9 @@ const (
 // same rules as every other value: control characters stripped, values that
 // look personal replaced by placeholders (RedactValue; a path through
 // RedactPath), a URL kept as scheme, host and redacted path (never its
-// query string or fragment), and a value that looks like an e-mail address
-// dropped altogether — how many were dropped is returned, for the metrics.
+// query string or fragment), and a property whose value or key looks like
+// an e-mail address dropped altogether (a key is stored and shown like a
+// value) — how many were dropped is returned, for the metrics.
 // The order is the keys', so a hit's cells do not depend on map order.
 func Props(props map[string]string) (out []aggregate.Prop, dropped int) {
 	if len(props) == 0 {
@@ -38,7 +39,7 @@ func Props(props map[string]string) (out []aggregate.Prop, dropped int) {
 		if key == "" || value == "" {
 			continue
 		}
-		if looksLikeEmail(value) {
+		if looksLikeEmail(value) || looksLikeEmail(key) {
 			dropped++
 			continue
 		}

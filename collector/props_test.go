@@ -26,6 +26,8 @@ func TestProps(t *testing.T) {
 			[]aggregate.Prop{{Key: "path", Value: "/reset-password/:id"}}, 0},
 		{"e-mail dropped and counted", map[string]string{"who": "ana@example.com", "plan": "pro"},
 			[]aggregate.Prop{{Key: "plan", Value: "pro"}}, 1},
+		{"a key like an e-mail address dropped and counted", map[string]string{"bob@example.org": "yes", "plan": "pro"},
+			[]aggregate.Prop{{Key: "plan", Value: "pro"}}, 1},
 		{"tokens and key=value tails redacted", map[string]string{"order": "A1B2C3D4E5F6G7H8I9J0K1L2M3N4O5P6", "q": "x?session=42"},
 			[]aggregate.Prop{{Key: "order", Value: ":token"}, {Key: "q", Value: "x/:params"}}, 0},
 		{"control characters stripped, empty skipped", map[string]string{"a\x1fb\x00": "v\x1f\nw", "empty": " "},

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,10 +17,13 @@ import (
 	"tally/aggregate"
 )
 
-// csvMetrics are the columns of every CSV row.
+// csvMetrics are the columns of every CSV row; events came last, so
+// that the earlier columns kept their places. A row leaves empty the
+// numbers its section does not count (properties have no visits).
 var csvMetrics = []aggregate.Metric{
 	aggregate.Visitors, aggregate.Visits, aggregate.Pageviews,
 	aggregate.ViewsPerVisit, aggregate.BounceRate, aggregate.VisitDuration,
+	aggregate.Events,
 }
 
 // SendCSV answers with the CSV of one panel (panelID, e.g. "src", with the
@@ -47,7 +52,11 @@ func SendCSV(c *fiber.Ctx, r Runner, site account.Site, s State, o Options, pane
 }
 
 // WriteCSV writes the rows SendCSV sends. Columns: section, dimension,
-// value, then the metrics by their API names.
+// value, then the metrics by their API names. With one custom event
+// picked, the events' section is followed by its properties ("Properties
+// of EVENT", dimension event:props:KEY). Under a property filter, the
+// sections that are not counted per property are left out, and the
+// numbers counted per visit are empty.
 func WriteCSV(ctx context.Context, buf *bytes.Buffer, r Runner, site account.Site, s State, from, to time.Time, o Options, panelID string) error {
 	w := csv.NewWriter(buf)
 	if panelID == "goals" {
@@ -58,7 +67,23 @@ func WriteCSV(ctx context.Context, buf *bytes.Buffer, r Runner, site account.Sit
 		head = append(head, string(m))
 	}
 	_ = w.Write(head)
+	_, byProp := s.PropFilter()
 	base := aggregate.Query{Site: site, From: from, To: to, Filters: s.queryFilters(), Metrics: csvMetrics}
+	if byProp {
+		base.Metrics = propMetrics(csvMetrics)
+	}
+	// record writes a row of q's answer in the file's columns.
+	record := func(section, dim, value string, q aggregate.Query, row aggregate.Row) {
+		rec := []string{cell(section), cell(dim), cell(value)}
+		for _, m := range csvMetrics {
+			v := ""
+			if i := slices.Index(q.Metrics, m); i >= 0 {
+				v = strconv.FormatFloat(float64(row.Metrics[i]), 'f', -1, 64)
+			}
+			rec = append(rec, v)
+		}
+		_ = w.Write(rec)
+	}
 	write := func(section, dim string, d aggregate.Dimension, extra ...aggregate.Filter) error {
 		q := base
 		q.Filters = append(q.Filters[:len(q.Filters):len(q.Filters)], extra...)
@@ -66,18 +91,42 @@ func WriteCSV(ctx context.Context, buf *bytes.Buffer, r Runner, site account.Sit
 			q.Dimensions = []aggregate.Dimension{d}
 		}
 		res, err := r.Run(ctx, q)
+		if byProp && errors.Is(err, aggregate.ErrInvalid) {
+			return nil // not counted per property (aggregate/props.go)
+		}
 		if err != nil {
 			return fmt.Errorf("csv %s: %w", section, err)
 		}
 		for _, row := range res.Rows {
-			rec := []string{section, dim, ""}
+			value := ""
 			if len(row.Dimensions) > 0 {
-				rec[2] = cell(row.Dimensions[0])
+				value = row.Dimensions[0]
 			}
-			for _, m := range row.Metrics {
-				rec = append(rec, strconv.FormatFloat(float64(m), 'f', -1, 64))
+			record(section, dim, value, q, row)
+		}
+		return nil
+	}
+	// props writes the properties of the custom event picked, as the
+	// events panel shows them.
+	props := func() error {
+		event, ok := s.Filter(aggregate.Event)
+		if !ok || event == aggregate.PageviewEvent {
+			return nil
+		}
+		for _, f := range s.Filters {
+			if f.Dim != aggregate.Event && f.Dim != aggregate.PropValue {
+				return nil // counted per event name only: no honest numbers
 			}
-			_ = w.Write(rec)
+		}
+		q := propsQuery(base, s)
+		q.Metrics = propMetrics(csvMetrics)
+		res, err := r.Run(ctx, q)
+		if err != nil {
+			return fmt.Errorf("csv properties of %s: %w", event, err)
+		}
+		for _, row := range res.Rows {
+			key, value := propKV(s, row)
+			record("Properties of "+event, aggregate.PropPrefix+key, value, q, row)
 		}
 		return nil
 	}
@@ -107,6 +156,11 @@ func WriteCSV(ctx context.Context, buf *bytes.Buffer, r Runner, site account.Sit
 			if err := write(label, dim.String(), aggregate.Dimension{Name: dim.String(), Dim: dim}, t.filters()...); err != nil {
 				return err
 			}
+			if t.custom {
+				if err := props(); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	if panelID != "" && !found {
@@ -123,6 +177,17 @@ func cell(v string) string {
 		return "'" + v
 	}
 	return v
+}
+
+// propMetrics are those of ms counted per property.
+func propMetrics(ms []aggregate.Metric) []aggregate.Metric {
+	var out []aggregate.Metric
+	for _, m := range ms {
+		if aggregate.PropMetric(m) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // writeGoalsCSV writes the Goal conversions panel: its metrics are not the

@@ -372,7 +372,7 @@ func TestCSVExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantHead := "section,dimension,value,visitors,visits,pageviews,views_per_visit,bounce_rate,visit_duration"
+	wantHead := "section,dimension,value,visitors,visits,pageviews,views_per_visit,bounce_rate,visit_duration,events"
 	if strings.Join(rows[0], ",") != wantHead {
 		t.Fatalf("CSV header %v, want %s", rows[0], wantHead)
 	}

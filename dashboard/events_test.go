@@ -31,7 +31,7 @@ func TestEventsPanel(t *testing.T) {
 	}
 
 	props := panel(b.get(strings.ReplaceAll(m[1], "&amp;", "&")).body)
-	for _, want := range []string{"Properties of Signup", "plan: pro</th>\n      <td class=\"num\">2</td><td class=\"num\">3</td>",
+	for _, want := range []string{"Properties of Signup", "plan: pro</a></th>\n      <td class=\"num\">2</td><td class=\"num\">3</td>",
 		"plan: free", "&lt;img src=x&gt;: &lt;script&gt;alert(2)&lt;/script&gt;"} {
 		if !strings.Contains(props, want) {
 			t.Errorf("the Signup properties lack %q:\n%s", want, props)

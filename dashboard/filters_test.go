@@ -13,15 +13,20 @@ func TestParseStateFilters(t *testing.T) {
 		query string
 		want  []StateFilter
 	}{
-		{"f=browser,Chrome", []StateFilter{{aggregate.Browser, aggregate.OpIs, "Chrome"}}},
-		{"f=browser!,Chrome", []StateFilter{{aggregate.Browser, aggregate.OpIsNot, "Chrome"}}},
-		{"f=page~,blog,post", []StateFilter{{aggregate.Page, aggregate.OpContains, "blog,post"}}},
-		{"f=name,Signup", []StateFilter{{aggregate.Event, aggregate.OpIs, "Signup"}}},
-		{"fd=os&fo=!&fv=Windows", []StateFilter{{aggregate.OS, aggregate.OpIsNot, "Windows"}}},
-		{"fd=page&fo=~&fv=pric", []StateFilter{{aggregate.Page, aggregate.OpContains, "pric"}}},
-		{"fd=page&fo=&fv=/", []StateFilter{{aggregate.Page, aggregate.OpIs, "/"}}},
+		{"f=browser,Chrome", []StateFilter{{Dim: aggregate.Browser, Op: aggregate.OpIs, Value: "Chrome"}}},
+		{"f=browser!,Chrome", []StateFilter{{Dim: aggregate.Browser, Op: aggregate.OpIsNot, Value: "Chrome"}}},
+		{"f=page~,blog,post", []StateFilter{{Dim: aggregate.Page, Op: aggregate.OpContains, Value: "blog,post"}}},
+		{"f=name,Signup", []StateFilter{{Dim: aggregate.Event, Op: aggregate.OpIs, Value: "Signup"}}},
+		{"fd=os&fo=!&fv=Windows", []StateFilter{{Dim: aggregate.OS, Op: aggregate.OpIsNot, Value: "Windows"}}},
+		{"fd=page&fo=~&fv=pric", []StateFilter{{Dim: aggregate.Page, Op: aggregate.OpContains, Value: "pric"}}},
+		{"fd=page&fo=&fv=/", []StateFilter{{Dim: aggregate.Page, Op: aggregate.OpIs, Value: "/"}}},
 		// One filter per dimension: the later replaces the earlier.
-		{"f=browser,Chrome&f=browser~,fox", []StateFilter{{aggregate.Browser, aggregate.OpContains, "fox"}}},
+		{"f=browser,Chrome&f=browser~,fox", []StateFilter{{Dim: aggregate.Browser, Op: aggregate.OpContains, Value: "fox"}}},
+		// A custom property: its key escaped where it could end early.
+		{"f=props:plan,pro", []StateFilter{{Dim: aggregate.PropValue, Op: aggregate.OpIs, Value: "pro", Prop: "plan"}}},
+		{"f=props:a%252Cb%2521!,x,y", []StateFilter{{Dim: aggregate.PropValue, Op: aggregate.OpIsNot, Value: "x,y", Prop: "a,b!"}}},
+		{"f=props:plan,pro&f=props:url~,pdf", []StateFilter{{Dim: aggregate.PropValue, Op: aggregate.OpContains, Value: "pdf", Prop: "url"}}},
+		{"f=props:,pro", nil},
 		{"f=browser?,Chrome", nil},
 		{"fd=os&fo=%3F&fv=Windows", nil},
 		{"f=shoe!,42", nil},

@@ -103,6 +103,20 @@ var dimLabels = map[aggregate.Dim]string{
 	aggregate.Language: "Language", aggregate.GoalDim: "Goal",
 }
 
+// filterLabel names a filter's dimension in its chip.
+func filterLabel(f StateFilter) string {
+	if f.Dim == aggregate.PropValue {
+		return "Property " + f.Prop
+	}
+	return dimLabels[f.Dim]
+}
+
+// propNote is what a panel says instead of numbers when a property filter
+// leaves it nothing it can count.
+func propNote(f StateFilter) string {
+	return "Not counted per property: custom properties are counted per event name only, so this cannot be filtered by " + f.Prop + "."
+}
+
 // activeTab returns the tab a state opens in a panel and the dimension it
 // shows, drilled down when its own dimension is filtered.
 func activeTab(p panelDef, s State) (tabDef, aggregate.Dim, string) {
@@ -121,22 +135,21 @@ func activeTab(p panelDef, s State) (tabDef, aggregate.Dim, string) {
 }
 
 // buildPropsPanel shows the properties of the one custom event the view
-// is filtered to, as "key: value" rows with visitors and events.
-// Properties are counted per event name only (aggregate/props.go): under
-// any other filter the panel says so instead of showing numbers that
-// would ignore it.
+// is filtered to, as "key: value" rows with visitors and events; a row
+// filters the view by its property (f=props:KEY,VALUE). Properties are
+// counted per event name only (aggregate/props.go): under any other
+// filter than a property's the panel says so instead of showing numbers
+// that would ignore it.
 func (v *View) buildPropsPanel(ctx context.Context, r Runner, base aggregate.Query, out Panel, event string, limit int, total float64) (Panel, error) {
 	out.Dim, out.Columns = "Properties of "+event, []string{"Visitors", "Events"}
 	out.Details = ""
 	for _, f := range v.State.Filters {
-		if f.Dim != aggregate.Event {
+		if f.Dim != aggregate.Event && f.Dim != aggregate.PropValue {
 			out.Note = "Properties are counted per event name: remove the other filters to see them."
 			return out, nil
 		}
 	}
-	q := base
-	q.Metrics = []aggregate.Metric{aggregate.Visitors, aggregate.Events}
-	q.Dimensions = []aggregate.Dimension{{Name: "event:props", Dim: aggregate.PropKey}, {Name: "event:props:*", Dim: aggregate.PropValue}}
+	q := propsQuery(base, v.State)
 	q.Limit = limit
 	res, err := r.Run(ctx, q)
 	if err != nil {
@@ -147,7 +160,8 @@ func (v *View) buildPropsPanel(ctx context.Context, r Runner, base aggregate.Que
 		out.Note = "No properties recorded for " + event + " in this period."
 	}
 	for _, row := range res.Rows {
-		pr := PanelRow{Label: row.Dimensions[0] + ": " + row.Dimensions[1]}
+		key, value := propKV(v.State, row)
+		pr := PanelRow{Label: key + ": " + value, Filter: v.State.WithPropFilter(key, value).Link(v.Opts.BasePath)}
 		for i, m := range row.Metrics {
 			pr.Raw = append(pr.Raw, float64(m))
 			pr.Values = append(pr.Values, formatMetric(q.Metrics[i], float64(m)))
@@ -158,6 +172,27 @@ func (v *View) buildPropsPanel(ctx context.Context, r Runner, base aggregate.Que
 		out.Rows = append(out.Rows, pr)
 	}
 	return out, nil
+}
+
+// propsQuery asks base's visitors and events by property key and value;
+// under a property filter, of that key only (a query names one key).
+// propKV reads a row's key and value.
+func propsQuery(base aggregate.Query, s State) aggregate.Query {
+	q := base
+	q.Metrics = []aggregate.Metric{aggregate.Visitors, aggregate.Events}
+	q.Dimensions = []aggregate.Dimension{{Name: "event:props", Dim: aggregate.PropKey}, {Name: "event:props:*", Dim: aggregate.PropValue}}
+	if pf, ok := s.PropFilter(); ok {
+		q.Dimensions = []aggregate.Dimension{{Name: aggregate.PropPrefix + pf.Prop, Dim: aggregate.PropValue, Prop: pf.Prop}}
+	}
+	return q
+}
+
+// propKV returns the property key and value of a row of propsQuery(…, s).
+func propKV(s State, row aggregate.Row) (key, value string) {
+	if pf, ok := s.PropFilter(); ok {
+		return pf.Prop, row.Dimensions[0]
+	}
+	return row.Dimensions[0], row.Dimensions[1]
 }
 
 // buildGoalsPanel is the "Goal conversions" panel: per goal, its unique

@@ -18,6 +18,7 @@ import (
 //	from=2025-01-01&to=2025-01-31    custom period bounds
 //	f=source,Google                  a filter: short dimension name, comma, value (repeatable, combined with and);
 //	f=source!,Google f=page~,blog      "!" after the name is "is not", "~" is "contains" (case-insensitive)
+//	f=props:plan,pro                 a custom property (one at a time: properties are counted one key per query)
 //	m=pageviews                      chart metric: visitors (default) or pageviews
 //	i=week                           chart interval: hour day week month; empty picks one for the period
 //	src=referrer pg=entry_page …     the open tab of each panel
@@ -39,7 +40,15 @@ type StateFilter struct {
 	Dim   aggregate.Dim
 	Op    string // aggregate.OpIs, OpIsNot or OpContains
 	Value string
+	Prop  string // the property's key, for Dim aggregate.PropValue
 }
+
+// propShort starts the filter key of a custom property: f=props:KEY,VALUE.
+const propShort = "props:"
+
+// escapeKey keeps a property key from being read as the key's end: the
+// comma before the value, an operator suffix, and the escape itself.
+var escapeKey = strings.NewReplacer("%", "%25", ",", "%2C", "!", "%21", "~", "%7E")
 
 // filterOps are the picker's operators: their URL suffix after the
 // dimension's name, and their label.
@@ -57,25 +66,37 @@ func opLabel(op string) string {
 	return op
 }
 
-// parseFilterKey splits "browser!" into the dimension and the operator.
-func parseFilterKey(key string) (aggregate.Dim, string, bool) {
+// parseFilterKey splits "browser!" into the dimension and the operator
+// (and "props:plan!" into the property's dimension, key and operator).
+func parseFilterKey(key string) (StateFilter, bool) {
+	f := StateFilter{Op: aggregate.OpIs}
 	for _, o := range filterOps[1:] {
 		if name, ok := strings.CutSuffix(key, o.suffix); ok {
-			d, known := shortNames[name]
-			return d, o.op, known
+			key, f.Op = name, o.op
+			break
 		}
 	}
+	if prop, ok := strings.CutPrefix(key, propShort); ok {
+		prop, err := url.PathUnescape(prop)
+		f.Dim, f.Prop = aggregate.PropValue, prop
+		return f, err == nil && prop != ""
+	}
 	d, known := shortNames[key]
-	return d, aggregate.OpIs, known
+	f.Dim = d
+	return f, known
 }
 
 func filterKey(f StateFilter) string {
+	name := shortName(f.Dim)
+	if f.Dim == aggregate.PropValue {
+		name = propShort + escapeKey.Replace(f.Prop)
+	}
 	for _, o := range filterOps {
 		if o.op == f.Op {
-			return shortName(f.Dim) + o.suffix
+			return name + o.suffix
 		}
 	}
-	return shortName(f.Dim)
+	return name
 }
 
 // Periods lists the period picker's choices in order, with their labels.
@@ -151,16 +172,18 @@ func ParseState(q url.Values) State {
 	}
 	for _, f := range q["f"] {
 		key, value, ok := strings.Cut(f, ",")
-		d, op, known := parseFilterKey(key)
+		sf, known := parseFilterKey(key)
 		if !ok || !known || value == "" {
 			continue
 		}
-		s = s.WithFilterOp(d, op, value)
+		sf.Value = value
+		s = s.withFilter(sf)
 	}
 	// The filter picker is a plain GET form: fd is the dimension, fo the
 	// operator ("", "!" or "~", as in f=), fv the value.
-	if d, op, ok := parseFilterKey(q.Get("fd") + q.Get("fo")); ok && q.Get("fv") != "" {
-		s = s.WithFilterOp(d, op, q.Get("fv"))
+	if sf, ok := parseFilterKey(q.Get("fd") + q.Get("fo")); ok && q.Get("fv") != "" {
+		sf.Value = q.Get("fv")
+		s = s.withFilter(sf)
 	}
 	for _, p := range panels {
 		for _, t := range p.tabs {
@@ -236,9 +259,29 @@ func (s State) WithFilter(d aggregate.Dim, value string) State {
 // WithFilterOp returns s with the filter "d op value", replacing any
 // filter on d (one filter per dimension keeps the chips readable).
 func (s State) WithFilterOp(d aggregate.Dim, op, value string) State {
-	s = s.WithoutFilter(d)
-	s.Filters = append(s.Filters, StateFilter{Dim: d, Op: op, Value: value})
+	return s.withFilter(StateFilter{Dim: d, Op: op, Value: value})
+}
+
+// WithPropFilter returns s with the custom property key = value, replacing
+// any filter on a property: a query may name one property key.
+func (s State) WithPropFilter(key, value string) State {
+	return s.withFilter(StateFilter{Dim: aggregate.PropValue, Op: aggregate.OpIs, Value: value, Prop: key})
+}
+
+func (s State) withFilter(f StateFilter) State {
+	s = s.WithoutFilter(f.Dim)
+	s.Filters = append(s.Filters, f)
 	return s
+}
+
+// PropFilter returns the view's filter on a custom property, if any.
+func (s State) PropFilter() (StateFilter, bool) {
+	for _, f := range s.Filters {
+		if f.Dim == aggregate.PropValue {
+			return f, true
+		}
+	}
+	return StateFilter{}, false
 }
 
 // WithoutFilter returns s without its filter on d.
@@ -304,6 +347,7 @@ func (s State) queryFilters() []aggregate.Filter {
 			}
 		}
 		if err == nil {
+			qf.Prop = f.Prop
 			out = append(out, qf)
 		}
 	}

@@ -98,6 +98,7 @@ type KPI struct {
 	Raw, PrevRaw float64
 	Change       string // "+12%", "−3%", "—"
 	Class        string // "good", "bad" or ""
+	Note         string // why there is no number (Value "—")
 }
 
 // Panel is one breakdown box, showing its open tab.
@@ -170,7 +171,7 @@ func BuildView(ctx context.Context, r Runner, site account.Site, s State, o Opti
 	v.Hidden = fields(s.WithPeriod("").Values())
 	v.Fields = fields(s.Values())
 	for _, f := range s.Filters {
-		v.Filters = append(v.Filters, Chip{Label: dimLabels[f.Dim], Op: opLabel(f.Op), Value: chipValue(f), Remove: s.WithoutFilter(f.Dim).Link(o.BasePath)})
+		v.Filters = append(v.Filters, Chip{Label: filterLabel(f), Op: opLabel(f.Op), Value: chipValue(f), Remove: s.WithoutFilter(f.Dim).Link(o.BasePath)})
 	}
 	for d := aggregate.Dim(0); int(d) < aggregate.NumDims; d++ {
 		if d != aggregate.Hostname {
@@ -253,8 +254,15 @@ func periodRange(s State, now time.Time, site account.Site) (from, to time.Time,
 
 func (v *View) buildKPIs(ctx context.Context, r Runner, base aggregate.Query) error {
 	q := base
-	for _, k := range kpiMetrics {
-		q.Metrics = append(q.Metrics, k.m)
+	// Under a property filter, the numbers counted per visit have none.
+	_, byProp := v.State.PropFilter()
+	at := make([]int, len(kpiMetrics)) // each KPI's column of q, -1 for none
+	for i, k := range kpiMetrics {
+		at[i] = -1
+		if !byProp || aggregate.PropMetric(k.m) {
+			at[i] = len(q.Metrics)
+			q.Metrics = append(q.Metrics, k.m)
+		}
 	}
 	cur, err := r.Run(ctx, q)
 	if err != nil {
@@ -268,10 +276,14 @@ func (v *View) buildKPIs(ctx context.Context, r Runner, base aggregate.Query) er
 		}
 	}
 	for i, k := range kpiMetrics {
-		c := metricAt(cur, i)
+		if at[i] < 0 {
+			v.KPIs = append(v.KPIs, KPI{Metric: k.m, Label: k.label, Value: "—", Note: "Not counted per property"})
+			continue
+		}
+		c := metricAt(cur, at[i])
 		kpi := KPI{Metric: k.m, Label: k.label, Raw: c, Value: formatMetric(k.m, c)}
 		if v.Compare {
-			p := metricAt(prev, i)
+			p := metricAt(prev, at[i])
 			kpi.PrevRaw, kpi.Prev = p, formatMetric(k.m, p)
 			kpi.Change, kpi.Class = change(c, p, k.lowerGood)
 		}
@@ -320,6 +332,12 @@ func (v *View) buildPanel(ctx context.Context, r Runner, base aggregate.Query, p
 		q.Limit = 0
 	}
 	res, err := r.Run(ctx, q)
+	if pf, ok := v.State.PropFilter(); ok && errors.Is(err, aggregate.ErrInvalid) {
+		// The engine refuses what property counts cannot answer
+		// (aggregate/props.go): say so rather than show numbers.
+		out.Note = propNote(pf)
+		return out, nil
+	}
 	if err != nil {
 		return out, fmt.Errorf("%s: %w", label, err)
 	}

@@ -115,6 +115,8 @@ func testProps(t *testing.T, st aggregate.Store) {
 		}
 	}
 
+	testPropCombinations(t, st, site, hits)
+
 	// A batch of property cells is stored once, like any batch.
 	other := addSite(t, st, "other.example", "UTC")
 	c := aggregate.Cell{Site: other.ID, Hour: day0.Add(5 * time.Hour), Key: aggregate.PropCellKey("Signup", "plan", "välue 'x'"),

@@ -187,11 +187,18 @@ func runPrivacyNotice(ctx context.Context, args []string, stdout, stderr io.Writ
 			return fmt.Errorf("privacy-notice %s: %w", *domain, err)
 		}
 		ns = &public.NoticeSite{Domain: site.Domain, CountDNT: site.CountDNT}
+		minVisitors := public.DefaultMinVisitors
 		if sh, err := st.ShareBySite(ctx, site.ID); err == nil {
 			ns.Share = &sh
+			minVisitors = public.PolicyOf(sh).MinVisitors
 		} else if !errors.Is(err, account.ErrNotFound) {
 			return err
 		}
+		u, err := public.SiteUsage(ctx, aggregate.NewEngine(st, nil), site, time.Now(), minVisitors)
+		if err != nil {
+			return err
+		}
+		ns.Usage = &u
 	}
 	return public.WriteNoticeText(stdout, public.Notice(noticeInstance(cfg), ns))
 }

@@ -228,6 +228,11 @@ func (h *Handler) Privacy(c *fiber.Ctx) error {
 			switch {
 			case err == nil && ValidSlug(sh.Slug):
 				ns = &NoticeSite{Domain: site.Domain, CountDNT: site.CountDNT, Share: &sh}
+				u, err := SiteUsage(c.UserContext(), h.builder.engine, site, h.now(), PolicyOf(sh).MinVisitors)
+				if err != nil {
+					return err
+				}
+				ns.Usage = &u
 			case err != nil && !errors.Is(err, account.ErrNotFound):
 				return err
 			}

@@ -43,6 +43,10 @@ type NoticeSite struct {
 	Domain   string
 	CountDNT bool
 	Share    *account.Share // nil: not published
+	// Usage is what the site counted beyond page views lately
+	// (SiteUsage); nil: not looked up, and the notice says what a site
+	// may count.
+	Usage *Usage
 }
 
 // Statement is one sentence of the notice and the technical measure it
@@ -115,8 +119,9 @@ func Notice(inst Instance, site *NoticeSite) []Statement {
 	}
 	add(fmt.Sprintf("We count visits to %s with tally, which keeps only totals: per hour, how many page views, events, visits, single-page visits, exits, seconds of visit duration and different visitors there were for each combination of %s. No record of an individual page view, visit or visitor is written anywhere.", who, strings.Join(dims, ", ")),
 		"Each page view is added to hourly counters keyed by those values and then discarded; the store receives counters only (DESIGN.md invariant 1; tests scan every stored byte and try to link stored rows to visitors).")
-	add("A website may also count actions it names (custom events) with a few properties of its own, such as the plan chosen at a sign-up, or the address of a link followed or a file downloaded. These are counted the same way: per hour, per event name, property name and value, how many times and by how many different visitors — never per person. Property values must not carry personal data: a value that looks like an e-mail address is dropped, the placeholders below replace what looks personal, and of a link's address only the host and path are kept.",
-		"collector.Props applies the value rules to every property (docs/design.md, \"What is stored\"); the props table holds counters per site, hour, event, key and value only; e-mail-like values are counted in tally_props_dropped_total, not stored.")
+	if text, ok := customEvents(site); ok {
+		add(text, "collector.Props applies the value rules to every property (docs/design.md, \"What is stored\"); the props table holds counters per site, hour, event, key and value only; e-mail-like values and keys are counted in tally_props_dropped_total, not stored."+usageMeasure(site))
+	}
 	add("How far a page was scrolled and how long it was visible are counted per page as totals: how many page views reported them, the sum of their deepest scroll and the sum of their visible time.",
 		"The engagement table holds those three counters per site, hour, host and page; a page view's deepest scroll is matched to its earlier reports in memory only, within the visit.")
 	add("No cookies or similar identifiers are placed in your browser, and nothing is stored on your device.",
@@ -172,6 +177,49 @@ func Notice(inst Instance, site *NoticeSite) []Statement {
 			"Every public view passes one protection layer (closed days only, day and month buckets summed for longer periods, minimum group size, no small remainder recoverable by subtraction, rounding, optional noise).")
 	}
 	return s
+}
+
+// customEvents is the notice's sentence on custom events and properties:
+// what a website may count, or for a site whose usage was looked up, the
+// events and property keys it used (nothing when it used none).
+func customEvents(site *NoticeSite) (string, bool) {
+	rules := "These are counted the same way: per hour, per event name, property name and value, how many times and by how many different visitors — never per person. Property values must not carry personal data: a value (or a name) that looks like an e-mail address is dropped, the placeholders below replace what looks personal, and of a link's address only the host and path are kept."
+	if site == nil || site.Usage == nil {
+		return "A website may also count actions it names (custom events) with a few properties of its own, such as the plan chosen at a sign-up, or the address of a link followed or a file downloaded. " + rules, true
+	}
+	u := site.Usage
+	if len(u.Events) == 0 && len(u.PropKeys) == 0 {
+		return "", false
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "In the last %d days %s also counted actions it names (custom events)", UsageDays, site.Domain)
+	if len(u.Events) > 0 {
+		fmt.Fprintf(&b, ": %s", quoteList(u.Events))
+	}
+	if len(u.PropKeys) > 0 {
+		fmt.Fprintf(&b, ", with these properties of its own: %s", quoteList(u.PropKeys))
+	}
+	if u.More {
+		b.WriteString(", among others")
+	}
+	b.WriteString(". " + rules)
+	return b.String(), true
+}
+
+func usageMeasure(site *NoticeSite) string {
+	if site == nil || site.Usage == nil {
+		return ""
+	}
+	return fmt.Sprintf(" The names listed are those of the closed days of the last %d days sent by at least the site's minimum group size of visitors (public.SiteUsage); values are never listed.", UsageDays)
+}
+
+// quoteList lists names in quotes: they are the site's own words.
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = "“" + n + "”"
+	}
+	return strings.Join(q, ", ")
 }
 
 func geoSentence(geo bool) string {
