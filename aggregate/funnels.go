@@ -124,7 +124,7 @@ func (a *Aggregator) countFunnels(h *Hit, s *session, event, page string) {
 		return
 	}
 	if len(s.funnels) > 2*account.MaxFunnels {
-		s.funnels = s.funnels[:0] // of funnels deleted since: forget them
+		s.funnels = keepFunnels(s.funnels, h.Funnels) // forget those deleted since
 	}
 	pv := event == PageviewEvent
 	for i := range h.Funnels {
@@ -151,6 +151,20 @@ func (a *Aggregator) countFunnels(h *Hit, s *session, event, page string) {
 		c.Add(&Counters{Visits: 1})
 		a.touch(c)
 	}
+}
+
+// keepFunnels returns the entries of progress whose funnel is among defs.
+func keepFunnels(progress []funnelProgress, defs []FunnelDef) []funnelProgress {
+	out := progress[:0]
+	for _, p := range progress {
+		for i := range defs {
+			if defs[i].ID == p.id {
+				out = append(out, p)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // FunnelCounter is what the engine needs of a store to answer funnels.

@@ -64,3 +64,31 @@ func TestJournalKeepsFunnelCounts(t *testing.T) {
 		}
 	}
 }
+
+// A visit whose site's funnels change many times keeps its progress in
+// the funnels that remain: step 1 is never counted twice.
+func TestFunnelProgressOutlivesDeletedFunnels(t *testing.T) {
+	r := newJournalRig(t)
+	agg := r.run(r.store)
+	defer agg.Close(r.ctx)
+	pricing := aggregate.FunnelDef{ID: 1, Steps: []aggregate.FunnelStep{{Event: "A"}, {Event: "B"}}}
+	hit := func(event string, defs []aggregate.FunnelDef) {
+		var k aggregate.Key
+		k[aggregate.Hostname], k[aggregate.Page], k[aggregate.Event] = "example.com", "/", event
+		agg.Add(aggregate.Hit{Site: r.site.ID, Time: r.clock.Now(), Visitor: 7, Key: k, Funnels: defs})
+	}
+	hit("A", []aggregate.FunnelDef{pricing})
+	// 50 funnels come and go (each defined, then deleted), then A again.
+	for i := range 50 {
+		hit("x", []aggregate.FunnelDef{pricing, {ID: int64(100 + i), Steps: pricing.Steps}})
+	}
+	hit("A", []aggregate.FunnelDef{pricing})
+	hit("B", []aggregate.FunnelDef{pricing})
+	res, err := aggregate.NewEngine(r.store, agg).Funnel(r.ctx, r.site, r.start, r.start, account.Funnel{ID: 1, Steps: []int64{1, 2}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Steps) != 2 || res.Steps[0].Visits != 1 || res.Steps[1].Visits != 1 {
+		t.Errorf("funnel = %+v, want one visit at each step", res.Steps)
+	}
+}
