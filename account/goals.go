@@ -93,6 +93,9 @@ func (s *Service) DeleteGoal(ctx context.Context, site Site, ref string) (Goal, 
 	id, _ := strconv.ParseInt(ref, 10, 64)
 	for _, g := range goals {
 		if g.ID == id || g.Name() == ref {
+			if err := s.goalInUse(ctx, site, g); err != nil {
+				return g, err
+			}
 			return g, s.st.DeleteGoal(ctx, site.ID, g.ID)
 		}
 	}

@@ -50,4 +50,8 @@ type Store interface {
 	AddGoal(ctx context.Context, g Goal) (Goal, error)     // assigns the ID
 	Goals(ctx context.Context, site int64) ([]Goal, error) // of one site, oldest first
 	DeleteGoal(ctx context.Context, site, id int64) error  // ErrNotFound if absent
+
+	AddFunnel(ctx context.Context, f Funnel) (Funnel, error)   // assigns the ID
+	Funnels(ctx context.Context, site int64) ([]Funnel, error) // of one site, oldest first
+	DeleteFunnel(ctx context.Context, site, id int64) error    // ErrNotFound if absent
 }

@@ -251,7 +251,7 @@ func (a *Aggregator) Add(h Hit) bool {
 			h.Key[i] = strings.ReplaceAll(v, keySep, "")
 		}
 	}
-	if h.Key[Hostname] == propMark || h.Key[Hostname] == engMark {
+	if h.Key[Hostname] == propMark || h.Key[Hostname] == engMark || h.Key[Hostname] == funnelMark {
 		h.Key[Hostname] = "" // only property cells carry it (props.go)
 	}
 	if len(h.Props) > 0 {
@@ -342,6 +342,7 @@ func (a *Aggregator) apply(h Hit) {
 		a.applyEngagement(&h)
 		return
 	}
+	event, page := h.Key[Event], h.Key[Page] // as sent, for the funnels
 	a.boundValues(&h, Hostname, Event)
 	hour := h.Time.UTC().Truncate(time.Hour)
 	pv := h.IsPageview()
@@ -398,6 +399,7 @@ func (a *Aggregator) apply(h Hit) {
 	a.bump(h.Site, hour, &h.Key, &delta)
 	a.countProps(&h, s, hour, pv)
 	a.seeLive(&h, s, pv)
+	a.countFunnels(&h, s, event, page)
 	if s == nil {
 		return
 	}

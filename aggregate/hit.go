@@ -26,6 +26,9 @@ type Hit struct {
 	// Zone is the site's time zone, in which the day rollups are reckoned;
 	// nil means UTC.
 	Zone *time.Location
+	// Funnels are the site's funnels (funnels.go), shared by its hits and
+	// never changed: the visit advances through them.
+	Funnels []FunnelDef
 }
 
 // PageviewEvent is the event name of a page view.

@@ -79,19 +79,14 @@ func Compile(q *Query) (*Plan, error) {
 	loc := q.Site.Location()
 	start := time.Date(q.From.Year(), q.From.Month(), q.From.Day(), 0, 0, 0, 0, loc)
 	end := time.Date(q.To.Year(), q.To.Month(), q.To.Day()+1, 0, 0, 0, 0, loc)
-	if !end.After(start) {
-		return nil, fmt.Errorf("%w: date range ends before it starts", ErrInvalid)
+	from, to, err := dayHours(q.Site, q.From, q.To)
+	if err != nil {
+		return nil, err
 	}
 	if err := checkSize(q, start, end); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	// Hour cells are UTC; a zone with a half-hour offset gets whole UTC
-	// hours that start inside its days.
-	p := &Plan{
-		q:    q,
-		from: start.UTC().Add(time.Hour - 1).Truncate(time.Hour).Unix(),
-		to:   end.UTC().Add(time.Hour - 1).Truncate(time.Hour).Unix(),
-	}
+	p := &Plan{q: q, from: from.Unix(), to: to.Unix()}
 	var grouped, filtered []Dim
 	timeGrain, hourly := false, false
 	for _, d := range q.Dimensions {

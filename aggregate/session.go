@@ -46,6 +46,10 @@ type session struct {
 	engView      string
 	engPageviews int
 	engDepth     int64
+
+	// How far the visit got in each of its site's funnels (funnels.go);
+	// nil for a site without funnels.
+	funnels []funnelProgress
 }
 
 // key returns the visit's key, decoded from startKey.

@@ -20,6 +20,7 @@ var ErrInvalid = errors.New("invalid query")
 type Store interface {
 	Accounts
 	Cells
+	FunnelCounter
 	NoiseKeys
 	Reports
 	Ping(ctx context.Context) error

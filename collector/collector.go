@@ -220,9 +220,11 @@ func (c *Collector) Process(ctx context.Context, r *Request) (Outcome, error) {
 	// Nearly every event names one site: room for it on the stack.
 	var siteBuf [1]account.Site
 	var zoneBuf [1]*time.Location
-	sites, zones := siteBuf[:0], zoneBuf[:0]
+	var funnelBuf [1][]aggregate.FunnelDef
+	sites, zones, funnels := siteBuf[:0], zoneBuf[:0], funnelBuf[:0]
 	for _, d := range ev.Domains {
-		site, zone, ok, err := c.sites.lookup(ctx, d, now)
+		e, err := c.sites.entry(ctx, d, now)
+		site, ok := e.site, e.ok
 		if err != nil {
 			c.counts.Err.Add(1)
 			c.log.Error("site lookup failed", "err", err)
@@ -237,7 +239,8 @@ func (c *Collector) Process(ctx context.Context, r *Request) (Outcome, error) {
 			return 0, fiber.NewError(fiber.StatusBadRequest, "url host "+page.Host+" does not belong to site "+site.Domain)
 		}
 		sites = append(sites, site)
-		zones = append(zones, zone)
+		zones = append(zones, e.zone)
+		funnels = append(funnels, e.funnels)
 	}
 
 	var key aggregate.Key
@@ -294,7 +297,7 @@ func (c *Collector) Process(ctx context.Context, r *Request) (Outcome, error) {
 	// 11. Sessions happen in the aggregator.
 	for i, s := range sites {
 		hit := aggregate.Hit{Site: s.ID, Time: now, Key: key, Zone: zones[i], Props: props, Visitor: VisitorKey(salt[:], s.ID, prefix, r.UserAgent),
-			ScrollDepth: ev.ScrollDepth, Engaged: ev.Engaged}
+			ScrollDepth: ev.ScrollDepth, Engaged: ev.Engaged, Funnels: funnels[i]}
 		if !c.agg.Add(hit) {
 			c.counts.Overload.Add(1)
 			return DroppedOverload, nil

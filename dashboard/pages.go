@@ -30,6 +30,9 @@ func (d *Dashboard) SiteView(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if v.Funnels, err = d.buildFunnelPanel(c.UserContext(), v); err != nil {
+		return err
+	}
 	return RenderView(c, v, d.page(c, site.Domain, nil))
 }
 

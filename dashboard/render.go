@@ -90,7 +90,7 @@ var funcs = template.FuncMap{
 var pages = parsePages()
 
 func parsePages() map[string]*template.Template {
-	base := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/view.html"))
+	base := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/view.html", "templates/funnel.html"))
 	out := map[string]*template.Template{}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
@@ -98,7 +98,7 @@ func parsePages() map[string]*template.Template {
 	}
 	for _, n := range names {
 		name := strings.TrimSuffix(path.Base(n), ".html")
-		if name == "layout" || name == "view" {
+		if name == "layout" || name == "view" || name == "funnel" {
 			continue
 		}
 		out[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, n))

@@ -60,6 +60,10 @@ var roleRoutes = []struct {
 	// A refused pattern and an unknown goal: the role check comes first.
 	{"POST", "/example.com/goals", url.Values{"kind": {"page"}, "value": {"no-slash"}}, [5]int{400, 403, 404, 400, 401}},
 	{"POST", "/example.com/goals/delete", url.Values{"id": {"999999"}}, [5]int{404, 403, 404, 404, 401}},
+	// A funnel of one step, an unknown funnel, a site without funnels.
+	{"POST", "/example.com/funnels", url.Values{"name": {"x"}, "step": {"1"}}, [5]int{400, 403, 404, 400, 401}},
+	{"POST", "/example.com/funnels/delete", url.Values{"id": {"999999"}}, [5]int{404, 403, 404, 404, 401}},
+	{"GET", "/example.com/funnel.json", nil, [5]int{404, 404, 404, 404, 303}},
 	{"GET", "/example.com/members", nil, [5]int{200, 403, 404, 200, 303}},
 	{"POST", "/example.com/members", url.Values{"email": {"extra@example.com"}, "role": {"viewer"}}, [5]int{303, 403, 404, 303, 401}},
 	{"POST", "/example.com/members/revoke", url.Values{"email": {"extra@example.com"}}, [5]int{303, 403, 404, 303, 401}},

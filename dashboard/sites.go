@@ -96,6 +96,7 @@ type settingsPage struct {
 	Sharing  template.HTML
 	HasShare bool
 	Goals    []account.Goal
+	Funnels  funnelSettings
 }
 
 // Settings answers GET /:domain/settings.
@@ -116,6 +117,10 @@ func (d *Dashboard) settings(c *fiber.Ctx, site account.Site, code int, msg stri
 		return fmt.Errorf("goals of %s: %w", site.Domain, err)
 	}
 	p.Goals = goals
+	if p.Funnels, err = d.funnelSettings(c.UserContext(), site, goals); err != nil {
+		return err
+	}
+	p.Funnels.Base, p.Funnels.CSRF = p.Base, CSRFToken(c)
 	if d.cfg.Sharing != nil {
 		html, err := d.cfg.Sharing(c, site, CSRFToken(c))
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 
 	"tally/aggregate"
@@ -22,6 +23,7 @@ import (
 //	m=pageviews                      chart metric: visitors (default) or pageviews
 //	i=week                           chart interval: hour day week month; empty picks one for the period
 //	src=referrer pg=entry_page …     the open tab of each panel
+//	fn=12                            the funnel shown in the Funnels panel (its id)
 type State struct {
 	Period   string
 	From, To string
@@ -30,6 +32,7 @@ type State struct {
 	Metric   string
 	Interval string
 	Tabs     map[string]string // panel id → tab id
+	Funnel   string            // a funnel's id; "" shows the site's first
 	// Ignored says, for people, which parameters of the URL were not
 	// understood and what is shown instead; never encoded back.
 	Ignored []string
@@ -185,6 +188,9 @@ func ParseState(q url.Values) State {
 		sf.Value = q.Get("fv")
 		s = s.withFilter(sf)
 	}
+	if fn := q.Get("fn"); fn != "" && strings.Trim(fn, "0123456789") == "" && len(fn) <= 19 {
+		s.Funnel = fn
+	}
 	for _, p := range panels {
 		for _, t := range p.tabs {
 			if q.Get(p.id) == t.id {
@@ -216,6 +222,9 @@ func (s State) Values() url.Values {
 	}
 	if s.Interval != "" {
 		q.Set("i", s.Interval)
+	}
+	if s.Funnel != "" {
+		q.Set("fn", s.Funnel)
 	}
 	ids := make([]string, 0, len(s.Tabs))
 	for id := range s.Tabs {
@@ -328,6 +337,12 @@ func (s State) WithCompare(c string) State { s = s.clone(); s.Compare = c; retur
 func (s State) withMetric(m string) State { s = s.clone(); s.Metric = m; return s }
 
 func (s State) withInterval(i string) State { s = s.clone(); s.Interval = i; return s }
+
+func (s State) withFunnel(id int64) State {
+	s = s.clone()
+	s.Funnel = strconv.FormatInt(id, 10)
+	return s
+}
 
 // queryFilters turns the state's filters into engine filters.
 func (s State) queryFilters() []aggregate.Filter {

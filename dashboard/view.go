@@ -74,6 +74,7 @@ type View struct {
 	Chart     Chart
 	Panels    []Panel
 	Heatmap   *Heatmap
+	Funnels   *FunnelPanel // signed-in dashboards of sites with funnels only
 }
 
 // Link is one choice in a picker or tab bar.

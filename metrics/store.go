@@ -44,6 +44,11 @@ func (s *Store) CountGroups(ctx context.Context, p *aggregate.Plan) (n int, err 
 	return s.Store.CountGroups(ctx, p)
 }
 
+func (s *Store) FunnelSteps(ctx context.Context, site, funnel int64, from, to time.Time) (n map[int]int64, err error) {
+	defer s.observe("funnel", time.Now(), &err)
+	return s.Store.FunnelSteps(ctx, site, funnel, from, to)
+}
+
 func (s *Store) Site(ctx context.Context, domain string) (site account.Site, err error) {
 	defer s.observe("site", time.Now(), &err)
 	return s.Store.Site(ctx, domain)

@@ -84,7 +84,8 @@ func (s *Store) WriteBatch(ctx context.Context, b aggregate.Batch) error {
 	if err != nil {
 		return fmt.Errorf("write checkpoint: %w", err)
 	}
-	cells, props, eng := splitProps(b.Cells)
+	rest, funnels := splitFunnels(b.Cells)
+	cells, props, eng := splitProps(rest)
 	written, err := s.writeBatch(ctx, b, cells, cellsTable, zones)
 	if err != nil {
 		return fmt.Errorf("write checkpoint %s/%d: %w", b.Instance, b.Seq, err)
@@ -98,6 +99,12 @@ func (s *Store) WriteBatch(ctx context.Context, b aggregate.Batch) error {
 	}
 	if wrote, err = s.writeBatch(ctx, b, eng, engTable, zones); err != nil {
 		return fmt.Errorf("write checkpoint %s/%d engagement: %w", b.Instance, b.Seq, err)
+	}
+	for id := range wrote {
+		written[id] = true
+	}
+	if wrote, err = s.writeBatch(ctx, b, funnels, funnelTable, zones); err != nil {
+		return fmt.Errorf("write checkpoint %s/%d funnels: %w", b.Instance, b.Seq, err)
 	}
 	for id := range wrote {
 		written[id] = true
@@ -319,7 +326,7 @@ func (s *Store) CountGroups(ctx context.Context, p *aggregate.Plan) (int, error)
 //
 // Rollups go by the same months, of their local days.
 func (s *Store) DropBefore(ctx context.Context, t time.Time) error {
-	for _, table := range []string{"cells", "rollups", "props", "engagement"} {
+	for _, table := range []string{"cells", "rollups", "props", "engagement", "funnel_counts"} {
 		if err := s.dropPartitionsBefore(ctx, table, t); err != nil {
 			return err
 		}

@@ -260,7 +260,7 @@ func tables(t *testing.T, db string) (names []string, suspicious []string) {
 func wantNoLegacy(t *testing.T, db string) {
 	t.Helper()
 	names, suspicious := tables(t, db)
-	want := "api_key_uses api_keys cells engagement goals logins memberships noise_keys props reports rollups rollups_mv rollups_start schema_migrations shares sites users"
+	want := "api_key_uses api_keys cells engagement funnel_counts funnels goals logins memberships noise_keys props reports rollups rollups_mv rollups_start schema_migrations shares sites users"
 	if got := strings.Join(names, " "); got != want {
 		t.Errorf("tables after the conversion: %s\nwant %s", got, want)
 	}

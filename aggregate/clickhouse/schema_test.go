@@ -27,7 +27,8 @@ func TestClusterStatements(t *testing.T) {
 	}
 	for table, sharded := range map[string]bool{"cells": true, "sites": false, "users": false, "api_keys": false,
 		"logins": false, "shares": false, "memberships": false, "api_key_uses": false, "noise_keys": false, "reports": false,
-		"props": true, "engagement": true, "goals": false, "rollups": true, "rollups_start": false} {
+		"props": true, "engagement": true, "goals": false, "rollups": true, "rollups_start": false,
+		"funnels": false, "funnel_counts": true} {
 		if got, ok := kinds[table]; !ok || got != sharded {
 			t.Errorf("after the migrations %s: sharded %v (known %v), want %v", table, got, ok, sharded)
 		}

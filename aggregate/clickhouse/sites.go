@@ -171,9 +171,9 @@ func (s *Store) DeleteSite(ctx context.Context, id int64) error {
 }
 
 // purgeTables hold a site's rows besides its own, deleted with it.
-var purgeTables = []string{"cells", "rollups", "props", "goals", "engagement", "shares", "reports", "noise_keys"}
+var purgeTables = []string{"cells", "rollups", "props", "goals", "engagement", "funnels", "funnel_counts", "shares", "reports", "noise_keys"}
 
-// purgeSite deletes every cell, rollup, property, engagement, goal, share, report and noise key row of a site
+// purgeSite deletes every cell, rollup, property, engagement, goal, funnel, share, report and noise key row of a site
 // and waits for it. On a cluster the deletion runs on every node that
 // answers, each waiting for its own mutation (a replica learns of
 // another's mutation through ZooKeeper, later; a replica that is down

@@ -105,7 +105,8 @@ func (s *Store) WriteBatch(ctx context.Context, b aggregate.Batch) error {
 	if err != nil {
 		return fmt.Errorf("write checkpoint: %w", err)
 	}
-	cells, props, eng := splitProps(b.Cells)
+	rest, funnels := splitFunnels(b.Cells)
+	cells, props, eng := splitProps(rest)
 	if err := writeCells(ctx, tx, cells, zones); err != nil {
 		return fmt.Errorf("write checkpoint: %w", err)
 	}
@@ -117,6 +118,9 @@ func (s *Store) WriteBatch(ctx context.Context, b aggregate.Batch) error {
 	}
 	if err := writeEngagement(ctx, tx, eng, zones); err != nil {
 		return fmt.Errorf("write checkpoint engagement: %w", err)
+	}
+	if err := writeFunnels(ctx, tx, funnels, zones); err != nil {
+		return fmt.Errorf("write checkpoint funnels: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("write checkpoint: %w", err)
@@ -313,6 +317,7 @@ func (s *Store) DropBefore(ctx context.Context, t time.Time) error {
 		arg int64
 	}{{`DELETE FROM cells WHERE hour < ?`, t.Unix()}, {`DELETE FROM rollups WHERE day < ?`, day},
 		{`DELETE FROM props WHERE hour < ?`, t.Unix()}, {`DELETE FROM engagement WHERE hour < ?`, t.Unix()},
+		{`DELETE FROM funnel_counts WHERE hour < ?`, t.Unix()},
 		// Batches are remembered so a retry or replay is skipped; one older
 		// than what is kept has nothing left to add to.
 		{`DELETE FROM batches WHERE at < ?`, t.Unix()}} {

@@ -241,6 +241,8 @@ func (s *Store) DeleteSite(ctx context.Context, id int64) error {
 		`DELETE FROM props WHERE site_id = ?`,
 		`DELETE FROM goals WHERE site_id = ?`,
 		`DELETE FROM engagement WHERE site_id = ?`,
+		`DELETE FROM funnels WHERE site_id = ?`,
+		`DELETE FROM funnel_counts WHERE site_id = ?`,
 		`DELETE FROM shares WHERE site_id = ?`,
 		`DELETE FROM memberships WHERE site_id = ?`,
 		`DELETE FROM reports WHERE site_id = ?`,

@@ -43,6 +43,7 @@ func Run(t *testing.T, newStore func(t *testing.T) aggregate.Store) {
 		{"Props", testProps},
 		{"Goals", testGoals},
 		{"Engagement", testEngagement},
+		{"Funnels", testFunnels},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, newStore(t)) })
 	}

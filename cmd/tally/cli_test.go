@@ -24,7 +24,7 @@ func TestHelpEverywhere(t *testing.T) {
 	if err != nil {
 		t.Fatalf("tally --help: %v", err)
 	}
-	for _, c := range []string{"serve", "site", "goal", "user", "apikey", "report", "privacy-notice", "version"} {
+	for _, c := range []string{"serve", "site", "goal", "funnel", "user", "apikey", "report", "privacy-notice", "version"} {
 		if !strings.Contains(out, "  "+c+" ") {
 			t.Errorf("tally --help does not list %s:\n%s", c, out)
 		}
@@ -36,7 +36,7 @@ func TestHelpEverywhere(t *testing.T) {
 	for _, g := range []struct {
 		name string
 		subs []sub
-	}{{"site", siteCommands()}, {"goal", goalCommands()}, {"user", userCommands(nil)}, {"apikey", apikeyCommands()}} {
+	}{{"site", siteCommands()}, {"goal", goalCommands()}, {"funnel", funnelCommands()}, {"user", userCommands(nil)}, {"apikey", apikeyCommands()}} {
 		for _, s := range g.subs {
 			helps = append(helps, []string{g.name, s.name, "--help"}, []string{g.name, s.name, "-h"})
 		}

@@ -28,6 +28,7 @@ func commands(stdin io.Reader) []command {
 		{"serve", "tally serve [flags]", "run the collector, dashboard and Stats API (the default)", runServe},
 		{"site", "tally site add|list|delete|grant|revoke|publish|unpublish …", "manage sites, who may see them, and their public reports", group("site", siteCommands())},
 		{"goal", "tally goal add|list|delete DOMAIN …", "manage a site's goals (custom events and page visits)", group("goal", goalCommands())},
+		{"funnel", "tally funnel add|list|delete DOMAIN …", "manage a site's funnels (goals in order, counted per visit)", group("funnel", funnelCommands())},
 		{"user", "tally user add|list|delete|passwd …", "manage dashboard accounts", group("user", userCommands(stdin))},
 		{"apikey", "tally apikey create|list|revoke …", "manage Stats API keys", group("apikey", apikeyCommands())},
 		{"report", "tally report --site DOMAIN --period 2026-10|2026-Q4|2026 --format html|json|csv --out FILE", "write a protected public usage report (see docs/reports.md)", runReport},
