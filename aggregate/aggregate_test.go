@@ -373,12 +373,12 @@ func TestFiltersAndPagination(t *testing.T) {
 	loc := f.site.Location()
 	day, _ := aggregate.ParseDay("2026-11-20", loc)
 	d, _ := aggregate.ParseDimension("event:page", day, day)
-	q := aggregate.Query{Site: f.site, From: day, To: day, Metrics: pv, Dimensions: []aggregate.Dimension{d}, Limit: 2, Offset: 1}
+	q := aggregate.Query{Site: f.site, From: day, To: day, Metrics: pv, Dimensions: []aggregate.Dimension{d}, Limit: 2, Offset: 1, CountRows: true}
 	res, err := aggregate.NewEngine(f.store, f.agg).Run(f.ctx, q)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.TotalRows != 4 || len(res.Rows) != 2 || res.Rows[0].Dimensions[0] != "/blog/one" || res.Rows[1].Dimensions[0] != "/blog/two" {
+	if res.TotalRows != 4 || !res.More || len(res.Rows) != 2 || res.Rows[0].Dimensions[0] != "/blog/one" || res.Rows[1].Dimensions[0] != "/blog/two" {
 		t.Fatalf("page 2 of pages by pageviews: %+v", res)
 	}
 	q.OrderBy = []aggregate.Order{{By: "event:page", Desc: false}}

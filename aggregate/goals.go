@@ -210,6 +210,7 @@ func (e *Engine) runGoals(ctx context.Context, q Query) (Result, error) {
 			to = min(from+q.Limit, len(rows))
 		}
 		res.Rows = rows[from:to]
+		res.More = to < len(rows)
 	}
 	if len(q.Dimensions) == 0 && len(res.Rows) == 0 {
 		res.Rows = []Row{{Metrics: make([]Number, len(q.Metrics))}}

@@ -27,6 +27,9 @@ type Plan struct {
 	rollup            bool
 	rollDim           string
 	firstDay, lastDay int64 // civil days, as days since 1970-01-01
+	// peek asks the store for one row past the page, to learn whether
+	// there are more without counting them (Engine.Run).
+	peek bool
 }
 
 // offset is the zone's offset (seconds) from the instant at (Unix seconds) on.

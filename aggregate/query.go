@@ -226,6 +226,12 @@ type Query struct {
 	OrderBy    []Order
 	Limit      int // 0: no limit
 	Offset     int
+	// CountRows asks for Result.TotalRows when the page may not hold every
+	// row: a second store query, which reads as much as the page's (a
+	// filtered panel's cost doubled). Without it the engine asks the
+	// store for one row past the page, which says only whether there are
+	// more (Result.More).
+	CountRows bool
 }
 
 // Row is one result group.
@@ -241,10 +247,13 @@ func (n Number) MarshalJSON() ([]byte, error) {
 	return strconv.AppendFloat(nil, float64(n), 'f', -1, 64), nil
 }
 
-// Result holds the page of rows asked for and how many rows there are in all.
+// Result holds the page of rows asked for, whether rows follow it, and how
+// many rows there are in all (when the query asked, or the page shows that
+// there are no more).
 type Result struct {
 	Rows      []Row
-	TotalRows int
+	More      bool // rows exist past this page
+	TotalRows int  // every row's count; 0 when not counted (Query.CountRows)
 }
 
 // Engine answers queries by compiling each into one store-side query (see
@@ -381,11 +390,19 @@ func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 			return Result{}, fmt.Errorf("query %s: store what is counted: %w", q.Site.Domain, err)
 		}
 	}
+	p.peek = q.Limit > 0
 	groups, err := e.store.Aggregate(ctx, p)
 	if err != nil {
 		return Result{}, fmt.Errorf("query %s: %w", q.Site.Domain, err)
 	}
-	res := Result{Rows: make([]Row, 0, len(groups)), TotalRows: len(groups)}
+	more := q.Limit > 0 && len(groups) > q.Limit
+	if more {
+		groups = groups[:q.Limit]
+	}
+	res := Result{Rows: make([]Row, 0, len(groups)), More: more}
+	if !more && (len(groups) > 0 || q.Offset == 0) {
+		res.TotalRows = q.Offset + len(groups) // this page is the last
+	}
 	for i := range groups {
 		res.Rows = append(res.Rows, p.row(&groups[i]))
 	}
@@ -403,8 +420,8 @@ func (e *Engine) Run(ctx context.Context, q Query) (Result, error) {
 		return Result{}, fmt.Errorf("query %s: %w", q.Site.Domain, err)
 	}
 	nameRows(&q, res.Rows)
-	if q.Offset > 0 || (q.Limit > 0 && len(groups) == q.Limit) {
-		// The page may not be all: the store counts the rest.
+	if q.CountRows && (more || (q.Offset > 0 && len(groups) == 0)) {
+		// The page is not all, or is past the end: the store counts.
 		if res.TotalRows, err = e.store.CountGroups(ctx, p); err != nil {
 			return Result{}, fmt.Errorf("query %s: count rows: %w", q.Site.Domain, err)
 		}

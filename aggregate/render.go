@@ -38,7 +38,11 @@ func (p *Plan) SQL(d Dialect) (string, []any) {
 		b.WriteString(strings.Join(r.order(), ", "))
 	}
 	if p.q.Limit > 0 || p.q.Offset > 0 {
-		b.WriteString(d.Limit(p.q.Limit, p.q.Offset))
+		limit := p.q.Limit
+		if p.peek && limit > 0 {
+			limit++
+		}
+		b.WriteString(d.Limit(limit, p.q.Offset))
 	}
 	return b.String(), b.args
 }

@@ -167,6 +167,7 @@ func BuildDetails(ctx context.Context, r Runner, site account.Site, s State, p d
 	case p.sort != "":
 		return nil, fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("sort: unknown column %q", p.sort))
 	}
+	q.CountRows = true // "1–50 of N"
 	res, err := r.Run(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("details of %s: %w", label, err)

@@ -155,7 +155,7 @@ func (v *View) buildPropsPanel(ctx context.Context, r Runner, base aggregate.Que
 	if err != nil {
 		return out, fmt.Errorf("properties of %s: %w", event, err)
 	}
-	out.More = res.TotalRows - len(res.Rows)
+	out.More = res.More
 	if len(res.Rows) == 0 {
 		out.Note = "No properties recorded for " + event + " in this period."
 	}
@@ -212,7 +212,7 @@ func (v *View) buildGoalsPanel(ctx context.Context, r Runner, base aggregate.Que
 	} else if err != nil {
 		return out, fmt.Errorf("goal conversions: %w", err)
 	}
-	out.More = res.TotalRows - len(res.Rows)
+	out.More = res.More
 	if len(res.Rows) == 0 {
 		out.Note = "No goal conversions in this period."
 		if !v.Opts.ReadOnly && !v.Opts.NoSettings {

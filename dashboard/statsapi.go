@@ -91,6 +91,7 @@ func (a *StatsAPI) Query(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	q.CountRows = req.Include["total_rows"] == true
 	res, err := a.engine.Run(c.UserContext(), q)
 	if err != nil {
 		return err

@@ -109,7 +109,7 @@ type Panel struct {
 	Dim       string // the dimension's column title
 	Columns   []string
 	Rows      []PanelRow
-	More      int    // rows not shown
+	More      bool   // rows not shown exist
 	Details   string // the whole list's page; "" where there is none
 	CSV       string
 	Map       *worldmap.Map // the countries on a world map (Countries tab)
@@ -349,8 +349,8 @@ func (v *View) buildPanel(ctx context.Context, r Runner, base aggregate.Query, p
 		out.Map = v.countryMap(res)
 		res.Rows = res.Rows[:min(limit, len(res.Rows))]
 	}
-	out.More = res.TotalRows - len(res.Rows)
-	if out.More > 0 && !v.Opts.ReadOnly {
+	out.More = res.More || res.TotalRows > len(res.Rows)
+	if out.More && !v.Opts.ReadOnly {
 		out.Details = panelLink(v.State.WithTab(p.id, tab.id), v.Opts.BasePath+"/details", p.id)
 	}
 	for _, row := range res.Rows {

@@ -246,6 +246,7 @@ func TestBrowser(t *testing.T) {
 type tally struct {
 	base, key string
 	port      int
+	since     string // the UTC day the server started (the test site's zone is UTC)
 }
 
 func startTally(t *testing.T) *tally {
@@ -298,7 +299,7 @@ func startTally(t *testing.T) *tally {
 		}
 	})
 
-	s := &tally{base: fmt.Sprintf("http://127.0.0.1:%d", port), key: key, port: port}
+	s := &tally{base: fmt.Sprintf("http://127.0.0.1:%d", port), key: key, port: port, since: time.Now().UTC().Format(time.DateOnly)}
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		res, err := http.Get(s.base + "/api/health")
@@ -341,10 +342,13 @@ type queryResult struct {
 	Dimensions []any     `json:"dimensions"`
 }
 
-// query asks the Stats API for today's numbers of the test site.
+// query asks the Stats API for the test site's numbers since the server
+// started: from that day to today, so a run across midnight UTC still sees
+// every event it sent.
 func (s *tally) query(t *testing.T, metrics []string, dimensions []string) []queryResult {
 	t.Helper()
-	q := map[string]any{"site_id": siteID, "metrics": metrics, "date_range": "day"}
+	today := time.Now().UTC().Format(time.DateOnly)
+	q := map[string]any{"site_id": siteID, "metrics": metrics, "date_range": []string{s.since, today}}
 	if dimensions != nil {
 		q["dimensions"] = dimensions
 	}

@@ -242,11 +242,20 @@ func testPagination(t *testing.T, st aggregate.Store) {
 	q := base
 	q.Limit, q.Offset = 2, 1
 	page := Query(t, st, site, q)
-	if page.TotalRows != len(pv) || !reflect.DeepEqual(page.Rows, full.Rows[1:3]) {
-		t.Fatalf("limit 2 offset 1 = %+v, want rows 1–2 of %+v", page, full.Rows)
+	if !page.More || page.TotalRows != 0 || !reflect.DeepEqual(page.Rows, full.Rows[1:3]) {
+		t.Fatalf("limit 2 offset 1 = %+v, want rows 1–2 of %+v, more, not counted", page, full.Rows)
+	}
+	q.CountRows = true
+	if page := Query(t, st, site, q); !page.More || page.TotalRows != len(pv) || !reflect.DeepEqual(page.Rows, full.Rows[1:3]) {
+		t.Fatalf("limit 2 offset 1, counted = %+v, want rows 1–2 of %+v and total %d", page, full.Rows, len(pv))
+	}
+	last := q
+	last.Offset = len(pv) - 2
+	if page := Query(t, st, site, last); page.More || page.TotalRows != len(pv) || !reflect.DeepEqual(page.Rows, full.Rows[len(pv)-2:]) {
+		t.Fatalf("the last page = %+v, want the last two rows, no more, total %d", page, len(pv))
 	}
 	q.Offset = len(pv)
-	if page := Query(t, st, site, q); len(page.Rows) != 0 || page.TotalRows != len(pv) {
+	if page := Query(t, st, site, q); len(page.Rows) != 0 || page.More || page.TotalRows != len(pv) {
 		t.Fatalf("offset past the end = %+v, want no rows and total %d", page, len(pv))
 	}
 	q = base

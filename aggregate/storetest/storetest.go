@@ -143,6 +143,7 @@ type Q struct {
 	OrderBy    []aggregate.Order
 	Limit      int
 	Offset     int
+	CountRows  bool
 }
 
 // Run answers q about site from the store alone.
@@ -186,7 +187,7 @@ func toQuery(t testing.TB, site account.Site, q Q) aggregate.Query {
 	}
 	return aggregate.Query{
 		Site: site, From: from, To: to, Metrics: metrics, Dimensions: dims,
-		Filters: q.Filters, OrderBy: q.OrderBy, Limit: q.Limit, Offset: q.Offset,
+		Filters: q.Filters, OrderBy: q.OrderBy, Limit: q.Limit, Offset: q.Offset, CountRows: q.CountRows,
 	}
 }
 
