@@ -283,8 +283,23 @@ func writeRollups(ctx context.Context, tx *sql.Tx, rollups map[rollupKey]*aggreg
 	return upsertRollups.write(ctx, tx, args)
 }
 
+// scan waits for a slot to run an aggregate query; done gives it back.
+func (s *Store) scan(ctx context.Context) (done func(), err error) {
+	select {
+	case s.scans <- struct{}{}:
+		return func() { <-s.scans }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
 // Aggregate runs a compiled query.
 func (s *Store) Aggregate(ctx context.Context, p *aggregate.Plan) ([]aggregate.Group, error) {
+	done, err := s.scan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	query, args := p.SQL(dialect{})
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -304,9 +319,14 @@ func (s *Store) Aggregate(ctx context.Context, p *aggregate.Plan) ([]aggregate.G
 
 // CountGroups counts a compiled query's rows.
 func (s *Store) CountGroups(ctx context.Context, p *aggregate.Plan) (int, error) {
+	done, err := s.scan(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer done()
 	query, args := p.CountSQL(dialect{})
 	var n int
-	err := s.db.QueryRowContext(ctx, query, args...).Scan(&n)
+	err = s.db.QueryRowContext(ctx, query, args...).Scan(&n)
 	return n, err
 }
 

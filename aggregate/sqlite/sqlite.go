@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -28,9 +29,22 @@ const FileName = "tally.db"
 
 // Store is the embedded store.
 type Store struct {
-	db   *sql.DB
-	path string // the database file, for messages
+	db    *sql.DB
+	path  string        // the database file, for messages
+	scans chan struct{} // a slot per aggregate query running (scanSlots)
 }
+
+// scanSlots aggregate queries run at once (one a core, leaving a
+// connection for writes and account lookups); the others wait their turn.
+// The dashboard asks a page's dozen queries at once, which ClickHouse
+// answers in parallel; SQLite answered four at a time on two cores more
+// slowly than one after the other (a filtered page 1.0–3.0 s against
+// 0.7–1.2 s), and two at a time fastest (0.5–1.0 s) (docs/benchmarks.md,
+// "One row past the page").
+var scanSlots = min(max(runtime.GOMAXPROCS(0), 1), maxConns-1)
+
+// maxConns is the connection pool's size.
+const maxConns = 4
 
 // Open opens (creating if needed) the store in dir and applies migrations.
 func Open(ctx context.Context, dir string) (*Store, error) {
@@ -64,8 +78,8 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", dir, err)
 	}
-	db.SetMaxOpenConns(4)
-	s := &Store{db: db, path: path}
+	db.SetMaxOpenConns(maxConns)
+	s := &Store{db: db, path: path, scans: make(chan struct{}, scanSlots)}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		// The driver's own messages ("unable to open database file")
