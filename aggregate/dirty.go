@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
@@ -103,7 +104,8 @@ func (a *Aggregator) touch(c *openCell) {
 // hold a.jmu and a.mu.
 func (a *Aggregator) copyDirtyLocked() {
 	j := a.jr
-	j.entries = j.entries[:0]
+	// Sized at once: this runs under a.mu, which every hit waits for.
+	j.entries = slices.Grow(j.entries[:0], len(a.dirty))
 	for _, c := range a.dirty {
 		j.entries = append(j.entries, journalEntry{id: c.id, c: c.Counters})
 	}

@@ -84,8 +84,7 @@ func (s *Store) WriteBatch(ctx context.Context, b aggregate.Batch) error {
 	if err != nil {
 		return fmt.Errorf("write checkpoint: %w", err)
 	}
-	rest, funnels := splitFunnels(b.Cells)
-	cells, props, eng := splitProps(rest)
+	cells, props, eng, funnels := aggregate.Split(b.Cells)
 	written, err := s.writeBatch(ctx, b, cells, cellsTable, zones)
 	if err != nil {
 		return fmt.Errorf("write checkpoint %s/%d: %w", b.Instance, b.Seq, err)

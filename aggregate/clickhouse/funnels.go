@@ -81,18 +81,6 @@ var funnelTable = &table{
 	},
 }
 
-// splitFunnels returns the batch's funnel cells apart from the rest.
-func splitFunnels(all []aggregate.Cell) (rest, funnels []aggregate.Cell) {
-	for i := range all {
-		if _, _, ok := aggregate.FunnelOf(&all[i].Key); ok {
-			funnels = append(funnels, all[i])
-		} else {
-			rest = append(rest, all[i])
-		}
-	}
-	return rest, funnels
-}
-
 // FunnelSteps sums a funnel's counts per step over [from, to), UTC hours.
 func (s *Store) FunnelSteps(ctx context.Context, site, funnel int64, from, to time.Time) (map[int]int64, error) {
 	rows, err := s.conn.Query(ctx, `SELECT step, sum(visits) FROM funnel_counts

@@ -69,18 +69,3 @@ var engTable = &table{
 	},
 	key: func(vals []string) aggregate.Key { return aggregate.EngagementCellKey(vals[0], vals[1]) },
 }
-
-// splitProps returns the batch's cells, property cells and engagement
-// cells apart.
-func splitProps(all []aggregate.Cell) (cells, props, eng []aggregate.Cell) {
-	for i := range all {
-		if _, _, _, ok := aggregate.PropOf(&all[i].Key); ok {
-			props = append(props, all[i])
-		} else if _, _, ok := aggregate.EngagementOf(&all[i].Key); ok {
-			eng = append(eng, all[i])
-		} else {
-			cells = append(cells, all[i])
-		}
-	}
-	return cells, props, eng
-}

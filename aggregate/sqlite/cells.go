@@ -105,8 +105,7 @@ func (s *Store) WriteBatch(ctx context.Context, b aggregate.Batch) error {
 	if err != nil {
 		return fmt.Errorf("write checkpoint: %w", err)
 	}
-	rest, funnels := splitFunnels(b.Cells)
-	cells, props, eng := splitProps(rest)
+	cells, props, eng, funnels := aggregate.Split(b.Cells)
 	if err := writeCells(ctx, tx, cells, zones); err != nil {
 		return fmt.Errorf("write checkpoint: %w", err)
 	}

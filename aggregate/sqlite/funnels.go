@@ -64,18 +64,6 @@ var funnelColumns = []string{"site_id", "hour", "funnel_id", "step", "visits"}
 
 var upsertFunnels = newUpsert("funnel_counts", "site_id, funnel_id, hour, step", funnelColumns, 4)
 
-// splitFunnels returns the batch's funnel cells apart from the rest.
-func splitFunnels(all []aggregate.Cell) (rest, funnels []aggregate.Cell) {
-	for i := range all {
-		if _, _, ok := aggregate.FunnelOf(&all[i].Key); ok {
-			funnels = append(funnels, all[i])
-		} else {
-			rest = append(rest, all[i])
-		}
-	}
-	return rest, funnels
-}
-
 func writeFunnels(ctx context.Context, tx *sql.Tx, funnels []aggregate.Cell, live map[int64]*time.Location) error {
 	args := make([]any, 0, len(funnels)*len(funnelColumns))
 	for i := range funnels {

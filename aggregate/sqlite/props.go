@@ -14,21 +14,6 @@ var propColumns = []string{"site_id", "hour", "event", "prop_key", "prop_value",
 
 var upsertProps = newUpsert("props", "site_id, prop_key, hour, event, prop_value", propColumns, 5)
 
-// splitProps returns the batch's cells, property cells and engagement
-// cells apart.
-func splitProps(all []aggregate.Cell) (cells, props, eng []aggregate.Cell) {
-	for i := range all {
-		if _, _, _, ok := aggregate.PropOf(&all[i].Key); ok {
-			props = append(props, all[i])
-		} else if _, _, ok := aggregate.EngagementOf(&all[i].Key); ok {
-			eng = append(eng, all[i])
-		} else {
-			cells = append(cells, all[i])
-		}
-	}
-	return cells, props, eng
-}
-
 var engColumns = []string{"site_id", "hour", "hostname", "page", "views", "scroll_sum", "time_ms"}
 
 var upsertEng = newUpsert("engagement", "site_id, hour, hostname, page", engColumns, 4)
