@@ -8,7 +8,6 @@ package dashboard
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,12 +20,7 @@ import (
 
 func TestDashboardFeaturesBrowser(t *testing.T) {
 	browsertest.Available(t, "the dashboard features browser test")
-	artifacts := os.Getenv("TALLY_ARTIFACTS")
-	if artifacts == "" {
-		artifacts = t.TempDir()
-	} else if err := os.MkdirAll(artifacts, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	artifacts := artifactsDir(t)
 	srv := startServer(t)
 	srv.standardScenario(t)
 	// Fifteen more pages, so the pages panel has more than it shows.

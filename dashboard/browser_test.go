@@ -26,14 +26,22 @@ import (
 	"tally/internal/browsertest"
 )
 
-func TestDashboardBrowser(t *testing.T) {
-	browsertest.Available(t, "the dashboard browser test")
-	artifacts := os.Getenv("TALLY_ARTIFACTS")
-	if artifacts == "" {
-		artifacts = t.TempDir()
-	} else if err := os.MkdirAll(artifacts, 0o755); err != nil {
+// artifactsDir is where a browser test keeps its screenshots:
+// TALLY_ARTIFACTS when set (kept after the run), else a temporary directory.
+func artifactsDir(t *testing.T) string {
+	dir := os.Getenv("TALLY_ARTIFACTS")
+	if dir == "" {
+		return t.TempDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	return dir
+}
+
+func TestDashboardBrowser(t *testing.T) {
+	browsertest.Available(t, "the dashboard browser test")
+	artifacts := artifactsDir(t)
 	srv := startServer(t)
 	srv.standardScenario(t)
 

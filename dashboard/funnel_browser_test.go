@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -19,10 +18,7 @@ import (
 
 func TestFunnelBrowser(t *testing.T) {
 	browsertest.Available(t, "the funnel browser test")
-	artifacts := os.Getenv("TALLY_ARTIFACTS")
-	if artifacts == "" {
-		artifacts = t.TempDir()
-	}
+	artifacts := artifactsDir(t)
 	srv := startServer(t)
 	b := newChromium(t)
 	b.run(t, "sign in",

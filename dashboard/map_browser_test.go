@@ -9,7 +9,6 @@ package dashboard
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,12 +22,7 @@ import (
 
 func TestWorldMapBrowser(t *testing.T) {
 	browsertest.Available(t, "the world map browser test")
-	artifacts := os.Getenv("TALLY_ARTIFACTS")
-	if artifacts == "" {
-		artifacts = t.TempDir()
-	} else if err := os.MkdirAll(artifacts, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	artifacts := artifactsDir(t)
 	srv := startServer(t, "--trusted-proxies", "127.0.0.1/32")
 	for i := range 3 {
 		// 8.8.8.8 is in the United States, 193.0.6.139 (RIPE NCC) in the
