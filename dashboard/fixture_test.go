@@ -73,7 +73,9 @@ func newFixtureOn(t *testing.T, st aggregate.Store) *fixture {
 		// The tests play the proxy (app.Test's peer is 0.0.0.0): a test's
 		// X-Forwarded-For says which network a sign-in comes from.
 		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("0.0.0.0/32")}})
-	f.app = fiber.New(fiber.Config{ErrorHandler: func(c *fiber.Ctx, err error) error {
+	// Immutable as tally serve's app is: without it fiber's strings point
+	// into request buffers that later requests overwrite.
+	f.app = fiber.New(fiber.Config{Immutable: true, ErrorHandler: func(c *fiber.Ctx, err error) error {
 		code, msg, known := Status(err)
 		if !known {
 			t.Errorf("%s %s: unexpected error %v", c.Method(), c.Path(), err)

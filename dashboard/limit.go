@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -101,7 +102,10 @@ func (l *limiter) fail(key string, now time.Time) {
 			clear(l.fails) // a bound, against floods of addresses
 		}
 		f = &failures{since: now}
-		l.fails[key] = f
+		// A copy: a key read from a request may share the request's
+		// buffer, which the next request overwrites (fiber without
+		// Immutable), and a changed key would forget its failures.
+		l.fails[strings.Clone(key)] = f
 	}
 	f.n++
 }

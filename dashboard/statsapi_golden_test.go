@@ -69,7 +69,7 @@ func apiServer(t *testing.T, st aggregate.Store) *fiber.App {
 		}
 		return -1
 	}
-	app := fiber.New(fiber.Config{ErrorHandler: func(c *fiber.Ctx, err error) error {
+	app := fiber.New(fiber.Config{Immutable: true, ErrorHandler: func(c *fiber.Ctx, err error) error {
 		var fe *fiber.Error
 		if errors.As(err, &fe) {
 			return c.Status(fe.Code).JSON(fiber.Map{"error": fe.Message})
