@@ -3,7 +3,6 @@ package account
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -90,14 +89,12 @@ func (s *Service) DeleteGoal(ctx context.Context, site Site, ref string) (Goal, 
 	if err != nil {
 		return Goal{}, err
 	}
-	id, _ := strconv.ParseInt(ref, 10, 64)
-	for _, g := range goals {
-		if g.ID == id || g.Name() == ref {
-			if err := s.goalInUse(ctx, site, g); err != nil {
-				return g, err
-			}
-			return g, s.st.DeleteGoal(ctx, site.ID, g.ID)
-		}
+	g, ok := findGoal(goals, ref)
+	if !ok {
+		return Goal{}, fmt.Errorf("goal %q: %w", ref, ErrNotFound)
 	}
-	return Goal{}, fmt.Errorf("goal %q: %w", ref, ErrNotFound)
+	if err := s.goalInUse(ctx, site, g); err != nil {
+		return g, err
+	}
+	return g, s.st.DeleteGoal(ctx, site.ID, g.ID)
 }

@@ -251,8 +251,8 @@ func (a *Aggregator) Add(h Hit) bool {
 			h.Key[i] = strings.ReplaceAll(v, keySep, "")
 		}
 	}
-	if h.Key[Hostname] == propMark || h.Key[Hostname] == engMark || h.Key[Hostname] == funnelMark {
-		h.Key[Hostname] = "" // only property cells carry it (props.go)
+	if cellKind(&h.Key) != plainCell {
+		h.Key[Hostname] = "" // only the aggregator's own cells carry a mark (kinds.go)
 	}
 	if len(h.Props) > 0 {
 		h.Props = cleanProps(h.Props)
@@ -485,9 +485,15 @@ func (a *Aggregator) bump(site int64, hour time.Time, key *Key, delta *Counters)
 			c = a.cells[cellID(a.idBuf)]
 		}
 	}
+	// An admitted cell or the site's overflow cell: either is bounded
+	// (admits; two overflow cells per site and hour).
+	a.addTo(c, site, delta)
+}
+
+// addTo adds delta to c, or when c is nil to a new cell of site named by
+// a.idBuf. Callers hold a.mu.
+func (a *Aggregator) addTo(c *openCell, site int64, delta *Counters) {
 	if c == nil {
-		// An admitted cell or the site's overflow cell: either is
-		// bounded (admits; two overflow cells per site and hour).
 		c = a.newCell()
 		a.other.cells[site]++
 	}

@@ -143,13 +143,7 @@ func (a *Aggregator) countFunnels(h *Hit, s *session, event, page string) {
 		p.done++
 		k := FunnelCellKey(f.ID, p.done)
 		a.idBuf = appendCellID(a.idBuf[:0], s.site, s.startHour.Unix(), &k)
-		c := a.cells[cellID(a.idBuf)]
-		if c == nil {
-			c = a.newCell()
-			a.other.cells[s.site]++
-		}
-		c.Add(&Counters{Visits: 1})
-		a.touch(c)
+		a.addTo(a.cells[cellID(a.idBuf)], s.site, &Counters{Visits: 1})
 	}
 }
 

@@ -113,10 +113,8 @@ func WriteCSV(ctx context.Context, buf *bytes.Buffer, r Runner, site account.Sit
 		if !ok || event == aggregate.PageviewEvent {
 			return nil
 		}
-		for _, f := range s.Filters {
-			if f.Dim != aggregate.Event && f.Dim != aggregate.PropValue {
-				return nil // counted per event name only: no honest numbers
-			}
+		if !propsCountable(s) {
+			return nil // counted per event name only: no honest numbers
 		}
 		q := propsQuery(base, s)
 		q.Metrics = propMetrics(csvMetrics)

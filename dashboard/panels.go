@@ -143,11 +143,9 @@ func activeTab(p panelDef, s State) (tabDef, aggregate.Dim, string) {
 func (v *View) buildPropsPanel(ctx context.Context, r Runner, base aggregate.Query, out Panel, event string, limit int, total float64) (Panel, error) {
 	out.Dim, out.Columns = "Properties of "+event, []string{"Visitors", "Events"}
 	out.Details = ""
-	for _, f := range v.State.Filters {
-		if f.Dim != aggregate.Event && f.Dim != aggregate.PropValue {
-			out.Note = "Properties are counted per event name: remove the other filters to see them."
-			return out, nil
-		}
+	if !propsCountable(v.State) {
+		out.Note = "Properties are counted per event name: remove the other filters to see them."
+		return out, nil
 	}
 	q := propsQuery(base, v.State)
 	q.Limit = limit
@@ -172,6 +170,18 @@ func (v *View) buildPropsPanel(ctx context.Context, r Runner, base aggregate.Que
 		out.Rows = append(out.Rows, pr)
 	}
 	return out, nil
+}
+
+// propsCountable reports whether s's filters leave the properties of its
+// event countable: properties are counted per event name, so besides the
+// event only a property may be filtered.
+func propsCountable(s State) bool {
+	for _, f := range s.Filters {
+		if f.Dim != aggregate.Event && f.Dim != aggregate.PropValue {
+			return false
+		}
+	}
+	return true
 }
 
 // propsQuery asks base's visitors and events by property key and value;
