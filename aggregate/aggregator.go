@@ -138,7 +138,11 @@ type Aggregator struct {
 	pending      []Batch
 	pendingCells int
 	seq          uint64 // the last batch's Seq
-	takes        uint64 // checkpoints that took the cells, for Flush
+	takes        uint64 // checkpoints that settled the visits and took the cells, for Flush
+	// unsettled: a hit was folded into a visit since visits last settled;
+	// settled is when they did.
+	unsettled bool
+	settled   time.Time
 
 	writeMu sync.Mutex // one checkpoint at a time; guards pending's writes
 	spill   *spill     // nil: no spilling
@@ -369,17 +373,13 @@ func (a *Aggregator) apply(h Hit) {
 		for _, d := range visitDims {
 			h.Key[d] = start[d]
 		}
-		var visit Counters
+		// The visit's cell takes its later counts when the visit settles
+		// (settle), not hit by hit: each would open that cell again.
 		if gap := h.Time.Sub(s.last); gap > 0 {
-			visit.Duration = int64(gap / time.Second)
+			s.owedDuration += int64(gap / time.Second)
 		}
 		if pv && s.pageviews == 1 {
-			visit.Bounces = -1 // the second pageview: no longer a bounce
-		}
-		if !visit.IsZero() {
-			// Counters add up, so the visit's cell takes its later counts
-			// in whatever cell of that key and hour is open now.
-			a.bump(s.site, s.startHour, &start, &visit)
+			s.owedBounces-- // the second pageview: no longer a bounce
 		}
 	case len(a.sessions) < a.cfg.MaxSessions:
 		// The first hit's cell is the visit's cell: it holds the visit, its
@@ -395,6 +395,7 @@ func (a *Aggregator) apply(h Hit) {
 		h.Key[EntryPage] = h.Key[Page]
 	}
 
+	a.unsettled = true
 	a.markFirsts(&h, s, &delta.Uniques)
 	a.bump(h.Site, hour, &h.Key, &delta)
 	a.countProps(&h, s, hour, pv)
@@ -436,10 +437,10 @@ func (a *Aggregator) rollDay(now time.Time) {
 // exit page's the first time today, and forgets it. Callers hold a.mu.
 func (a *Aggregator) endVisit(visitor uint64, s *session) {
 	delete(a.sessions, visitor)
+	a.settle(s)
 	if s.lastPage == "" {
 		return // a visit of custom events only has no exit page
 	}
-	a.moveExit(s)
 	v := siteVisitor(s.site, visitor) ^ mix(uint64(s.markedDay))
 	if a.firsts.add(combine(v, UniqueOf(ExitPage), a.firsts.valueHash(s.lastPage), 0)) {
 		var c Counters
@@ -447,6 +448,22 @@ func (a *Aggregator) endVisit(visitor uint64, s *session) {
 		k := s.exitKey(s.lastHost, s.lastPage)
 		a.bump(s.site, s.lastHour, &k, &c)
 	}
+}
+
+// settle writes what a visit in progress owes its cells: the duration and
+// bounce corrections its later hits made to its own cell, and its exit at
+// its latest page (moveExit). Periodic checkpoints settle visits every
+// settleEvery, a checkpoint a query asks for (Flush) always: writing them
+// at every checkpoint opened two or three cells again per visit, which
+// made up about half of the cells a checkpoint stored under load
+// (docs/benchmarks.md, "Visits settle every 30 s"). Callers hold a.mu.
+func (a *Aggregator) settle(s *session) {
+	if s.owedDuration != 0 || s.owedBounces != 0 {
+		start := s.key()
+		a.bump(s.site, s.startHour, &start, &Counters{Duration: s.owedDuration, Bounces: s.owedBounces})
+		s.owedDuration, s.owedBounces = 0, 0
+	}
+	a.moveExit(s)
 }
 
 // moveExit counts a visit in progress as exiting from its latest page: one

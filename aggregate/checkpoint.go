@@ -3,6 +3,8 @@ package aggregate
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -36,7 +38,9 @@ func (a *Aggregator) checkpointLoop() {
 		// keeps what it stored, but needs time for at least a few.
 		ctx, cancel := context.WithTimeout(base, max(a.cfg.Checkpoint*4, 10*time.Second))
 		start := time.Now()
-		err := a.Checkpoint(ctx)
+		a.writeMu.Lock()
+		err := a.checkpoint(ctx, periodic)
+		a.writeMu.Unlock()
 		cancel()
 		if a.cfg.OnCheckpoint != nil {
 			a.cfg.OnCheckpoint(time.Since(start), err)
@@ -76,14 +80,14 @@ func (a *Aggregator) afterCheckpoint(err error, wait time.Duration) time.Duratio
 	return wait
 }
 
-// Checkpoint ends visits idle for longer than VisitGap, counts the exits of
-// the others at their latest page (moveExit), takes the cells
-// counted since the last checkpoint as a batch, and writes every batch not
-// stored yet, oldest first.
+// Checkpoint ends visits idle for longer than VisitGap, settles the others
+// (their durations so far, their exits at their latest page: settle),
+// takes the cells counted since the last checkpoint as a batch, and writes
+// every batch not stored yet, oldest first.
 func (a *Aggregator) Checkpoint(ctx context.Context) error {
 	a.writeMu.Lock()
 	defer a.writeMu.Unlock()
-	return a.checkpoint(ctx, false)
+	return a.checkpoint(ctx, current)
 }
 
 // Flush is Checkpoint when anything is counted but not stored; queries call
@@ -96,7 +100,7 @@ func (a *Aggregator) Flush(ctx context.Context) error {
 	}
 	left := a.journalLeft()
 	a.mu.Lock()
-	dirty, takes := left || len(a.cells) > 0 || len(a.pending) > 0, a.takes
+	dirty, takes := left || len(a.cells) > 0 || len(a.pending) > 0 || a.unsettled, a.takes
 	a.mu.Unlock()
 	if !dirty {
 		return nil
@@ -109,16 +113,36 @@ func (a *Aggregator) Flush(ctx context.Context) error {
 	if served && !a.journalLeft() {
 		return nil
 	}
-	return a.checkpoint(ctx, false)
+	return a.checkpoint(ctx, current)
 }
 
 // logMinCells is the fewest cells a checkpoint's debug line names.
 const logMinCells = 100
 
-// checkpoint takes and writes a batch; endAll ends every visit first
-// (shutdown: the session table does not survive a restart, so neither do
-// its visits). Callers hold a.writeMu.
-func (a *Aggregator) checkpoint(ctx context.Context, endAll bool) error {
+// A checkpointKind says what a checkpoint does with the visits in progress.
+type checkpointKind int
+
+const (
+	// periodic settles them every settleEvery (the checkpoint loop).
+	periodic checkpointKind = iota
+	// current settles them, so that the store is up to date with every
+	// hit folded (Checkpoint, and Flush for queries).
+	current
+	// final ends them (shutdown: the session table does not survive a
+	// restart, so neither do its visits).
+	final
+)
+
+// settleEvery periodic checkpoints, one settles the visits in progress
+// (settle): every 30 s at the default interval. A crash loses at most
+// that much of their durations and exit moves (their sessions are lost
+// with it anyway), and another instance's queries see this one's visits as
+// of that long ago (their own settle first).
+const settleEvery = 6
+
+// checkpoint settles or ends the visits as kind says, then takes and
+// writes a batch. Callers hold a.writeMu.
+func (a *Aggregator) checkpoint(ctx context.Context, kind checkpointKind) error {
 	start := time.Now()
 	// Hits answered before the checkpoint are in it: Sync goes through the
 	// folding goroutine, which may hold a hit it took off the queue but has
@@ -131,24 +155,30 @@ func (a *Aggregator) checkpoint(ctx context.Context, endAll bool) error {
 	a.drainLocked()
 	now := a.now()
 	a.rollDay(now)
+	settle := kind != periodic || now.Sub(a.settled) >= settleEvery*a.cfg.Checkpoint
 	for v, s := range a.sessions {
-		if endAll || now.Sub(s.last) >= VisitGap {
+		if kind == final || now.Sub(s.last) >= VisitGap {
 			a.endVisit(v, s)
-		} else {
-			a.moveExit(s)
+		} else if settle {
+			a.settle(s)
 		}
+	}
+	if settle {
+		a.unsettled, a.settled = false, now
 	}
 	// Taken before anything is written, so that what the store cannot
 	// take now waits as batches, which can spill.
-	first, taken := a.seq+1, len(a.cells)
-	a.takeLocked()
-	seal := a.sealLocked(first, taken)
-	pending := a.pending
+	taken, first := a.takeLocked(settle)
+	seal := a.sealLocked(first, len(taken))
 	a.mu.Unlock()
 	// Synced before any batch of the epoch is sent, so that a replay knows
 	// these seqs are (or may be) stored.
 	a.writeSeal(seal)
 	a.jmu.Unlock()
+	a.cutBatches(taken, first)
+	a.mu.Lock()
+	pending := a.pending
+	a.mu.Unlock()
 
 	// Spilled batches first (counts add up in any order; this keeps the
 	// file short-lived).
@@ -181,32 +211,58 @@ func (a *Aggregator) checkpoint(ctx context.Context, endAll bool) error {
 	return nil
 }
 
-// takeLocked moves the cells counted so far into a new pending batch.
-// Callers hold a.mu.
-func (a *Aggregator) takeLocked() {
-	a.takes++
-	if len(a.cells) == 0 {
-		return
+// takeLocked takes the cells counted so far and reserves the seqs of the
+// batches they make: the batches join pending now, without their cells,
+// which cutBatches fills in after the lock is released. Callers hold a.mu
+// and a.writeMu (every reader of a batch's cells holds writeMu).
+func (a *Aggregator) takeLocked(settled bool) (taken []*openCell, first uint64) {
+	if settled {
+		a.takes++
 	}
-	// Batches of at most batchCells: each is one insert that must finish
-	// within a checkpoint's time, also after an outage, when much waits.
-	// Cut in the order the cells opened, which is the order they first
-	// appear in the journal: a replay cuts the same batches.
-	var b *Batch
-	for _, c := range a.order {
-		id := c.id
-		if b == nil || len(b.Cells) == batchCells {
-			a.seq++
-			a.pending = append(a.pending, Batch{Instance: a.instance, Seq: a.seq,
-				Cells: make([]Cell, 0, min(batchCells, len(a.cells)))})
-			b = &a.pending[len(a.pending)-1]
-		}
-		b.Cells = append(b.Cells, Cell{Site: id.site(), Hour: time.Unix(id.hour(), 0).UTC(), Key: id.key(), Counters: c.Counters})
+	first = a.seq + 1
+	if len(a.cells) == 0 {
+		return nil, first
+	}
+	for n := 0; n < len(a.order); n += batchCells {
+		a.seq++
+		a.pending = append(a.pending, Batch{Instance: a.instance, Seq: a.seq})
 	}
 	a.pendingCells += len(a.cells)
+	taken = a.order
 	a.cells = make(map[cellID]*openCell, len(a.cells))
-	clear(a.order)
-	a.order = a.order[:0]
+	a.order = make([]*openCell, 0, len(taken))
+	return taken, first
+}
+
+// cutBatches fills the batches takeLocked reserved from first on with the
+// taken cells, batchCells each, in the order of their ids (site, hour,
+// then the dimension values in Key order), which is the embedded store's
+// primary key: a batch then updates one stretch of its B-tree instead of
+// pages all over it, about a third less time per cell, and more as the
+// hour's cells grow (docs/benchmarks.md, "Batches in key order"). A replay
+// of the journal sorts the same way (epoch.batches). Sorting happens here,
+// outside a.mu, which every hit waits for. Callers hold a.writeMu.
+func (a *Aggregator) cutBatches(taken []*openCell, first uint64) {
+	if len(taken) == 0 {
+		return
+	}
+	slices.SortFunc(taken, func(x, y *openCell) int { return strings.Compare(string(x.id), string(y.id)) })
+	cells := make([][]Cell, 0, (len(taken)+batchCells-1)/batchCells)
+	for n := 0; n < len(taken); n += batchCells {
+		chunk := taken[n:min(n+batchCells, len(taken))]
+		b := make([]Cell, len(chunk))
+		for i, c := range chunk {
+			b[i] = Cell{Site: c.id.site(), Hour: time.Unix(c.id.hour(), 0).UTC(), Key: c.id.key(), Counters: c.Counters}
+		}
+		cells = append(cells, b)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for i := range a.pending {
+		if seq := a.pending[i].Seq; seq >= first && seq < first+uint64(len(cells)) {
+			a.pending[i].Cells = cells[seq-first]
+		}
+	}
 }
 
 // batchCells is the most cells one batch holds.
@@ -247,7 +303,7 @@ func (a *Aggregator) Close(ctx context.Context) error {
 	if err := a.saveLive(); err != nil {
 		a.log.Warn("realtime view not kept for the next start", "err", err)
 	}
-	err := a.checkpoint(ctx, true)
+	err := a.checkpoint(ctx, final)
 	if err != nil && a.journalCovers() {
 		return fmt.Errorf("%w: %w", ErrKeptInJournal, err)
 	}

@@ -202,7 +202,7 @@ func (a *Aggregator) sealLocked(first uint64, cells int) *seal {
 	if a.seq < first {
 		return nil // nothing was taken: the epoch goes on
 	}
-	return &seal{first: first, batches: a.seq - first + 1, chunk: batchCells, cells: uint64(cells)}
+	return &seal{first: first, batches: a.seq - first + 1, chunk: batchCells, cells: uint64(cells), idOrder: true}
 }
 
 // writeSeal writes the epoch's last cells and its seal and syncs them,

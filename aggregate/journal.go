@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -121,12 +123,23 @@ func appendCellRecord(buf []byte, id cellID, c *Counters) []byte {
 // cells into the very batches it sent.
 type seal struct {
 	first, batches, chunk, cells uint64
+	// idOrder: the batches were cut from the cells sorted by id
+	// (cutBatches); without it (a segment written before 2026-12-02), in
+	// the order the cells first appear.
+	idOrder bool
 }
+
+// sealInIDOrder is the seal's fifth field when its batches were cut in id
+// order; a seal of four fields (older segments) means appearance order.
+const sealInIDOrder = 1
 
 func appendSealRecord(buf []byte, s seal) []byte {
 	buf, start := beginRecord(buf, recSeal)
 	for _, v := range []uint64{s.first, s.batches, s.chunk, s.cells} {
 		buf = binary.AppendUvarint(buf, v)
+	}
+	if s.idOrder {
+		buf = binary.AppendUvarint(buf, sealInIDOrder)
 	}
 	return endRecord(buf, start)
 }
@@ -203,11 +216,13 @@ func syncDir(dir string) error {
 }
 
 // epoch is a segment as read back: its cells with their last counters, in
-// the order they first appear (the order the checkpoint cut them in).
+// the order they first appear, and their ids (to cut them as the
+// checkpoint did).
 type epoch struct {
 	instance string
 	first    uint64
 	cells    []Cell
+	ids      []cellID // ids[i] is cells[i]'s
 	seal     *seal
 	torn     bool // reading stopped at an unreadable record
 }
@@ -311,6 +326,7 @@ func (e *epoch) readRecord(p []byte, index map[string]int) bool {
 		} else {
 			index[string(id)] = len(e.cells)
 			e.cells = append(e.cells, c)
+			e.ids = append(e.ids, id)
 		}
 		return true
 	case recSeal:
@@ -323,6 +339,9 @@ func (e *epoch) readRecord(p []byte, index map[string]int) bool {
 			v[i], p = x, p[k:]
 		}
 		e.seal = &seal{first: v[0], batches: v[1], chunk: v[2], cells: v[3]}
+		if x, k := binary.Uvarint(p); k > 0 {
+			e.seal.idOrder = x == sealInIDOrder
+		}
 		return true
 	}
 	return false
@@ -337,6 +356,9 @@ func (e *epoch) batches() (bs []Batch, ok bool) {
 	if e.seal != nil && e.seal.chunk > 0 {
 		chunk = e.seal.chunk
 	}
+	if e.seal == nil || e.seal.idOrder {
+		e.sortByID()
+	}
 	for i := 0; i < len(e.cells); i += int(chunk) {
 		end := min(i+int(chunk), len(e.cells))
 		bs = append(bs, Batch{Instance: e.instance, Seq: e.first + uint64(len(bs)), Cells: e.cells[i:end]})
@@ -345,4 +367,19 @@ func (e *epoch) batches() (bs []Batch, ok bool) {
 		return bs, true
 	}
 	return bs, e.seal.first == e.first && e.seal.batches == uint64(len(bs)) && e.seal.cells == uint64(len(e.cells))
+}
+
+// sortByID puts the epoch's cells in the order of their ids, the order
+// cutBatches cuts a checkpoint's cells in.
+func (e *epoch) sortByID() {
+	idx := make([]int, len(e.cells))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(i, j int) int { return strings.Compare(string(e.ids[i]), string(e.ids[j])) })
+	cells, ids := make([]Cell, len(idx)), make([]cellID, len(idx))
+	for n, i := range idx {
+		cells[n], ids[n] = e.cells[i], e.ids[i]
+	}
+	e.cells, e.ids = cells, ids
 }

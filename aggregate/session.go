@@ -21,6 +21,10 @@ type session struct {
 	lastHost  string    // hostname of that pageview
 	lastHour  time.Time // hour of that pageview
 
+	// Counts of the visit's own cell not written to it yet (its duration
+	// so far, a bounce taken back): settle writes them.
+	owedDuration, owedBounces int64
+
 	// Where the visit's exit is counted while it goes on (exitPage ""
 	// before its first checkpoint): each checkpoint moves it to the latest
 	// page (moveExit), so exit pages include visits in progress.
