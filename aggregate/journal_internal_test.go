@@ -2,6 +2,7 @@ package aggregate
 
 import (
 	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -85,5 +86,78 @@ func TestJournalTornHeader(t *testing.T) {
 	}
 	if bs, _ := e.batches(); len(bs) != 0 {
 		t.Fatalf("batches %+v from a headless segment", bs)
+	}
+}
+
+// A replay cuts a sealed epoch into the very batches its checkpoint sent:
+// cells sorted by id (cutBatches) when the seal says so, in the order they
+// first appear for a seal of four fields (segments written before the
+// batches were sorted).
+func TestJournalReplayCutsAsSent(t *testing.T) {
+	hour := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	pages := []string{"/z", "/b", "/y", "/a", "/x"} // appearance order, not id order
+	var taken []*openCell
+	var records []byte
+	for i, p := range pages {
+		var k Key
+		k[Page] = p
+		c := &openCell{id: cellID(appendCellID(nil, 7, hour.Unix(), &k)), Counters: Counters{Pageviews: int64(i + 1)}}
+		taken = append(taken, c)
+		records = appendCellRecord(records, c.id, &c.Counters)
+	}
+	const chunk = 2
+	for _, tc := range []struct {
+		name    string
+		idOrder bool
+		want    []string // pages of the batches' cells, in order
+	}{
+		{"sorted", true, []string{"/a", "/b", "/x", "/y", "/z"}},
+		{"four-field seal", false, pages},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			seg, err := createSegment(t.TempDir(), "abc", 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := seal{first: 5, batches: 3, chunk: chunk, cells: uint64(len(pages)), idOrder: tc.idOrder}
+			if err := seg.write(appendSealRecord(append([]byte(nil), records...), s)); err != nil {
+				t.Fatal(err)
+			}
+			seg.close()
+			e, err := readSegment(seg.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			bs, ok := e.batches()
+			if !ok || len(bs) != 3 {
+				t.Fatalf("batches %+v ok %v", bs, ok)
+			}
+			var got []string
+			for i, b := range bs {
+				if b.Seq != 5+uint64(i) || len(b.Cells) > chunk {
+					t.Fatalf("batch %d: seq %d, %d cells", i, b.Seq, len(b.Cells))
+				}
+				for _, c := range b.Cells {
+					got = append(got, c.Key[Page])
+				}
+			}
+			if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+				t.Fatalf("replayed batches hold %v, want %v", got, tc.want)
+			}
+		})
+	}
+
+	// And the checkpoint's own cut, for the same cells, is the sorted one.
+	a := &Aggregator{instance: "abc"}
+	a.pending = []Batch{{Seq: 5}, {Seq: 6}, {Seq: 7}}
+	a.cutBatches(taken, 5)
+	var got []string
+	for _, b := range a.pending {
+		for _, c := range b.Cells {
+			got = append(got, c.Key[Page])
+		}
+	}
+	if len(a.pending[0].Cells) != min(batchCells, len(pages)) || got[0] != "/a" || got[len(got)-1] != "/z" {
+		t.Fatalf("cutBatches gave %v", got)
 	}
 }
