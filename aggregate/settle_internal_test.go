@@ -99,6 +99,6 @@ func TestVisitsSettleEverySixthCheckpoint(t *testing.T) {
 		expect("periodic checkpoint before the sixth", nil, 0)
 	}
 	at(time.Minute)
-	periodic() // six minutes after the query's settle
+	periodic()                                                          // six minutes after the query's settle
 	expect("sixth checkpoint", map[string]int64{"/b": -1, "/c": 1}, 70) // /b at 0:10, /c at 1:20
 }
