@@ -22,8 +22,13 @@ const cellRowsPerInsert = 200
 var (
 	cellColumns = cellColumnList()
 	// A cell's key is its site, hour and dimension values; the rest are counts.
-	cellKey       = 2 + aggregate.NumDims
-	upsertCells   = newUpsert("cells", strings.Join(cellColumns[:cellKey], ", "), cellColumns, cellKey)
+	cellKey     = 2 + aggregate.NumDims
+	upsertCells = newUpsert("cells", strings.Join(cellColumns[:cellKey], ", "), cellColumns, cellKey)
+	// upsertCounts writes a cell without unique counts (an exit moved, a
+	// visit's duration, a page seen again by the same visitors): its key
+	// and the six counters, less than half the values to bind; a new row's
+	// unique counters default to 0.
+	upsertCounts  = newUpsert("cells", strings.Join(cellColumns[:cellKey], ", "), cellColumns[:cellKey+len(counterColumns)], cellKey)
 	rollupColumns = []string{"site_id", "day", "dim", "value", "pageviews", "events", "visits", "bounces", "duration", "exits", "visitors"}
 	upsertRollups = newUpsert("rollups", "site_id, dim, day, value", rollupColumns, 4)
 )
@@ -174,22 +179,34 @@ func chunked(ctx context.Context, tx *sql.Tx, full string, build func(rows int) 
 }
 
 func writeCells(ctx context.Context, tx *sql.Tx, cells []aggregate.Cell, live map[int64]*time.Location) error {
-	args := make([]any, 0, len(cells)*len(cellColumns))
+	var full, counts []any
 	for _, i := range inKeyOrder(cells) {
 		c := &cells[i]
 		if live[c.Site] == nil {
 			continue
 		}
-		args = append(args, c.Site, c.Hour.Unix())
-		for _, v := range c.Key {
-			args = append(args, v)
+		if c.Uniques == ([aggregate.NumUniques]int64{}) {
+			counts = appendCellArgs(counts, c)
+			continue
 		}
-		args = append(args, c.Pageviews, c.Events, c.Visits, c.Bounces, c.Duration, c.Exits)
+		full = appendCellArgs(full, c)
 		for _, u := range c.Uniques {
-			args = append(args, u)
+			full = append(full, u)
 		}
 	}
-	return upsertCells.write(ctx, tx, args)
+	if err := upsertCells.write(ctx, tx, full); err != nil {
+		return err
+	}
+	return upsertCounts.write(ctx, tx, counts)
+}
+
+// appendCellArgs appends a cell's key and its six counters.
+func appendCellArgs(args []any, c *aggregate.Cell) []any {
+	args = append(args, c.Site, c.Hour.Unix())
+	for _, v := range c.Key {
+		args = append(args, v)
+	}
+	return append(args, c.Pageviews, c.Events, c.Visits, c.Bounces, c.Duration, c.Exits)
 }
 
 // inKeyOrder returns the indexes of cells in the order of the table's
