@@ -179,7 +179,15 @@ func chunked(ctx context.Context, tx *sql.Tx, full string, build func(rows int) 
 }
 
 func writeCells(ctx context.Context, tx *sql.Tx, cells []aggregate.Cell, live map[int64]*time.Location) error {
-	var full, counts []any
+	plain := 0 // cells without unique counts
+	for i := range cells {
+		if cells[i].Uniques == ([aggregate.NumUniques]int64{}) {
+			plain++
+		}
+	}
+	// Sized at once: growing them copied every value again and again.
+	full := make([]any, 0, (len(cells)-plain)*len(upsertCells.cols))
+	counts := make([]any, 0, plain*len(upsertCounts.cols))
 	for _, i := range inKeyOrder(cells) {
 		c := &cells[i]
 		if live[c.Site] == nil {
