@@ -456,7 +456,8 @@ func (a *Aggregator) endVisit(visitor uint64, s *session) {
 // settleEvery, a checkpoint a query asks for (Flush) always: writing them
 // at every checkpoint opened two or three cells again per visit, which
 // made up about half of the cells a checkpoint stored under load
-// (docs/benchmarks.md, "Visits settle every 30 s"). Callers hold a.mu.
+// (docs/benchmarks.md, "Visits settle every 30 s, batches in key
+// order"). Callers hold a.mu.
 func (a *Aggregator) settle(s *session) {
 	if s.owedDuration != 0 || s.owedBounces != 0 {
 		start := s.key()

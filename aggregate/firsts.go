@@ -96,7 +96,8 @@ func (f *firsts) grow() {
 // there, so the forty entries a new visitor adds fill a few adjacent cache
 // lines (which the processor fetches ahead) instead of forty lines all over
 // a table of a hundred megabytes or more: one cache miss each was most of
-// the set's cost (docs/benchmarks.md, "Visits settle every 30 s").
+// the set's cost (docs/benchmarks.md, "Visits settle every 30 s, batches
+// in key order").
 const (
 	regionBits  = 7 // regions of 128 slots, 1 KiB
 	regionShift = 64 - 24
