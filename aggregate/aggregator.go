@@ -468,10 +468,10 @@ func (a *Aggregator) settle(s *session) {
 }
 
 // moveExit counts a visit in progress as exiting from its latest page: one
-// exit taken from where the previous checkpoint put it (cells are sums, so
-// a −1 cancels the +1 already stored) and added at the latest page. The
-// exit page panel is then right within a checkpoint, not 30 minutes after
-// a visit's last hit. Its visitors are counted only when the visit ends,
+// exit taken from where it was counted when the visit last settled (cells
+// are sums, so a −1 cancels the +1 already stored) and added at the latest
+// page. The exit page panel a query shows then includes the visits in
+// progress, not only those that ended 30 minutes after their last hit. Its visitors are counted only when the visit ends,
 // since a first occurrence, once marked, cannot be taken back. Callers
 // hold a.mu.
 func (a *Aggregator) moveExit(s *session) {

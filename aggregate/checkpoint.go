@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -247,7 +246,7 @@ func (a *Aggregator) cutBatches(taken []*openCell, first uint64) {
 	if len(taken) == 0 {
 		return
 	}
-	slices.SortFunc(taken, func(x, y *openCell) int { return strings.Compare(string(x.id), string(y.id)) })
+	slices.SortFunc(taken, func(x, y *openCell) int { return compareIDs(x.id, y.id) })
 	cells := make([][]Cell, 0, (len(taken)+batchCells-1)/batchCells)
 	for n := 0; n < len(taken); n += batchCells {
 		chunk := taken[n:min(n+batchCells, len(taken))]

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -376,7 +375,7 @@ func (e *epoch) sortByID() {
 	for i := range idx {
 		idx[i] = i
 	}
-	slices.SortFunc(idx, func(i, j int) int { return strings.Compare(string(e.ids[i]), string(e.ids[j])) })
+	slices.SortFunc(idx, func(i, j int) int { return compareIDs(e.ids[i], e.ids[j]) })
 	cells, ids := make([]Cell, len(idx)), make([]cellID, len(idx))
 	for n, i := range idx {
 		cells[n], ids[n] = e.cells[i], e.ids[i]

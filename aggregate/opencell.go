@@ -1,6 +1,9 @@
 package aggregate
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"strings"
+)
 
 // cellID identifies a cell in memory: its site and hour (Unix seconds of the
 // UTC hour) as 8 bytes each, then its encoded key. One string hashes and
@@ -29,6 +32,13 @@ func appendCellID(b []byte, site, hour int64, key *Key) []byte {
 	}
 	return b
 }
+
+// compareIDs is the order a checkpoint cuts its cells into batches in
+// (cutBatches) and a journal replay cuts them again (epoch.sortByID): by
+// site, hour, then the dimension values in Key order — the embedded
+// store's primary key. Both must use it, or a replay would store other
+// batches under the same names.
+func compareIDs(x, y cellID) int { return strings.Compare(string(x), string(y)) }
 
 func (id cellID) site() int64 { return int64(beUint64(string(id))) }
 func (id cellID) hour() int64 { return int64(beUint64(string(id[8:]))) }

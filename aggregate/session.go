@@ -26,8 +26,8 @@ type session struct {
 	owedDuration, owedBounces int64
 
 	// Where the visit's exit is counted while it goes on (exitPage ""
-	// before its first checkpoint): each checkpoint moves it to the latest
-	// page (moveExit), so exit pages include visits in progress.
+	// before it first settles): each settle moves it to the latest page
+	// (moveExit), so exit pages include visits in progress.
 	exitPage, exitHost string
 	exitHour           int64 // Unix seconds
 	liveMinute         int64 // the latest minute the realtime view counted this visit in
