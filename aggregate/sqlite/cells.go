@@ -14,23 +14,18 @@ import (
 	"tally/aggregate"
 )
 
-// cellRowsPerInsert rows go into one statement: one statement per row cost
-// more than SQLite's work for it, and 200 rows of 65 columns stay under
-// SQLite's limit of parameters per statement.
-const cellRowsPerInsert = 200
-
 var (
 	cellColumns = cellColumnList()
 	// A cell's key is its site, hour and dimension values; the rest are counts.
 	cellKey     = 2 + aggregate.NumDims
-	upsertCells = newUpsert("cells", strings.Join(cellColumns[:cellKey], ", "), cellColumns, cellKey)
+	upsertCells = newUpsert("cells", strings.Join(cellColumns[:cellKey], ", "), cellColumns, cellKey, [2]int{2, cellKey})
 	// upsertCounts writes a cell without unique counts (an exit moved, a
 	// visit's duration, a page seen again by the same visitors): its key
 	// and the six counters, less than half the values to bind; a new row's
 	// unique counters default to 0.
-	upsertCounts  = newUpsert("cells", strings.Join(cellColumns[:cellKey], ", "), cellColumns[:cellKey+len(counterColumns)], cellKey)
+	upsertCounts  = newUpsert("cells", strings.Join(cellColumns[:cellKey], ", "), cellColumns[:cellKey+len(counterColumns)], cellKey, [2]int{2, cellKey})
 	rollupColumns = []string{"site_id", "day", "dim", "value", "pageviews", "events", "visits", "bounces", "duration", "exits", "visitors"}
-	upsertRollups = newUpsert("rollups", "site_id, dim, day, value", rollupColumns, 4)
+	upsertRollups = newUpsert("rollups", "site_id, dim, day, value", rollupColumns, 4, [2]int{})
 )
 
 func cellColumnList() []string {
@@ -43,47 +38,6 @@ func cellColumnList() []string {
 }
 
 var counterColumns = []string{"pageviews", "events", "visits", "bounces", "duration", "exits"}
-
-// values returns "(?, …), (?, …)" for rows of n columns.
-func values(rows, n int) string {
-	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
-	return strings.TrimSuffix(strings.Repeat(one+", ", rows), ", ")
-}
-
-// upsert adds rows to a table of counters: a row of a new key is
-// inserted, one of a stored key gets its counts added. key is the conflict
-// target (the table's primary key), cols[sums:] the counts.
-type upsert struct {
-	table, key string
-	cols       []string
-	sums       int
-	full       string // the statement for cellRowsPerInsert rows, made once
-}
-
-func newUpsert(table, key string, cols []string, sums int) *upsert {
-	u := &upsert{table: table, key: key, cols: cols, sums: sums}
-	u.full = u.sql(cellRowsPerInsert)
-	return u
-}
-
-// sql is the statement for rows rows.
-func (u *upsert) sql(rows int) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES %s ON CONFLICT (%s) DO UPDATE SET ",
-		u.table, strings.Join(u.cols, ", "), values(rows, len(u.cols)), u.key)
-	for i, c := range u.cols[u.sums:] {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "%s = %s + excluded.%s", c, c, c)
-	}
-	return b.String()
-}
-
-// write runs the upsert over args, rows of len(u.cols) values each.
-func (u *upsert) write(ctx context.Context, tx *sql.Tx, args []any) error {
-	return chunked(ctx, tx, u.full, u.sql, len(u.cols), args)
-}
 
 // WriteBatch adds a checkpoint's cells, and their day rollups, in one
 // transaction that also records the batch: a batch recorded already is
@@ -111,19 +65,20 @@ func (s *Store) WriteBatch(ctx context.Context, b aggregate.Batch) error {
 		return fmt.Errorf("write checkpoint: %w", err)
 	}
 	cells, props, eng, funnels := aggregate.Split(b.Cells)
-	if err := writeCells(ctx, tx, cells, zones); err != nil {
+	w := &writer{ctx: ctx, tx: tx, stmts: &s.stmts}
+	if err := writeCells(w, cells, zones); err != nil {
 		return fmt.Errorf("write checkpoint: %w", err)
 	}
-	if err := writeRollups(ctx, tx, rollupsOf(cells, zones)); err != nil {
+	if err := writeRollups(w, rollupsOf(cells, zones)); err != nil {
 		return fmt.Errorf("write checkpoint rollups: %w", err)
 	}
-	if err := writeProps(ctx, tx, props, zones); err != nil {
+	if err := writeProps(w, props, zones); err != nil {
 		return fmt.Errorf("write checkpoint properties: %w", err)
 	}
-	if err := writeEngagement(ctx, tx, eng, zones); err != nil {
+	if err := writeEngagement(w, eng, zones); err != nil {
 		return fmt.Errorf("write checkpoint engagement: %w", err)
 	}
-	if err := writeFunnels(ctx, tx, funnels, zones); err != nil {
+	if err := writeFunnels(w, funnels, zones); err != nil {
 		return fmt.Errorf("write checkpoint funnels: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -150,35 +105,7 @@ func siteZones(ctx context.Context, tx *sql.Tx) (map[int64]*time.Location, error
 	return out, rows.Err()
 }
 
-// chunked runs stmt (for full chunks; prepared once) or one made by build
-// (for the rest) over rows of args, n columns each.
-func chunked(ctx context.Context, tx *sql.Tx, full string, build func(rows int) string, n int, args []any) error {
-	per := cellRowsPerInsert * n
-	var stmt *sql.Stmt
-	for len(args) > 0 {
-		if len(args) >= per {
-			if stmt == nil {
-				var err error
-				if stmt, err = tx.PrepareContext(ctx, full); err != nil {
-					return err
-				}
-				defer stmt.Close()
-			}
-			if _, err := stmt.ExecContext(ctx, args[:per]...); err != nil {
-				return err
-			}
-			args = args[per:]
-			continue
-		}
-		if _, err := tx.ExecContext(ctx, build(len(args)/n), args...); err != nil {
-			return err
-		}
-		args = nil
-	}
-	return nil
-}
-
-func writeCells(ctx context.Context, tx *sql.Tx, cells []aggregate.Cell, live map[int64]*time.Location) error {
+func writeCells(w *writer, cells []aggregate.Cell, live map[int64]*time.Location) error {
 	plain := 0 // cells without unique counts
 	for i := range cells {
 		if cells[i].Uniques == ([aggregate.NumUniques]int64{}) {
@@ -202,17 +129,17 @@ func writeCells(ctx context.Context, tx *sql.Tx, cells []aggregate.Cell, live ma
 			full = append(full, u)
 		}
 	}
-	if err := upsertCells.write(ctx, tx, full); err != nil {
+	if err := w.upsert(upsertCells, full); err != nil {
 		return err
 	}
-	return upsertCounts.write(ctx, tx, counts)
+	return w.upsert(upsertCounts, counts)
 }
 
 // appendCellArgs appends a cell's key and its six counters.
 func appendCellArgs(args []any, c *aggregate.Cell) []any {
 	args = append(args, c.Site, c.Hour.Unix())
 	for _, v := range c.Key {
-		args = append(args, v)
+		args = append(args, text(v))
 	}
 	return append(args, c.Pageviews, c.Events, c.Visits, c.Bounces, c.Duration, c.Exits)
 }
@@ -293,7 +220,7 @@ func rollupsOf(cells []aggregate.Cell, zones map[int64]*time.Location) map[rollu
 	return out
 }
 
-func writeRollups(ctx context.Context, tx *sql.Tx, rollups map[rollupKey]*aggregate.Counters) error {
+func writeRollups(w *writer, rollups map[rollupKey]*aggregate.Counters) error {
 	args := make([]any, 0, len(rollups)*len(rollupColumns))
 	// In primary-key order, for the reason inKeyOrder gives.
 	keys := slices.SortedFunc(maps.Keys(rollups), func(a, b rollupKey) int {
@@ -304,7 +231,7 @@ func writeRollups(ctx context.Context, tx *sql.Tx, rollups map[rollupKey]*aggreg
 		args = append(args, k.site, k.day, k.dim, k.value, r.Pageviews, r.Events, r.Visits, r.Bounces, r.Duration, r.Exits,
 			r.Uniques[aggregate.UVisitor])
 	}
-	return upsertRollups.write(ctx, tx, args)
+	return w.upsert(upsertRollups, args)
 }
 
 // scan waits for a slot to run an aggregate query; done gives it back.

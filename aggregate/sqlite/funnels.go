@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -62,9 +61,9 @@ func (s *Store) DeleteFunnel(ctx context.Context, site, id int64) error {
 
 var funnelColumns = []string{"site_id", "hour", "funnel_id", "step", "visits"}
 
-var upsertFunnels = newUpsert("funnel_counts", "site_id, funnel_id, hour, step", funnelColumns, 4)
+var upsertFunnels = newUpsert("funnel_counts", "site_id, funnel_id, hour, step", funnelColumns, 4, [2]int{})
 
-func writeFunnels(ctx context.Context, tx *sql.Tx, funnels []aggregate.Cell, live map[int64]*time.Location) error {
+func writeFunnels(w *writer, funnels []aggregate.Cell, live map[int64]*time.Location) error {
 	args := make([]any, 0, len(funnels)*len(funnelColumns))
 	for i := range funnels {
 		c := &funnels[i]
@@ -74,7 +73,7 @@ func writeFunnels(ctx context.Context, tx *sql.Tx, funnels []aggregate.Cell, liv
 		id, step, _ := aggregate.FunnelOf(&c.Key)
 		args = append(args, c.Site, c.Hour.Unix(), id, step, c.Visits)
 	}
-	return upsertFunnels.write(ctx, tx, args)
+	return w.upsert(upsertFunnels, args)
 }
 
 // FunnelSteps sums a funnel's counts per step over [from, to), UTC hours.

@@ -46,12 +46,13 @@ func (s *Store) convertLegacy(ctx context.Context) error {
 		return fmt.Errorf("convert legacy cells: %w", err)
 	}
 	var day legacysketch.Day
+	w := &writer{ctx: ctx, tx: tx, stmts: &s.stmts}
 	flush := func() error {
 		cells := day.Cells()
-		if err := writeCells(ctx, tx, cells, zones); err != nil {
+		if err := writeCells(w, cells, zones); err != nil {
 			return err
 		}
-		return writeRollups(ctx, tx, rollupsOf(cells, zones))
+		return writeRollups(w, rollupsOf(cells, zones))
 	}
 	for rows.Next() {
 		var c aggregate.Cell

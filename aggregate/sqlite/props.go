@@ -1,8 +1,6 @@
 package sqlite
 
 import (
-	"context"
-	"database/sql"
 	"time"
 
 	"tally/aggregate"
@@ -12,13 +10,13 @@ import (
 
 var propColumns = []string{"site_id", "hour", "event", "prop_key", "prop_value", "pageviews", "events", "visitors", "v_event"}
 
-var upsertProps = newUpsert("props", "site_id, prop_key, hour, event, prop_value", propColumns, 5)
+var upsertProps = newUpsert("props", "site_id, prop_key, hour, event, prop_value", propColumns, 5, [2]int{})
 
 var engColumns = []string{"site_id", "hour", "hostname", "page", "views", "scroll_sum", "time_ms"}
 
-var upsertEng = newUpsert("engagement", "site_id, hour, hostname, page", engColumns, 4)
+var upsertEng = newUpsert("engagement", "site_id, hour, hostname, page", engColumns, 4, [2]int{})
 
-func writeEngagement(ctx context.Context, tx *sql.Tx, eng []aggregate.Cell, live map[int64]*time.Location) error {
+func writeEngagement(w *writer, eng []aggregate.Cell, live map[int64]*time.Location) error {
 	args := make([]any, 0, len(eng)*len(engColumns))
 	for i := range eng {
 		c := &eng[i]
@@ -28,10 +26,10 @@ func writeEngagement(ctx context.Context, tx *sql.Tx, eng []aggregate.Cell, live
 		host, page, _ := aggregate.EngagementOf(&c.Key)
 		args = append(args, c.Site, c.Hour.Unix(), host, page, c.Visits, c.Bounces, c.Duration)
 	}
-	return upsertEng.write(ctx, tx, args)
+	return w.upsert(upsertEng, args)
 }
 
-func writeProps(ctx context.Context, tx *sql.Tx, props []aggregate.Cell, live map[int64]*time.Location) error {
+func writeProps(w *writer, props []aggregate.Cell, live map[int64]*time.Location) error {
 	args := make([]any, 0, len(props)*len(propColumns))
 	for i := range props {
 		c := &props[i]
@@ -42,5 +40,5 @@ func writeProps(ctx context.Context, tx *sql.Tx, props []aggregate.Cell, live ma
 		args = append(args, c.Site, c.Hour.Unix(), event, key, value, c.Pageviews, c.Events,
 			c.Uniques[aggregate.UVisitor], c.Uniques[aggregate.UniqueOf(aggregate.Event)])
 	}
-	return upsertProps.write(ctx, tx, args)
+	return w.upsert(upsertProps, args)
 }

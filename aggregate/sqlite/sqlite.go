@@ -32,6 +32,7 @@ type Store struct {
 	db    *sql.DB
 	path  string        // the database file, for messages
 	scans chan struct{} // a slot per aggregate query running (scanSlots)
+	stmts statements    // the checkpoint's upserts, prepared once
 }
 
 // scanSlots aggregate queries run at once (one a core, leaving a
@@ -79,7 +80,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", dir, err)
 	}
 	db.SetMaxOpenConns(maxConns)
-	s := &Store{db: db, path: path, scans: make(chan struct{}, scanSlots)}
+	s := &Store{db: db, path: path, scans: make(chan struct{}, scanSlots), stmts: statements{db: db}}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		// The driver's own messages ("unable to open database file")
@@ -169,7 +170,10 @@ func (s *Store) apply(ctx context.Context, m migrations.Migration) error {
 
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.stmts.close()
+	return s.db.Close()
+}
 
 func (s *Store) AddSite(ctx context.Context, site account.Site) (account.Site, error) {
 	if site.Created.IsZero() {
