@@ -19,16 +19,16 @@ type upsert struct {
 	// (text). Binding a string costs the driver a copy into C memory, its
 	// binding, a second binding at the end to let go of the copy, and a
 	// free; nil is one binding. Most of a cell's dimensions are empty
-	// (campaigns, region, exit page): 7 % less time per cell.
+	// (campaigns, region, exit page): 7 % less time per cell
+	// (docs/benchmarks.md, "Statements prepared once").
 	texts [2]int
 	sqls  [len(rowsPerInsert)]string // the statement for each size, made once
 }
 
 // rowsPerInsert are the sizes of the statements rows are written with,
 // largest first: a checkpoint's rows go out 200 at a time, the rest in
-// smaller steps. One statement per row cost more than SQLite's work for
-// it; a statement made for the rest's own size cost a parse of its
-// thousands of values, about as long as writing 200 rows. 200 rows of 66
+// smaller steps, all through statements prepared once (statements). One
+// statement per row cost more than SQLite's work for it; 200 rows of 66
 // columns stay under SQLite's limit of parameters per statement.
 var rowsPerInsert = [...]int{200, 25, 5, 1}
 
