@@ -471,9 +471,9 @@ func (a *Aggregator) settle(s *session) {
 // exit taken from where it was counted when the visit last settled (cells
 // are sums, so a −1 cancels the +1 already stored) and added at the latest
 // page. The exit page panel a query shows then includes the visits in
-// progress, not only those that ended 30 minutes after their last hit. Its visitors are counted only when the visit ends,
-// since a first occurrence, once marked, cannot be taken back. Callers
-// hold a.mu.
+// progress, not only those that ended 30 minutes after their last hit.
+// Its visitors are counted only when the visit ends, since a first
+// occurrence, once marked, cannot be taken back. Callers hold a.mu.
 func (a *Aggregator) moveExit(s *session) {
 	if s.lastPage == "" || (s.exitPage == s.lastPage && s.exitHost == s.lastHost && s.exitHour == s.lastHour.Unix()) {
 		return
